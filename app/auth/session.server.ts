@@ -1,0 +1,103 @@
+import { NodePostgresAdapter } from "@lucia-auth/adapter-postgresql";
+import { Cookie, Lucia, TimeSpan, type Session } from "lucia";
+import type { Locale, Role } from "../../db/schema";
+import { pool } from "~/db.server";
+
+export interface SessionUser {
+  id: string;
+  email: string;
+  displayName: string;
+  role: Role;
+  departmentId: number | null;
+  locale: Locale;
+}
+
+interface DatabaseUserAttributes {
+  email: string;
+  display_name: string;
+  role: Role;
+  department_id: number | string | null;
+  locale: Locale;
+  active: boolean;
+}
+
+declare module "lucia" {
+  interface Register {
+    Lucia: ReturnType<typeof createLucia>;
+    DatabaseUserAttributes: DatabaseUserAttributes;
+  }
+}
+
+function createLucia() {
+  return new Lucia(new NodePostgresAdapter(pool(), { user: "app_user", session: "user_session" }), {
+    sessionExpiresIn: new TimeSpan(30, "d"),
+    sessionCookie: { name: "relais_session", attributes: { sameSite: "lax", secure: false } },
+    getUserAttributes: (a) => ({
+      email: a.email,
+      displayName: a.display_name,
+      role: a.role,
+      departmentId: a.department_id === null ? null : Number(a.department_id),
+      locale: a.locale,
+      active: a.active,
+    }),
+  });
+}
+
+let instance: ReturnType<typeof createLucia> | undefined;
+export function lucia() {
+  instance ??= createLucia();
+  return instance;
+}
+
+/** Cookies are Secure when the request came over HTTPS (directly or through a trusted proxy). */
+function withTransport(cookie: Cookie, request: Request): string {
+  const secure = new URL(request.url).protocol === "https:";
+  return new Cookie(cookie.name, cookie.value, { ...cookie.attributes, secure }).serialize();
+}
+
+export async function createSessionCookie(userId: string, request: Request): Promise<string> {
+  const session = await lucia().createSession(userId, {});
+  return withTransport(lucia().createSessionCookie(session.id), request);
+}
+
+export function blankSessionCookie(request: Request): string {
+  return withTransport(lucia().createBlankSessionCookie(), request);
+}
+
+export interface CurrentSession {
+  user: SessionUser;
+  session: Session;
+  /** Set-Cookie to send back when Lucia extended the session, or cleared a bad one. */
+  setCookie?: string;
+}
+
+/** Reads the session cookie; a deactivated account has no valid session. */
+export async function readSession(request: Request): Promise<CurrentSession | { user: null; setCookie?: string }> {
+  const sessionId = lucia().readSessionCookie(request.headers.get("Cookie") ?? "");
+  if (!sessionId) return { user: null };
+  const { session, user } = await lucia().validateSession(sessionId);
+  if (!session || !user.active) {
+    if (session) await lucia().invalidateSession(session.id);
+    return { user: null, setCookie: blankSessionCookie(request) };
+  }
+  return {
+    session,
+    user: {
+      id: user.id,
+      email: user.email,
+      displayName: user.displayName,
+      role: user.role,
+      departmentId: user.departmentId,
+      locale: user.locale,
+    },
+    setCookie: session.fresh ? withTransport(lucia().createSessionCookie(session.id), request) : undefined,
+  };
+}
+
+export async function endSession(sessionId: string): Promise<void> {
+  await lucia().invalidateSession(sessionId);
+}
+
+export async function endAllSessions(userId: string): Promise<void> {
+  await lucia().invalidateUserSessions(userId);
+}

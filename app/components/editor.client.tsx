@@ -1,0 +1,294 @@
+// The rich-text editor of contributions (browser only: a .client.tsx module; the parent renders a
+// fallback on the server). Its value travels in a hidden input as the editor's JSON; the server
+// validates and renders it (app/contributions/richtext.server.ts). No UI strings here: the parent
+// passes them in `labels` (see app/i18n/editor.ts).
+import type { Editor, JSONContent } from "@tiptap/core";
+import { EditorContent, useEditor, useEditorState } from "@tiptap/react";
+import { useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
+import { isAllowedHref, richTextExtensions } from "~/contributions/richtext";
+import "./editor.css";
+
+export type EditorLabels = {
+  /** aria-label of the toolbar. */
+  toolbar: string;
+  bold: string;
+  italic: string;
+  /** Heading of level 2. */
+  heading2: string;
+  /** Heading of level 3. */
+  heading3: string;
+  bulletList: string;
+  orderedList: string;
+  blockquote: string;
+  link: string;
+  /** Text of the prompt asking for the link's address (an empty answer removes the link). */
+  linkPrompt: string;
+  /** Shown when the address typed is not an http, https or mailto address. */
+  linkInvalid: string;
+  undo: string;
+  redo: string;
+};
+
+export type RichTextEditorProps = {
+  /** Name of the hidden input carrying JSON.stringify(editor.getJSON()). */
+  name: string;
+  /** Initial content: tiptap JSON, as an object or a JSON string. */
+  defaultValue?: JSONContent | string | null;
+  /** Visible label of the field. */
+  label: string;
+  labels: EditorLabels;
+  /** Error message to show under the field (already translated). */
+  error?: string;
+  /** Base id; the label, the editable area and the error derive theirs from it. */
+  id?: string;
+};
+
+type Active = {
+  bold: boolean;
+  italic: boolean;
+  heading2: boolean;
+  heading3: boolean;
+  bulletList: boolean;
+  orderedList: boolean;
+  blockquote: boolean;
+  link: boolean;
+  canUndo: boolean;
+  canRedo: boolean;
+};
+
+const inactive: Active = {
+  bold: false,
+  italic: false,
+  heading2: false,
+  heading3: false,
+  bulletList: false,
+  orderedList: false,
+  blockquote: false,
+  link: false,
+  canUndo: false,
+  canRedo: false,
+};
+
+function parseDefault(value: RichTextEditorProps["defaultValue"]): JSONContent | undefined {
+  if (value === null || value === undefined || value === "") return undefined;
+  if (typeof value !== "string") return value;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as JSONContent) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What the link button should do with the address typed: null means "leave it be". */
+function linkTarget(answer: string | null): { remove: true } | { href: string } | { invalid: true } | null {
+  if (answer === null) return null;
+  const trimmed = answer.trim();
+  if (trimmed === "") return { remove: true };
+  if (isAllowedHref(trimmed)) return { href: trimmed };
+  // "exemple.fr/page" or "nom@exemple.fr": add the scheme people leave out.
+  const guess = /^[^\s@/:]+@[^\s@/:]+\.[^\s@/:]+$/.test(trimmed) ? `mailto:${trimmed}` : `https://${trimmed}`;
+  if (!/^[a-z][a-z0-9+.-]*:/i.test(trimmed) && isAllowedHref(guess)) return { href: guess };
+  return { invalid: true };
+}
+
+function editLink(editor: Editor, labels: EditorLabels) {
+  const current = (editor.getAttributes("link").href as string | undefined) ?? "";
+  const target = linkTarget(window.prompt(labels.linkPrompt, current));
+  if (target === null) return;
+  if ("invalid" in target) {
+    window.alert(labels.linkInvalid);
+    editor.commands.focus();
+    return;
+  }
+  if ("remove" in target) {
+    editor.chain().focus().extendMarkRange("link").unsetLink().run();
+    return;
+  }
+  if (editor.state.selection.empty && !editor.isActive("link")) {
+    // Nothing selected: insert the address itself as the link's text.
+    editor
+      .chain()
+      .focus()
+      .insertContent({ type: "text", text: target.href.replace(/^mailto:/i, ""), marks: [{ type: "link", attrs: { href: target.href } }] })
+      .unsetMark("link")
+      .run();
+    return;
+  }
+  editor.chain().focus().extendMarkRange("link").setLink({ href: target.href }).run();
+}
+
+const icon = (children: ReactNode) => (
+  <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">
+    {children}
+  </svg>
+);
+
+const icons = {
+  bold: icon(<path d="M7 5h6a3.5 3.5 0 0 1 0 7H7zM7 12h7a3.5 3.5 0 0 1 0 7H7z" strokeWidth="2.5" />),
+  italic: icon(<path d="M10 5h8M6 19h8M14 5l-4 14" />),
+  heading2: (
+    <span className="rt-glyph" aria-hidden="true">
+      H2
+    </span>
+  ),
+  heading3: (
+    <span className="rt-glyph" aria-hidden="true">
+      H3
+    </span>
+  ),
+  bulletList: icon(
+    <>
+      <path d="M9 6h11M9 12h11M9 18h11" />
+      <circle cx="4.5" cy="6" r="1" fill="currentColor" />
+      <circle cx="4.5" cy="12" r="1" fill="currentColor" />
+      <circle cx="4.5" cy="18" r="1" fill="currentColor" />
+    </>,
+  ),
+  orderedList: icon(<path d="M10 6h10M10 12h10M10 18h10M4 4.5h1.5V9M4 9h3M4 14.5a1.5 1.5 0 0 1 3 0c0 1.5-3 2-3 4.5h3" strokeWidth="1.6" />),
+  blockquote: icon(<path d="M5 17c2.5 0 4-1.5 4-4.5V8H5v4.5h4M15 17c2.5 0 4-1.5 4-4.5V8h-4v4.5h4" />),
+  link: icon(<path d="M10 14a4.5 4.5 0 0 0 6.4 0l3-3a4.5 4.5 0 0 0-6.4-6.4l-1 1M14 10a4.5 4.5 0 0 0-6.4 0l-3 3a4.5 4.5 0 0 0 6.4 6.4l1-1" />),
+  undo: icon(<path d="M9 14 4 9l5-5M4 9h10.5a5.5 5.5 0 0 1 0 11H11" />),
+  redo: icon(<path d="m15 14 5-5-5-5M20 9H9.5a5.5 5.5 0 0 0 0 11H13" />),
+};
+
+type ButtonSpec = {
+  key: keyof typeof icons;
+  pressed?: (active: Active) => boolean;
+  enabled?: (active: Active) => boolean;
+  run: (editor: Editor, labels: EditorLabels) => void;
+};
+
+const buttons: ButtonSpec[] = [
+  { key: "bold", pressed: (a) => a.bold, run: (e) => e.chain().focus().toggleBold().run() },
+  { key: "italic", pressed: (a) => a.italic, run: (e) => e.chain().focus().toggleItalic().run() },
+  { key: "heading2", pressed: (a) => a.heading2, run: (e) => e.chain().focus().toggleHeading({ level: 2 }).run() },
+  { key: "heading3", pressed: (a) => a.heading3, run: (e) => e.chain().focus().toggleHeading({ level: 3 }).run() },
+  { key: "bulletList", pressed: (a) => a.bulletList, run: (e) => e.chain().focus().toggleBulletList().run() },
+  { key: "orderedList", pressed: (a) => a.orderedList, run: (e) => e.chain().focus().toggleOrderedList().run() },
+  { key: "blockquote", pressed: (a) => a.blockquote, run: (e) => e.chain().focus().toggleBlockquote().run() },
+  { key: "link", pressed: (a) => a.link, run: editLink },
+  { key: "undo", enabled: (a) => a.canUndo, run: (e) => e.chain().focus().undo().run() },
+  { key: "redo", enabled: (a) => a.canRedo, run: (e) => e.chain().focus().redo().run() },
+];
+
+export function RichTextEditor({ name, defaultValue, label, labels, error, id }: RichTextEditorProps) {
+  const generatedId = useId();
+  const baseId = id ?? `rt-${name}-${generatedId.replace(/[^a-zA-Z0-9_-]/g, "")}`;
+  const labelId = `${baseId}-label`;
+  const errorId = `${baseId}-error`;
+
+  const [initial] = useState(() => parseDefault(defaultValue));
+  // Until the editor has mounted (and if it never does), the form still carries the initial value.
+  const [value, setValue] = useState(() => (initial ? JSON.stringify(initial) : ""));
+
+  const editorAttributes = (hasError: boolean): Record<string, string> => ({
+    id: baseId,
+    class: "rt-editor",
+    role: "textbox",
+    "aria-multiline": "true",
+    "aria-labelledby": labelId,
+    ...(hasError ? { "aria-describedby": errorId, "aria-invalid": "true" } : {}),
+  });
+
+  const editor = useEditor({
+    extensions: richTextExtensions,
+    content: initial,
+    immediatelyRender: false,
+    shouldRerenderOnTransaction: false,
+    editorProps: { attributes: editorAttributes(Boolean(error)) },
+    onCreate: ({ editor }) => setValue(JSON.stringify(editor.getJSON())),
+    onUpdate: ({ editor }) => setValue(JSON.stringify(editor.getJSON())),
+  });
+
+  // Keep the editable area's aria-describedby / aria-invalid in step with the error.
+  useEffect(() => {
+    if (!editor || editor.isDestroyed) return;
+    editor.setOptions({ editorProps: { ...editor.options.editorProps, attributes: editorAttributes(Boolean(error)) } });
+    // editorAttributes only depends on ids that do not change and on error.
+  }, [editor, error]);
+
+  const active =
+    useEditorState({
+      editor,
+      selector: ({ editor: e }): Active => {
+        if (!e) return inactive;
+        return {
+          bold: e.isActive("bold"),
+          italic: e.isActive("italic"),
+          heading2: e.isActive("heading", { level: 2 }),
+          heading3: e.isActive("heading", { level: 3 }),
+          bulletList: e.isActive("bulletList"),
+          orderedList: e.isActive("orderedList"),
+          blockquote: e.isActive("blockquote"),
+          link: e.isActive("link"),
+          canUndo: e.can().undo(),
+          canRedo: e.can().redo(),
+        };
+      },
+    }) ?? inactive;
+
+  // Toolbar keyboard pattern (WAI-ARIA APG): one Tab stop, arrows / Home / End move between buttons.
+  const [focusIndex, setFocusIndex] = useState(0);
+  const buttonRefs = useRef<(HTMLButtonElement | null)[]>([]);
+  function onToolbarKeyDown(event: KeyboardEvent<HTMLDivElement>) {
+    const count = buttons.length;
+    let next: number | null = null;
+    if (event.key === "ArrowRight") next = (focusIndex + 1) % count;
+    else if (event.key === "ArrowLeft") next = (focusIndex - 1 + count) % count;
+    else if (event.key === "Home") next = 0;
+    else if (event.key === "End") next = count - 1;
+    if (next === null) return;
+    event.preventDefault();
+    setFocusIndex(next);
+    buttonRefs.current[next]?.focus();
+  }
+
+  return (
+    <div className={error ? "field rt-field has-error" : "field rt-field"}>
+      <label id={labelId} className="rt-label" onClick={() => editor?.commands.focus()}>
+        {label}
+      </label>
+      <div className="rt-frame">
+        <div className="rt-toolbar" role="toolbar" aria-label={labels.toolbar} aria-controls={baseId} onKeyDown={onToolbarKeyDown}>
+          {buttons.map((spec, index) => {
+            const text = labels[spec.key];
+            const pressed = spec.pressed ? spec.pressed(active) : undefined;
+            const enabled = Boolean(editor) && (spec.enabled ? spec.enabled(active) : true);
+            return (
+              <button
+                key={spec.key}
+                ref={(element) => {
+                  buttonRefs.current[index] = element;
+                }}
+                type="button"
+                className={pressed ? "rt-button is-active" : "rt-button"}
+                aria-label={text}
+                title={text}
+                aria-pressed={pressed}
+                // aria-disabled rather than disabled: the button stays focusable in the toolbar.
+                aria-disabled={enabled ? undefined : true}
+                tabIndex={index === focusIndex ? 0 : -1}
+                onFocus={() => setFocusIndex(index)}
+                // Keep the selection in the text when clicking with a mouse.
+                onMouseDown={(event) => event.preventDefault()}
+                onClick={() => {
+                  if (editor && enabled) spec.run(editor, labels);
+                }}
+              >
+                {icons[spec.key]}
+              </button>
+            );
+          })}
+        </div>
+        <EditorContent editor={editor} className="rt-content" />
+      </div>
+      <input type="hidden" name={name} value={value} />
+      {error ? (
+        <p className="field-error" id={errorId} role="alert">
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}

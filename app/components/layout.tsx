@@ -1,0 +1,87 @@
+import { Form, Link, NavLink } from "@remix-run/react";
+import { useTranslation } from "react-i18next";
+import type { Role } from "../../db/schema";
+
+interface ShellUser {
+  id: string;
+  displayName: string;
+  role: Role;
+}
+
+interface NavItem {
+  to: string;
+  label: string;
+  end?: boolean;
+}
+
+/** The links a role sees; the pages behind them check the role again on the server. */
+export function navItems(role: Role): NavItem[] {
+  const items: NavItem[] = [
+    { to: "/", label: "nav.feed", end: true },
+    { to: "/contributions/new", label: "nav.newContribution" },
+    { to: "/my", label: "nav.myContributions" },
+    { to: "/search", label: "nav.search" },
+  ];
+  if (role === "comms") items.push({ to: "/review", label: "nav.review" });
+  if (role === "admin") {
+    items.push({ to: "/admin/users", label: "nav.users" }, { to: "/admin/departments", label: "nav.departments" });
+  }
+  return items;
+}
+
+export function Layout({ user, unread, children }: { user: ShellUser | null; unread: number; children: React.ReactNode }) {
+  const { t } = useTranslation();
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        {t("nav.skip")}
+      </a>
+      <header className="site-header">
+        <div className="bar">
+          <Link to="/" className="brand">
+            {t("app.name")}
+          </Link>
+          {user ? (
+            <div className="user-tools">
+              <Link
+                to="/notifications"
+                className="bell"
+                aria-label={unread ? t("nav.notificationsUnread", { count: unread }) : t("nav.notifications")}
+              >
+                <svg aria-hidden="true" width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2">
+                  <path d="M18 8a6 6 0 0 0-12 0c0 7-3 9-3 9h18s-3-2-3-9M13.7 21a2 2 0 0 1-3.4 0" />
+                </svg>
+                {unread > 0 && <span className="badge">{unread}</span>}
+              </Link>
+              <Link to="/settings" className="who">
+                {user.displayName}
+                <span className="role">{t(`roles.${user.role}`)}</span>
+              </Link>
+              <Form method="post" action="/logout">
+                <button type="submit" className="link-button">
+                  {t("nav.logout")}
+                </button>
+              </Form>
+            </div>
+          ) : null}
+        </div>
+        {user ? (
+          <nav aria-label={t("nav.main")} className="main-nav">
+            <ul>
+              {navItems(user.role).map((item) => (
+                <li key={item.to}>
+                  <NavLink to={item.to} end={item.end}>
+                    {t(item.label)}
+                  </NavLink>
+                </li>
+              ))}
+            </ul>
+          </nav>
+        ) : null}
+      </header>
+      <main id="main" tabIndex={-1}>
+        {children}
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,17 @@
+import type { Kysely } from "kysely";
+import { sharedDb } from "../db/pool";
+import type { Database } from "../db/schema";
+import { env } from "./env.server";
+
+export type { Database } from "../db/schema";
+export type DB = Kysely<Database>;
+
+/** The process-wide kysely instance. Domain functions take it (or a transaction) as first argument. */
+export function db(): DB {
+  return sharedDb(env().DATABASE_URL).db;
+}
+
+/** The pg Pool behind db(), shared with Lucia and graphile-worker. */
+export function pool() {
+  return sharedDb(env().DATABASE_URL).pool;
+}

@@ -1,0 +1,51 @@
+import i18next, { type i18n, type TFunction } from "i18next";
+import type { Locale } from "../../db/schema";
+import { en } from "./en";
+import { fr } from "./fr";
+
+export const LOCALES: readonly Locale[] = ["fr", "en"];
+export const DEFAULT_LOCALE: Locale = "fr";
+export const resources = { fr: { translation: fr }, en: { translation: en } };
+
+export function isLocale(value: unknown): value is Locale {
+  return typeof value === "string" && (LOCALES as readonly string[]).includes(value);
+}
+
+/** A ready i18next instance for one locale (resources are bundled: init is synchronous). */
+export function createI18n(locale: Locale): i18n {
+  const instance = i18next.createInstance();
+  void instance.init({
+    lng: locale,
+    fallbackLng: DEFAULT_LOCALE,
+    resources,
+    initAsync: false,
+    interpolation: { escapeValue: false }, // React escapes
+    returnNull: false,
+  });
+  return instance;
+}
+
+const fixed = new Map<Locale, TFunction>();
+/** A translate function for server code (mails, messages returned by actions). */
+export function tFor(locale: Locale): TFunction {
+  let t = fixed.get(locale);
+  if (!t) {
+    t = createI18n(locale).t;
+    fixed.set(locale, t);
+  }
+  return t;
+}
+
+/** The user's preference first, then the browser's Accept-Language, then French. */
+export function pickLocale(preferred: string | null | undefined, acceptLanguage: string | null): Locale {
+  if (isLocale(preferred)) return preferred;
+  const wanted = (acceptLanguage ?? "")
+    .split(",")
+    .map((part) => {
+      const [tag, q] = part.trim().split(";q=");
+      return { lang: tag.toLowerCase().split("-")[0], q: q === undefined ? 1 : Number(q) };
+    })
+    .filter((x) => x.lang && !Number.isNaN(x.q))
+    .sort((a, b) => b.q - a.q);
+  return wanted.map((w) => w.lang).find(isLocale) ?? DEFAULT_LOCALE;
+}

@@ -1,0 +1,9 @@
+// What scripts/server.ts hands every loader and action (getLoadContext).
+declare module "@remix-run/node" {
+  interface AppLoadContext {
+    cspNonce: string;
+    /** The client's address (X-Forwarded-For is trusted only when TRUST_PROXY is set). */
+    clientIp: string;
+  }
+}
+export {};

@@ -1,0 +1,54 @@
+import { sql } from "kysely";
+import type { DB } from "~/db.server";
+import { UserError } from "~/utils/errors.server";
+
+export async function listDepartments(db: DB) {
+  return db
+    .selectFrom("department as d")
+    .select(["d.id", "d.name"])
+    .select((eb) => [
+      eb.selectFrom("app_user").whereRef("app_user.department_id", "=", "d.id").select(sql<number>`count(*)::int`.as("n")).as("members"),
+    ])
+    .orderBy(sql`lower(d.name)`)
+    .execute();
+}
+
+function cleanName(name: string): string {
+  const trimmed = name.trim().replace(/\s+/g, " ");
+  if (trimmed.length < 1 || trimmed.length > 120) throw new UserError("admin.departments.nameRequired", "name");
+  return trimmed;
+}
+
+async function assertNameFree(db: DB, name: string, exceptId?: number) {
+  let q = db.selectFrom("department").select("id").where(sql`lower(name)`, "=", name.toLowerCase());
+  if (exceptId !== undefined) q = q.where("id", "<>", exceptId);
+  if (await q.executeTakeFirst()) throw new UserError("admin.departments.nameTaken", "name", 409);
+}
+
+export async function createDepartment(db: DB, name: string): Promise<number> {
+  const clean = cleanName(name);
+  await assertNameFree(db, clean);
+  const row = await db.insertInto("department").values({ name: clean }).returning("id").executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function renameDepartment(db: DB, id: number, name: string): Promise<void> {
+  const clean = cleanName(name);
+  await assertNameFree(db, clean, id);
+  const result = await db.updateTable("department").set({ name: clean }).where("id", "=", id).executeTakeFirst();
+  if (result.numUpdatedRows === 0n) throw new UserError("admin.users.departmentUnknown", "name", 404);
+}
+
+/** Only an empty department (no member, no contribution) can go. */
+export async function deleteDepartment(db: DB, id: number): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const used = await trx
+      .selectNoFrom((eb) => [
+        eb.exists(eb.selectFrom("app_user").select("id").where("department_id", "=", id)).as("members"),
+        eb.exists(eb.selectFrom("contribution").select("id").where("department_id", "=", id)).as("contributions"),
+      ])
+      .executeTakeFirstOrThrow();
+    if (used.members || used.contributions) throw new UserError("admin.departments.notEmpty", "form", 409);
+    await trx.deleteFrom("department").where("id", "=", id).execute();
+  });
+}

@@ -1,0 +1,121 @@
+import { generateIdFromEntropySize } from "lucia";
+import { sql } from "kysely";
+import { z } from "zod";
+import { ROLES, type Locale, type Role } from "../../db/schema";
+import { endAllSessions } from "~/auth/session.server";
+import { hashPassword } from "~/auth/password.server";
+import type { DB } from "~/db.server";
+import { UserError } from "~/utils/errors.server";
+
+export const emailSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(254, "admin.users.emailInvalid")
+  .pipe(z.email("admin.users.emailInvalid"));
+
+export const userFieldsSchema = z.object({
+  email: emailSchema,
+  displayName: z.string().trim().min(1, "admin.users.nameRequired").max(120, "admin.users.nameRequired"),
+  role: z.enum(ROLES as [Role, ...Role[]], "admin.users.roleInvalid"),
+  departmentId: z.coerce.number().int().positive().nullable(),
+  locale: z.enum(["fr", "en"]).default("fr"),
+});
+export type UserFields = z.infer<typeof userFieldsSchema>;
+
+/** Agents and comms belong to a department; managers without one see the whole organisation. */
+async function checkDepartment(db: DB, role: Role, departmentId: number | null) {
+  if (departmentId === null) {
+    if (role === "agent") throw new UserError("admin.users.departmentRequired", "departmentId");
+    return;
+  }
+  const found = await db.selectFrom("department").select("id").where("id", "=", departmentId).executeTakeFirst();
+  if (!found) throw new UserError("admin.users.departmentUnknown", "departmentId");
+}
+
+/** Creates an account (password optional: invited people choose theirs). */
+export async function createUser(db: DB, fields: UserFields, password?: string): Promise<string> {
+  await checkDepartment(db, fields.role, fields.departmentId);
+  const taken = await db.selectFrom("app_user").select("id").where("email", "=", fields.email).executeTakeFirst();
+  if (taken) throw new UserError("admin.users.emailTaken", "email", 409);
+  const id = generateIdFromEntropySize(10);
+  await db
+    .insertInto("app_user")
+    .values({
+      id,
+      email: fields.email,
+      display_name: fields.displayName,
+      role: fields.role,
+      department_id: fields.departmentId,
+      locale: fields.locale as Locale,
+      password_hash: password ? await hashPassword(password) : null,
+    })
+    .execute();
+  return id;
+}
+
+export async function findUserByEmail(db: DB, email: string) {
+  return db.selectFrom("app_user").selectAll().where("email", "=", email.trim().toLowerCase()).executeTakeFirst();
+}
+
+export interface UserListFilters {
+  q?: string;
+  after?: string;
+}
+
+/** People for the admin list, by name; `q` matches name or e-mail anywhere, accents ignored. */
+export async function listUsers(db: DB, { q }: UserListFilters, limit = 100) {
+  let query = db
+    .selectFrom("app_user as u")
+    .leftJoin("department as d", "d.id", "u.department_id")
+    .select([
+      "u.id",
+      "u.email",
+      "u.display_name",
+      "u.role",
+      "u.department_id",
+      "d.name as department_name",
+      "u.active",
+      sql<boolean>`u.password_hash IS NULL`.as("pending"),
+    ])
+    .orderBy(sql`lower(u.display_name)`)
+    .orderBy("u.id")
+    .limit(limit);
+  const term = q?.trim();
+  if (term) {
+    const like = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    query = query.where((eb) =>
+      eb.or([
+        eb(sql`unaccent(u.display_name)`, "ilike", sql`unaccent(${like})`),
+        eb("u.email", "ilike", like),
+      ]),
+    );
+  }
+  return query.execute();
+}
+
+export async function updateUser(
+  db: DB,
+  id: string,
+  changes: { role: Role; departmentId: number | null },
+): Promise<void> {
+  await checkDepartment(db, changes.role, changes.departmentId);
+  const result = await db
+    .updateTable("app_user")
+    .set({ role: changes.role, department_id: changes.departmentId })
+    .where("id", "=", id)
+    .executeTakeFirst();
+  if (result.numUpdatedRows === 0n) throw new Response("Not Found", { status: 404 });
+}
+
+/** Deactivating ends every session of the account at once. */
+export async function setActive(db: DB, id: string, active: boolean, actorId: string): Promise<void> {
+  if (!active && id === actorId) throw new UserError("admin.users.notSelf");
+  const result = await db.updateTable("app_user").set({ active }).where("id", "=", id).executeTakeFirst();
+  if (result.numUpdatedRows === 0n) throw new Response("Not Found", { status: 404 });
+  if (!active) await endAllSessions(id);
+}
+
+export async function setLocale(db: DB, id: string, locale: Locale): Promise<void> {
+  await db.updateTable("app_user").set({ locale }).where("id", "=", id).execute();
+}

@@ -1,0 +1,159 @@
+import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import fs from "node:fs";
+import fsp from "node:fs/promises";
+import path from "node:path";
+import {
+  MaxPartSizeExceededError,
+  NodeOnDiskFile,
+  unstable_composeUploadHandlers,
+  unstable_createMemoryUploadHandler,
+  unstable_parseMultipartFormData,
+  type UploadHandler,
+} from "@remix-run/node";
+import { env } from "~/env.server";
+import { PhotoError, tooLargeMessage } from "./pipeline.server";
+import { tmpDir } from "./storage.server";
+
+/** A file of the request, written to disk (in tmpDir()) and not yet checked in any way. */
+export interface UploadedTemp {
+  path: string;
+  size: number;
+}
+
+export const MAX_PHOTOS_PER_CONTRIBUTION = 10;
+/** Each text field of a multipart form; text is kept in memory, so it is bounded. */
+export const MAX_TEXT_FIELD_BYTES = 200 * 1024;
+/** All text fields of one request together. */
+export const MAX_TEXT_BYTES = 1024 * 1024;
+
+export function tooManyFilesMessage(remaining: number): string {
+  const base = `${MAX_PHOTOS_PER_CONTRIBUTION} photos au maximum par contribution.`;
+  if (remaining >= MAX_PHOTOS_PER_CONTRIBUTION) return base;
+  return remaining <= 0 ? `${base} Vous ne pouvez plus en ajouter.` : `${base} Vous pouvez encore en ajouter ${remaining}.`;
+}
+
+const FORM_TOO_LARGE = "Le formulaire est trop volumineux.";
+
+/**
+ * Reads a multipart/form-data request, streaming each file of `fieldName` to its own temp file in
+ * tmpDir(); text fields land in `form` (bounded in size). Empty file inputs (the part a browser
+ * sends with filename "" when nothing was chosen) are ignored; a chosen 0-byte file is kept, for
+ * the pipeline to refuse with its own message.
+ *
+ * `maxFiles` is how many photos the caller still accepts. More files, a file over `maxFileBytes`
+ * (default env().MAX_UPLOAD_MB) or oversized text throw a PhotoError, and then every temp file of
+ * the request is already removed. On success the caller owns the temp files: process them, then
+ * discardTemps() in a finally.
+ */
+export async function parseUpload(
+  request: Request,
+  options: { maxFiles: number; fieldName: string; maxFileBytes?: number },
+): Promise<{ form: FormData; files: UploadedTemp[] }> {
+  const maxFileBytes = options.maxFileBytes ?? env().MAX_UPLOAD_MB * 1024 * 1024;
+  const tooLarge = () => new PhotoError("too_large", tooLargeMessage(formatMb(maxFileBytes)), 413);
+
+  // Refuse at once what cannot fit, before reading a byte (when the client announces a length).
+  const declared = Number(request.headers.get("content-length"));
+  const ceiling = Math.max(options.maxFiles, 0) * (maxFileBytes + 64 * 1024) + MAX_TEXT_BYTES + 64 * 1024;
+  if (Number.isFinite(declared) && declared > ceiling) {
+    throw options.maxFiles > 0 ? tooLarge() : new PhotoError("too_large", FORM_TOO_LARGE, 413);
+  }
+
+  const directory = tmpDir();
+  // Every temp path this request created, kept or not, so that a failure can remove them all.
+  const created = new Set<string>();
+  const files: UploadedTemp[] = [];
+  let textBytes = 0;
+
+  const fileHandler: UploadHandler = async ({ name, filename, contentType, data }) => {
+    if (filename === undefined) return undefined;
+    if (filename === "" || name !== options.fieldName) {
+      // Not a photo of ours: still read to the end, or the parser would buffer it in memory.
+      await drain(data, maxFileBytes, tooLarge);
+      return undefined;
+    }
+    if (files.length >= options.maxFiles) {
+      throw new PhotoError("too_many_files", tooManyFilesMessage(options.maxFiles));
+    }
+    // Random name: nothing from the request (file name, type) reaches the file system.
+    const filePath = path.join(directory, `upload-${randomBytes(16).toString("hex")}`);
+    created.add(filePath);
+    const size = await writeStreamed(data, filePath, maxFileBytes, tooLarge);
+    files.push({ path: filePath, size });
+    return new NodeOnDiskFile(filePath, contentType) as unknown as File;
+  };
+
+  const textHandler = unstable_createMemoryUploadHandler({
+    maxPartSize: MAX_TEXT_FIELD_BYTES,
+    filter: ({ filename }) => filename === undefined,
+  });
+  const boundedTextHandler: UploadHandler = async (part) => {
+    const value = await textHandler(part);
+    if (typeof value === "string") {
+      textBytes += Buffer.byteLength(value);
+      if (textBytes > MAX_TEXT_BYTES) throw new PhotoError("too_large", FORM_TOO_LARGE, 413);
+    }
+    return value;
+  };
+
+  try {
+    const form = await unstable_parseMultipartFormData(
+      request,
+      unstable_composeUploadHandlers(fileHandler, boundedTextHandler),
+    );
+    return { form, files };
+  } catch (error) {
+    await discardTemps([...created].map((p) => ({ path: p, size: 0 })));
+    if (error instanceof PhotoError) throw error;
+    if (error instanceof MaxPartSizeExceededError) throw new PhotoError("too_large", FORM_TOO_LARGE, 413);
+    throw error;
+  }
+}
+
+/** Removes upload temp files; missing ones are fine (already processed or removed). */
+export async function discardTemps(files: readonly UploadedTemp[]): Promise<void> {
+  await Promise.all(files.map((file) => fsp.rm(file.path, { force: true })));
+}
+
+/**
+ * Streams a part to disk, waiting for the disk when it is slower than the network: Remix's own
+ * file handler writes without waiting, which can pile a whole upload up in memory.
+ */
+async function writeStreamed(
+  data: AsyncIterable<Uint8Array>,
+  filePath: string,
+  maxBytes: number,
+  tooLarge: () => PhotoError,
+): Promise<number> {
+  const out = fs.createWriteStream(filePath, { flags: "wx", mode: 0o600 });
+  const failed = new Promise<never>((_, reject) => out.once("error", reject));
+  failed.catch(() => {}); // observed below; avoids an unhandled rejection in the meantime
+  let size = 0;
+  try {
+    for await (const chunk of data) {
+      size += chunk.byteLength;
+      if (size > maxBytes) throw tooLarge();
+      if (!out.write(chunk)) await Promise.race([once(out, "drain"), failed]);
+    }
+    out.end();
+    await Promise.race([once(out, "finish"), failed]);
+    return size;
+  } catch (error) {
+    out.destroy();
+    await fsp.rm(filePath, { force: true });
+    throw error;
+  }
+}
+
+async function drain(data: AsyncIterable<Uint8Array>, maxBytes: number, tooLarge: () => PhotoError): Promise<void> {
+  let size = 0;
+  for await (const chunk of data) {
+    size += chunk.byteLength;
+    if (size > maxBytes) throw tooLarge();
+  }
+}
+
+function formatMb(bytes: number): string {
+  return new Intl.NumberFormat("fr-FR", { maximumFractionDigits: 1 }).format(bytes / (1024 * 1024));
+}

@@ -1,0 +1,77 @@
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { data } from "@remix-run/node";
+import { Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteLoaderData } from "@remix-run/react";
+import { useEffect } from "react";
+import { useTranslation } from "react-i18next";
+import { GeneralErrorBoundary } from "./components/error-boundary";
+import { Layout as Shell } from "./components/layout";
+import { getSession } from "./auth/guards.server";
+import { unreadCount } from "./review/notifications.server";
+import { db } from "./db.server";
+import { pickLocale } from "./i18n/i18n";
+import { useNonce } from "./utils/nonce";
+import styles from "./styles/app.css?url";
+
+export const links: LinksFunction = () => [
+  { rel: "stylesheet", href: styles },
+  { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
+];
+
+export const meta: MetaFunction = () => [{ title: "Relais" }];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const current = await getSession(request);
+  const user = current.user;
+  const locale = pickLocale(user?.locale, request.headers.get("Accept-Language"));
+  const unread = user ? await unreadCount(db(), user.id) : 0;
+  const headers = current.setCookie ? { "Set-Cookie": current.setCookie } : undefined;
+  return data(
+    {
+      locale,
+      unread,
+      user: user && { id: user.id, displayName: user.displayName, role: user.role, departmentId: user.departmentId },
+    },
+    { headers },
+  );
+}
+
+export type RootData = Awaited<ReturnType<typeof loader>>["data"];
+
+export function useRootData() {
+  return useRouteLoaderData<typeof loader>("root");
+}
+
+export function Layout({ children }: { children: React.ReactNode }) {
+  const root = useRootData();
+  const nonce = useNonce();
+  const locale = root?.locale ?? "fr";
+  const { i18n } = useTranslation();
+  useEffect(() => {
+    if (i18n.language !== locale) void i18n.changeLanguage(locale);
+  }, [i18n, locale]);
+  return (
+    <html lang={locale}>
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <Meta />
+        <Links />
+      </head>
+      <body>
+        <Shell user={root?.user ?? null} unread={root?.unread ?? 0}>
+          {children}
+        </Shell>
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
+      </body>
+    </html>
+  );
+}
+
+export default function App() {
+  return <Outlet />;
+}
+
+export function ErrorBoundary() {
+  return <GeneralErrorBoundary />;
+}

@@ -1,0 +1,38 @@
+import { data } from "@remix-run/node";
+import type { FieldErrors } from "./forms";
+
+/**
+ * A rule of the domain refused the user's input. `key` is a translation key; `field` names the form
+ * field the message belongs next to. Routes turn it into a 4xx answer, with nothing stored.
+ */
+export class UserError extends Error {
+  constructor(
+    public key: string,
+    public field = "form",
+    public status = 400,
+    public params?: Record<string, unknown>,
+  ) {
+    super(key);
+  }
+}
+
+/** 404 (or `status`) unless `value` is there. */
+export function invariantResponse<T>(value: T, status = 404): asserts value is NonNullable<T> {
+  if (value === null || value === undefined || value === false) {
+    throw new Response(status === 404 ? "Not Found" : "Error", { status });
+  }
+}
+
+export function fieldErrors(errors: FieldErrors, status = 400) {
+  return data({ ok: false as const, errors }, { status });
+}
+
+/** Runs a domain call; a UserError becomes the action's 4xx answer with the message by its field. */
+export async function attempt<T>(fn: () => Promise<T>): Promise<{ ok: true; value: T } | ReturnType<typeof fieldErrors>> {
+  try {
+    return { ok: true, value: await fn() };
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    return fieldErrors({ [error.field]: error.params ? [error.key, error.params] : error.key }, error.status);
+  }
+}

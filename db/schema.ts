@@ -1,0 +1,168 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+
+export type Role = "agent" | "comms" | "manager" | "admin";
+export const ROLES: readonly Role[] = ["agent", "comms", "manager", "admin"];
+export type Locale = "fr" | "en";
+
+export type ContributionStatus = "draft" | "submitted" | "changes_requested" | "approved" | "rejected" | "archived";
+export type Visibility = "department" | "organisation";
+export type RightsStatus = "unknown" | "no_person" | "authorised" | "refused";
+export type RightsScope = "internal" | "external";
+export type EventKind =
+  | "created"
+  | "submitted"
+  | "withdrawn"
+  | "approved"
+  | "changes_requested"
+  | "rejected"
+  | "edited"
+  | "archived"
+  | "rights_withdrawn";
+export type NotificationKind = "approved" | "changes_requested" | "rejected" | "commented" | "thanked" | "submitted";
+
+export interface DepartmentTable {
+  id: Generated<number>;
+  name: string;
+  created_at: CreatedAt;
+}
+
+export interface AppUserTable {
+  id: string;
+  email: string;
+  display_name: string;
+  role: Role;
+  department_id: number | null;
+  locale: Generated<Locale>;
+  active: Generated<boolean>;
+  password_hash: string | null;
+  created_at: CreatedAt;
+  email_kinds: Generated<NotificationKind[]>;
+  email_digest: Generated<boolean>;
+}
+
+export interface UserSessionTable {
+  id: string;
+  expires_at: Timestamp;
+  user_id: string;
+}
+
+export interface LoginFailureTable {
+  id: Generated<number>;
+  key: string;
+  failed_at: Generated<Date>;
+}
+
+export interface InvitationTable {
+  id: Generated<number>;
+  token_hash: string;
+  user_id: string;
+  created_by: string | null;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+export interface ContributionTable {
+  id: Generated<number>;
+  author_id: string;
+  department_id: number;
+  title: string;
+  body_json: ColumnType<unknown, string, string>;
+  body_html: string;
+  body_text: string;
+  tags: Generated<string[]>;
+  event_date: string | null;
+  place: string | null;
+  visibility_wish: Generated<Visibility>;
+  propose_external: Generated<boolean>;
+  status: Generated<ContributionStatus>;
+  visibility: Visibility | null;
+  external_eligible: Generated<boolean>;
+  version: Generated<number>;
+  submitted_at: Timestamp | null;
+  approved_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: Generated<Timestamp>;
+  search: ColumnType<string, never, never>;
+}
+
+export interface PhotoTable {
+  id: Generated<number>;
+  contribution_id: number;
+  position: number;
+  master_key: string;
+  display_key: string;
+  thumb_key: string;
+  width: number;
+  height: number;
+  bytes: number;
+  placeholder: string;
+  alt_text: Generated<string>;
+  credit: Generated<string>;
+  rights_status: Generated<RightsStatus>;
+  rights_scope: RightsScope | null;
+  rights_expires_on: string | null;
+  rights_withdrawn_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+export interface CommentTable {
+  id: Generated<number>;
+  contribution_id: number;
+  author_id: string;
+  body: string;
+  created_at: CreatedAt;
+  edited_at: Timestamp | null;
+}
+
+export interface ThanksTable {
+  contribution_id: number;
+  user_id: string;
+  created_at: CreatedAt;
+}
+
+export interface ContributionEventTable {
+  id: Generated<number>;
+  contribution_id: number;
+  actor_id: string | null;
+  kind: EventKind;
+  message: string | null;
+  data: ColumnType<Record<string, unknown>, string | undefined, string>;
+  created_at: CreatedAt;
+}
+
+export interface NotificationTable {
+  id: Generated<number>;
+  user_id: string;
+  kind: NotificationKind;
+  contribution_id: number | null;
+  actor_id: string | null;
+  data: ColumnType<Record<string, unknown>, string | undefined, string>;
+  read_at: Timestamp | null;
+  emailed_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+export interface Database {
+  department: DepartmentTable;
+  app_user: AppUserTable;
+  user_session: UserSessionTable;
+  login_failure: LoginFailureTable;
+  invitation: InvitationTable;
+  contribution: ContributionTable;
+  photo: PhotoTable;
+  comment: CommentTable;
+  thanks: ThanksTable;
+  contribution_event: ContributionEventTable;
+  notification: NotificationTable;
+}
+
+export type User = Selectable<AppUserTable>;
+export type NewUser = Insertable<AppUserTable>;
+export type UserUpdate = Updateable<AppUserTable>;
+export type Department = Selectable<DepartmentTable>;
+export type Contribution = Selectable<ContributionTable>;
+export type Photo = Selectable<PhotoTable>;

@@ -1,0 +1,141 @@
+/**
+ * The Relais server: starts the embedded PostgreSQL when no DATABASE_URL is given, migrates,
+ * optionally seeds the demo organisation, runs the job worker in-process and serves the app.
+ * SIGINT/SIGTERM stop them in order: HTTP, worker, pool, database.
+ *
+ *   tsx scripts/server.ts            production build (run `npm run build` first)
+ *   tsx scripts/server.ts --dev      Vite dev server with hot reload
+ *   tsx scripts/server.ts --demo     build present, demo data seeded on first run
+ */
+import path from "node:path";
+import { createRequestHandler } from "@remix-run/express";
+import type { ServerBuild } from "@remix-run/node";
+import express from "express";
+import { run as runWorker, type Runner } from "graphile-worker";
+import { startEmbeddedPostgres, type EmbeddedPostgres } from "../db/embedded";
+import { migrateToLatest, quietLogger } from "../db/migrate";
+import { closeSharedDb, sharedDb } from "../db/pool";
+import { setDatabaseUrl, startupEnv } from "../app/env.server";
+import { crontab, taskList } from "../app/jobs/tasks.server";
+import { originCheck, securityHeaders } from "../app/server/security.server";
+
+const args = new Set(process.argv.slice(2));
+const dev = args.has("--dev");
+const demo = args.has("--demo");
+if (dev) process.env.NODE_ENV ??= "development";
+const settings = startupEnv();
+const log = (line: string) => console.log(`[relais] ${line}`);
+
+let embedded: EmbeddedPostgres | undefined;
+let databaseUrl = settings.DATABASE_URL;
+if (!databaseUrl) {
+  embedded = await startEmbeddedPostgres({ dataDir: path.join(settings.DATA_DIR, "pg"), log });
+  databaseUrl = embedded.url;
+  log(`PostgreSQL intégré démarré (127.0.0.1:${embedded.port}, données dans ${embedded.dataDir})`);
+}
+setDatabaseUrl(databaseUrl);
+
+try {
+  const applied = await migrateToLatest(databaseUrl);
+  if (applied.length) log(`migrations appliquées : ${applied.join(", ")}`);
+} catch (error) {
+  console.error(`[relais] ${(error as Error).message}`);
+  await embedded?.stop();
+  process.exit(1);
+}
+
+const { pool } = sharedDb(databaseUrl);
+let demoLogins: string | undefined;
+if (demo || settings.RELAIS_DEMO) {
+  const { seedDemo } = await import("./seed-demo");
+  demoLogins = await seedDemo();
+}
+
+const worker: Runner = await runWorker({
+  pgPool: pool,
+  taskList,
+  crontab,
+  concurrency: 2,
+  noHandleSignals: true,
+  pollInterval: 2000,
+  logger: quietLogger,
+});
+
+const app = express();
+app.disable("x-powered-by");
+if (settings.TRUST_PROXY) app.set("trust proxy", settings.TRUST_PROXY === "true" ? true : settings.TRUST_PROXY);
+app.use(securityHeaders({ dev }));
+app.use(originCheck());
+if (settings.LOG_REQUESTS) {
+  app.use((req, res, next) => {
+    const start = Date.now();
+    res.on("finish", () => console.log(`${req.method} ${req.originalUrl} ${res.statusCode} ${Date.now() - start}ms`));
+    next();
+  });
+}
+
+let build: ServerBuild | (() => Promise<ServerBuild>);
+if (dev) {
+  const vite = await import("vite");
+  const viteServer = await vite.createServer({ server: { middlewareMode: true } });
+  app.use(viteServer.middlewares);
+  build = () => viteServer.ssrLoadModule("virtual:remix/server-build") as Promise<ServerBuild>;
+} else {
+  const buildDir = path.resolve("build");
+  try {
+    build = await import(path.join(buildDir, "server", "index.js"));
+  } catch {
+    console.error("[relais] Pas de build : lancez « npm run build » d'abord (ou « npm run dev »).");
+    await shutdownServices();
+    process.exit(1);
+  }
+  app.use("/assets", express.static(path.join(buildDir, "client", "assets"), { immutable: true, maxAge: "1y", index: false }));
+  app.use(express.static(path.join(buildDir, "client"), { maxAge: "1h", index: false }));
+}
+
+app.all(
+  "*",
+  createRequestHandler({
+    build,
+    mode: dev ? "development" : "production",
+    getLoadContext: (req, res) => ({ cspNonce: res.locals.cspNonce as string, clientIp: req.ip ?? "unknown" }),
+  }),
+);
+
+const server = app.listen(settings.PORT, settings.HOST, () => {
+  const url = `http://${settings.HOST === "127.0.0.1" || settings.HOST === "0.0.0.0" ? "localhost" : settings.HOST}:${settings.PORT}`;
+  log(`Relais est prêt : ${url}`);
+  if (demoLogins) console.log(demoLogins);
+});
+server.on("error", async (error: NodeJS.ErrnoException) => {
+  console.error(
+    error.code === "EADDRINUSE"
+      ? `[relais] Le port ${settings.PORT} est déjà utilisé : choisissez-en un autre avec PORT=3001.`
+      : `[relais] ${error.message}`,
+  );
+  await shutdownServices();
+  process.exit(1);
+});
+
+async function shutdownServices() {
+  await worker.stop().catch(() => {});
+  await closeSharedDb().catch(() => {});
+  await embedded?.stop();
+}
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  log(`${signal} reçu : arrêt…`);
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+    setTimeout(() => server.closeAllConnections(), 5000).unref();
+  });
+  await shutdownServices();
+  log("arrêté proprement.");
+  process.exit(0);
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));

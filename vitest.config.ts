@@ -1,0 +1,38 @@
+import { defineConfig, mergeConfig } from "vitest/config";
+import viteConfig from "./vite.config";
+
+// Two projects share one run: integration tests (real PostgreSQL, one cloned database per file)
+// and end-to-end tests (the built app served by scripts/server.ts, driven in Debian's Chromium).
+export default mergeConfig(
+  viteConfig,
+  defineConfig({
+    test: {
+      projects: [
+        {
+          extends: true,
+          test: {
+            name: "integration",
+            include: ["app/**/*.test.{ts,tsx}", "tests/integration/**/*.test.{ts,tsx}", "scripts/**/*.test.ts", "db/**/*.test.ts"],
+            globalSetup: ["tests/setup/global-db.ts"],
+            setupFiles: ["tests/setup/per-file-db.ts"],
+            testTimeout: 30_000,
+            hookTimeout: 60_000,
+            pool: "forks",
+          },
+        },
+        {
+          extends: true,
+          test: {
+            name: "e2e",
+            include: ["tests/e2e/**/*.test.ts"],
+            globalSetup: ["tests/setup/global-e2e.ts"],
+            testTimeout: 60_000,
+            hookTimeout: 180_000,
+            fileParallelism: false,
+            pool: "forks",
+          },
+        },
+      ],
+    },
+  }),
+);
