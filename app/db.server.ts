@@ -15,3 +15,8 @@ export function db(): DB {
 export function pool() {
   return sharedDb(env().DATABASE_URL).pool;
 }
+
+/** Runs `fn` in a transaction, joining the caller's when `db` already is one. */
+export function inTransaction<T>(db: DB, fn: (trx: DB) => Promise<T>): Promise<T> {
+  return db.isTransaction ? fn(db) : db.transaction().execute(fn);
+}

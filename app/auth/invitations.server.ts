@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { sql } from "kysely";
-import type { DB } from "~/db.server";
+import { inTransaction, type DB } from "~/db.server";
 import { publicUrl } from "~/env.server";
 import { tFor } from "~/i18n/i18n";
 import { enqueue } from "~/jobs/queue.server";
@@ -19,7 +19,7 @@ function digest(token: string): string {
 export async function createInvitation(db: DB, userId: string, createdBy: string | null): Promise<string> {
   const token = randomBytes(32).toString("base64url");
   const link = `${publicUrl()}/invitation/${token}`;
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     // A new link replaces any earlier unused one.
     await trx.deleteFrom("invitation").where("user_id", "=", userId).where("used_at", "is", null).execute();
     await trx
