@@ -1,10 +1,11 @@
 import { defineConfig, mergeConfig } from "vitest/config";
+import type { UserConfig } from "vite";
 import viteConfig from "./vite.config";
 
 // Two projects share one run: integration tests (real PostgreSQL, one cloned database per file)
 // and end-to-end tests (the built app served by scripts/server.ts, driven in Debian's Chromium).
 export default mergeConfig(
-  viteConfig,
+  viteConfig as UserConfig,
   defineConfig({
     test: {
       projects: [
@@ -28,8 +29,9 @@ export default mergeConfig(
             globalSetup: ["tests/setup/global-e2e.ts"],
             testTimeout: 60_000,
             hookTimeout: 180_000,
-            fileParallelism: false,
+            // One browser and one server at a time on a 2-core machine.
             pool: "forks",
+            poolOptions: { forks: { singleFork: true } },
           },
         },
       ],

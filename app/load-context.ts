@@ -7,3 +7,10 @@ declare module "@remix-run/node" {
   }
 }
 export {};
+
+// Single fetch: loaders and actions return data() and typed objects, not json() Responses.
+declare module "@remix-run/node" {
+  interface Future {
+    v3_singleFetch: true;
+  }
+}

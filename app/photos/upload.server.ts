@@ -67,8 +67,10 @@ export async function parseUpload(
   let textBytes = 0;
 
   const fileHandler: UploadHandler = async ({ name, filename, contentType, data }) => {
-    if (filename === undefined) return undefined;
-    if (filename === "" || name !== options.fieldName) {
+    if (filename === undefined && name !== options.fieldName) return undefined; // a text field
+    // Browsers send filename="" for an untouched file input (Node's FormData drops the filename
+    // instead); a file under another field name is not ours either.
+    if (!filename || name !== options.fieldName) {
       // Not a photo of ours: still read to the end, or the parser would buffer it in memory.
       await drain(data, maxFileBytes, tooLarge);
       return undefined;
@@ -86,7 +88,8 @@ export async function parseUpload(
 
   const textHandler = unstable_createMemoryUploadHandler({
     maxPartSize: MAX_TEXT_FIELD_BYTES,
-    filter: ({ filename }) => filename === undefined,
+    // Parts of fieldName were all read by fileHandler (kept or ignored): never text.
+    filter: ({ filename, name }) => filename === undefined && name !== options.fieldName,
   });
   const boundedTextHandler: UploadHandler = async (part) => {
     const value = await textHandler(part);

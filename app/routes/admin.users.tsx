@@ -1,5 +1,4 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { data } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { z } from "zod";
@@ -76,7 +75,7 @@ export default function AdminUsers() {
   return (
     <div className="stack">
       <h1>{t("admin.users.title")}</h1>
-      {result?.ok && "invited" in result ? (
+      {result?.ok && "invited" in result && result.invited ? (
         <div className="notice" role="status">
           <p>{t("admin.users.invited", { email: result.invited.email })}</p>
           <p>
@@ -84,7 +83,7 @@ export default function AdminUsers() {
           </p>
         </div>
       ) : null}
-      {result?.ok && "message" in result ? (
+      {result?.ok && "message" in result && result.message ? (
         <p className="notice" role="status">
           {msg(result.message)}
         </p>
