@@ -85,7 +85,7 @@ export interface ContributionTable {
   submitted_at: Timestamp | null;
   approved_at: Timestamp | null;
   created_at: CreatedAt;
-  updated_at: Generated<Timestamp>;
+  updated_at: Timestamp;
   search: ColumnType<string, never, never>;
 }
 

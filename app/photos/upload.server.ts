@@ -26,6 +26,8 @@ export const MAX_PHOTOS_PER_CONTRIBUTION = 10;
 export const MAX_TEXT_FIELD_BYTES = 200 * 1024;
 /** All text fields of one request together. */
 export const MAX_TEXT_BYTES = 1024 * 1024;
+/** Parts of any kind in one request: a body without Content-Length could otherwise send endless tiny fields. */
+const MAX_PARTS = 500;
 
 export function tooManyFilesMessage(remaining: number): string {
   const base = `${MAX_PHOTOS_PER_CONTRIBUTION} photos au maximum par contribution.`;
@@ -34,6 +36,7 @@ export function tooManyFilesMessage(remaining: number): string {
 }
 
 const FORM_TOO_LARGE = "Le formulaire est trop volumineux.";
+const INTERRUPTED = "L'envoi a été interrompu ou est illisible. Réessayez.";
 
 /**
  * Reads a multipart/form-data request, streaming each file of `fieldName` to its own temp file in
@@ -43,8 +46,9 @@ const FORM_TOO_LARGE = "Le formulaire est trop volumineux.";
  *
  * `maxFiles` is how many photos the caller still accepts. More files, a file over `maxFileBytes`
  * (default env().MAX_UPLOAD_MB) or oversized text throw a PhotoError, and then every temp file of
- * the request is already removed. On success the caller owns the temp files: process them, then
- * discardTemps() in a finally.
+ * the request is already removed; so does a body cut short (code "corrupt"). A request that is not
+ * multipart/form-data throws Remix's TypeError. On success the caller owns the temp files: process
+ * them, then discardTemps() in a finally.
  */
 export async function parseUpload(
   request: Request,
@@ -100,16 +104,24 @@ export async function parseUpload(
     return value;
   };
 
+  const composed = unstable_composeUploadHandlers(fileHandler, boundedTextHandler);
+  let parts = 0;
+  const countedHandler: UploadHandler = async (part) => {
+    if (++parts > MAX_PARTS) throw new PhotoError("too_large", FORM_TOO_LARGE, 413);
+    return composed(part);
+  };
+
   try {
-    const form = await unstable_parseMultipartFormData(
-      request,
-      unstable_composeUploadHandlers(fileHandler, boundedTextHandler),
-    );
+    const form = await unstable_parseMultipartFormData(request, countedHandler);
     return { form, files };
   } catch (error) {
     await discardTemps([...created].map((p) => ({ path: p, size: 0 })));
     if (error instanceof PhotoError) throw error;
     if (error instanceof MaxPartSizeExceededError) throw new PhotoError("too_large", FORM_TOO_LARGE, 413);
+    // The multipart parser's own errors: a body cut short (interrupted upload) or malformed.
+    if (error instanceof Error && /^malformed multipart/i.test(error.message)) {
+      throw new PhotoError("corrupt", INTERRUPTED);
+    }
     throw error;
   }
 }

@@ -179,6 +179,23 @@ describe("parseUpload", () => {
     expect(error.code).toBe("too_large");
   });
 
+  it("a body cut short (interrupted upload) → PhotoError, and no temp file left", async () => {
+    const form = new FormData();
+    form.append("photos", photoBlob("gps-DSCN0010.jpg"), "a.jpg");
+    form.append("photos", photoBlob("mobile-jolla.jpg"), "b.jpg");
+    const full = new Response(form);
+    const contentType = full.headers.get("content-type")!;
+    const body = Buffer.from(await full.arrayBuffer());
+    const request = new Request("http://localhost/", {
+      method: "POST",
+      body: body.subarray(0, body.length - 300_000), // inside the second file
+      headers: { "content-type": contentType },
+    });
+    const error = await refusal(parseUpload(request, { maxFiles: 10, fieldName: "photos" }));
+    expect(error.code).toBe("corrupt");
+    expect(temps()).toEqual([]);
+  });
+
   it("a request that is not multipart is not a PhotoError (the caller answers 400 itself)", async () => {
     const request = new Request("http://localhost/", { method: "POST", body: "a=1", headers: { "content-type": "application/x-www-form-urlencoded" } });
     await expect(parseUpload(request, { maxFiles: 10, fieldName: "photos" })).rejects.toThrow(TypeError);

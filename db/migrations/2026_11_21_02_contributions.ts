@@ -74,6 +74,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     created_at timestamptz NOT NULL DEFAULT now()
   )`.execute(db);
   await sql`CREATE INDEX photo_contribution_idx ON photo (contribution_id, position)`.execute(db);
+  // Files are shared by content hash: the sweeper asks whether any row still points at a key.
+  for (const column of ["master_key", "display_key", "thumb_key"]) {
+    await sql`CREATE INDEX ${sql.id(`photo_${column}_idx`)} ON photo (${sql.ref(column)})`.execute(db);
+  }
 
   await sql`CREATE TABLE comment (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -1,0 +1,210 @@
+import { sql } from "kysely";
+import type { ContributionStatus } from "../../db/schema";
+import type { SessionUser } from "~/auth/session.server";
+import { inTransaction, type DB } from "~/db.server";
+import type { ProcessedPhoto } from "~/photos/pipeline.server";
+import { deletePhotoRows, forgetPhotos, insertPhotos, listPhotos, removeFiles } from "~/photos/photos.server";
+import { UserError } from "~/utils/errors.server";
+import { addEvent, listEvents } from "./history.server";
+import { renderRichText } from "./richtext.server";
+import { MAX_PHOTOS, type ContributionFields } from "./schema";
+import { canView } from "./visibility.server";
+import { notifyCommsOfSubmission } from "~/review/notifications.server";
+
+type Actor = Pick<SessionUser, "id" | "role" | "departmentId">;
+
+/** Statuses in which the author may still change the text and photos. */
+export const AUTHOR_EDITABLE: ContributionStatus[] = ["draft", "submitted", "changes_requested"];
+
+function rendered(body: string) {
+  const result = renderRichText(body);
+  if (!result.ok) throw new UserError("common.raw", "body", 400, { text: result.error });
+  return result;
+}
+
+function columns(fields: ContributionFields) {
+  const body = rendered(fields.body);
+  return {
+    title: fields.title,
+    body_json: JSON.stringify(body.json),
+    body_html: body.html,
+    body_text: body.text,
+    tags: fields.tags,
+    event_date: fields.eventDate ?? null,
+    place: fields.place ?? null,
+    visibility_wish: fields.visibilityWish,
+    propose_external: fields.proposeExternal,
+  };
+}
+
+/**
+ * Creates a draft in the author's department with its photos (already processed and on disk).
+ * Nothing is stored when anything is refused; the photos' files are removed then too.
+ */
+export async function createContribution(db: DB, author: Actor, fields: ContributionFields, photos: ProcessedPhoto[] = []): Promise<number> {
+  try {
+    if (author.departmentId === null) throw new UserError("contributions.errors.noDepartment");
+    if (photos.length > MAX_PHOTOS) throw new UserError("contributions.errors.tooManyPhotos", "photos");
+    const values = columns(fields);
+    return await db.transaction().execute(async (trx) => {
+      const { id } = await trx
+        .insertInto("contribution")
+        .values({ ...values, author_id: author.id, department_id: author.departmentId! })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      await insertPhotos(trx, id, photos);
+      await addEvent(trx, { contributionId: id, actorId: author.id, kind: "created" });
+      return id;
+    });
+  } catch (error) {
+    await forgetPhotos(db, photos);
+    throw error;
+  }
+}
+
+/** The row, locked for the rest of the transaction, or 404 when the actor may not see it. */
+export async function lockForActor(trx: DB, actor: Actor, id: number) {
+  const row = await trx.selectFrom("contribution").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
+  if (!row || !canView(actor, row)) throw new Response("Not Found", { status: 404 });
+  return row;
+}
+
+function assertAuthor(actor: Actor, row: { author_id: string }) {
+  if (row.author_id !== actor.id) throw new Response("Forbidden", { status: 403 });
+}
+
+/** The author edits while it is a draft, in review (it stays in review) or sent back for changes. */
+export async function updateByAuthor(db: DB, author: Actor, id: number, fields: ContributionFields, photos: ProcessedPhoto[] = []) {
+  try {
+    const values = columns(fields);
+    await db.transaction().execute(async (trx) => {
+      const row = await lockForActor(trx, author, id);
+      assertAuthor(author, row);
+      if (!AUTHOR_EDITABLE.includes(row.status)) throw new UserError("contributions.errors.notEditable", "form", 409);
+      const { count } = await trx
+        .selectFrom("photo")
+        .select(sql<number>`count(*)::int`.as("count"))
+        .where("contribution_id", "=", id)
+        .executeTakeFirstOrThrow();
+      if (count + photos.length > MAX_PHOTOS) throw new UserError("contributions.errors.tooManyPhotos", "photos");
+      await trx
+        .updateTable("contribution")
+        .set({ ...values, version: sql`version + 1`, updated_at: sql`now()` })
+        .where("id", "=", id)
+        .execute();
+      await insertPhotos(trx, id, photos);
+    });
+  } catch (error) {
+    await forgetPhotos(db, photos);
+    throw error;
+  }
+}
+
+/** Draft or changes requested → in review. Every photo needs its alt text first. */
+export async function submitContribution(db: DB, author: Actor, id: number): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const row = await lockForActor(trx, author, id);
+    assertAuthor(author, row);
+    if (row.status !== "draft" && row.status !== "changes_requested") {
+      throw new UserError("contributions.errors.notSubmittable", "form", 409);
+    }
+    const missing = (await listPhotos(trx, id)).filter((p) => p.alt_text.trim() === "");
+    if (missing.length > 0) {
+      throw new UserError("contributions.errors.altMissing", "form", 400, {
+        positions: missing.map((p) => p.position + 1).join(", "),
+        count: missing.length,
+      });
+    }
+    await trx
+      .updateTable("contribution")
+      .set({ status: "submitted", submitted_at: sql`now()`, version: sql`version + 1`, updated_at: sql`now()` })
+      .where("id", "=", id)
+      .execute();
+    await addEvent(trx, { contributionId: id, actorId: author.id, kind: "submitted" });
+    await notifyCommsOfSubmission(trx, { contributionId: id, actorId: author.id, title: row.title });
+  });
+}
+
+/** In review → back to draft, by its author. */
+export async function withdrawContribution(db: DB, author: Actor, id: number): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const row = await lockForActor(trx, author, id);
+    assertAuthor(author, row);
+    if (row.status !== "submitted") throw new UserError("contributions.errors.notWithdrawable", "form", 409);
+    await trx
+      .updateTable("contribution")
+      .set({ status: "draft", submitted_at: null, version: sql`version + 1`, updated_at: sql`now()` })
+      .where("id", "=", id)
+      .execute();
+    await addEvent(trx, { contributionId: id, actorId: author.id, kind: "withdrawn" });
+  });
+}
+
+/** The author deletes a draft or a rejected contribution; its photo files go with it. */
+export async function deleteContribution(db: DB, author: Actor, id: number): Promise<void> {
+  const keys = await db.transaction().execute(async (trx) => {
+    const row = await lockForActor(trx, author, id);
+    assertAuthor(author, row);
+    if (row.status !== "draft" && row.status !== "rejected") throw new UserError("contributions.errors.notDeletable", "form", 409);
+    const keys = await deletePhotoRows(trx, { contributionId: id });
+    await trx.deleteFrom("contribution").where("id", "=", id).execute();
+    return keys;
+  });
+  await removeFiles(db, keys);
+}
+
+/** The author removes one photo while the contribution is editable. */
+export async function removePhoto(db: DB, author: Actor, id: number, photoId: number): Promise<void> {
+  const keys = await inTransaction(db, async (trx) => {
+    const row = await lockForActor(trx, author, id);
+    assertAuthor(author, row);
+    if (!AUTHOR_EDITABLE.includes(row.status)) throw new UserError("contributions.errors.notEditable", "form", 409);
+    const keys = await deletePhotoRows(trx, { contributionId: id, photoId });
+    if (keys.length === 0) throw new Response("Not Found", { status: 404 });
+    return keys;
+  });
+  await removeFiles(db, keys);
+}
+
+/** Everything a contribution page shows, or 404 when the viewer may not see it. */
+export async function getContribution(db: DB, viewer: Actor, id: number) {
+  const row = await db
+    .selectFrom("contribution as c")
+    .innerJoin("app_user as a", "a.id", "c.author_id")
+    .innerJoin("department as d", "d.id", "c.department_id")
+    .select([
+      "c.id",
+      "c.title",
+      "c.body_html",
+      "c.body_json",
+      "c.tags",
+      "c.event_date",
+      "c.place",
+      "c.status",
+      "c.visibility",
+      "c.visibility_wish",
+      "c.propose_external",
+      "c.external_eligible",
+      "c.version",
+      "c.author_id",
+      "c.department_id",
+      "c.submitted_at",
+      "c.approved_at",
+      "c.created_at",
+      "c.updated_at",
+      "a.display_name as author_name",
+      "d.name as department_name",
+    ])
+    .select((eb) => [
+      eb.selectFrom("thanks").select(sql<number>`count(*)::int`.as("n")).whereRef("thanks.contribution_id", "=", "c.id").as("thanks"),
+      eb
+        .exists(eb.selectFrom("thanks").select("user_id").whereRef("thanks.contribution_id", "=", "c.id").where("thanks.user_id", "=", viewer.id))
+        .as("thanked"),
+    ])
+    .where("c.id", "=", id)
+    .executeTakeFirst();
+  if (!row || !canView(viewer, row)) throw new Response("Not Found", { status: 404 });
+  const [photos, history] = await Promise.all([listPhotos(db, id), listEvents(db, id)]);
+  return { ...row, photos, history };
+}
+export type ContributionView = Awaited<ReturnType<typeof getContribution>>;

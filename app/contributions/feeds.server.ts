@@ -1,0 +1,89 @@
+import { sql, type SelectQueryBuilder } from "kysely";
+import type { Database } from "../../db/schema";
+import type { SessionUser } from "~/auth/session.server";
+import type { DB } from "~/db.server";
+import { visibleTo } from "./visibility.server";
+
+export const PAGE_SIZE = 20;
+type Viewer = Pick<SessionUser, "id" | "role" | "departmentId">;
+type Query = SelectQueryBuilder<Database & { c: Database["contribution"] }, "c", object>;
+
+/** Cursor of keyset pagination: the sort time and id of the last item shown. */
+export function encodeCursor(at: Date | string, id: number): string {
+  return Buffer.from(`${new Date(at).toISOString()}|${id}`).toString("base64url");
+}
+
+export function decodeCursor(cursor: string | null | undefined): { at: Date; id: number } | null {
+  if (!cursor) return null;
+  const [at, id] = Buffer.from(cursor, "base64url").toString().split("|");
+  const date = new Date(at);
+  const n = Number(id);
+  return Number.isNaN(date.getTime()) || !Number.isSafeInteger(n) ? null : { at: date, id: n };
+}
+
+/** The columns a feed card shows: excerpt, author, department, first photo, counters. */
+function cardColumns(q: Query) {
+  return q
+    .innerJoin("app_user as a", "a.id", "c.author_id")
+    .innerJoin("department as d", "d.id", "c.department_id")
+    .select([
+      "c.id",
+      "c.title",
+      "c.status",
+      "c.visibility",
+      "c.tags",
+      "c.event_date",
+      "c.place",
+      "c.approved_at",
+      "c.updated_at",
+      "c.author_id",
+      "a.display_name as author_name",
+      "d.name as department_name",
+      sql<string>`left(c.body_text, 280)`.as("excerpt"),
+    ])
+    .select((eb) => [
+      eb
+        .selectFrom("photo as p")
+        .select(sql<{ id: number; placeholder: string; width: number; height: number; alt: string } | null>`
+          json_build_object('id', p.id, 'placeholder', p.placeholder, 'width', p.width, 'height', p.height, 'alt', p.alt_text)`.as("x"))
+        .whereRef("p.contribution_id", "=", "c.id")
+        .orderBy("p.position")
+        .limit(1)
+        .as("cover"),
+      eb.selectFrom("photo as p").select(sql<number>`count(*)::int`.as("n")).whereRef("p.contribution_id", "=", "c.id").as("photo_count"),
+      eb.selectFrom("thanks as t").select(sql<number>`count(*)::int`.as("n")).whereRef("t.contribution_id", "=", "c.id").as("thanks_count"),
+      eb.selectFrom("comment as m").select(sql<number>`count(*)::int`.as("n")).whereRef("m.contribution_id", "=", "c.id").as("comment_count"),
+    ]);
+}
+
+async function page(query: Query, sortColumn: "c.approved_at" | "c.updated_at", cursor: string | null | undefined) {
+  const after = decodeCursor(cursor);
+  let q = query;
+  if (after) q = q.where((eb) => eb(eb.refTuple(sortColumn, "c.id"), "<", eb.tuple(after.at, after.id)));
+  const rows = await cardColumns(q.orderBy(sortColumn, "desc").orderBy("c.id", "desc").limit(PAGE_SIZE + 1)).execute();
+  const items = rows.slice(0, PAGE_SIZE);
+  const last = items.at(-1);
+  const sortKey = sortColumn === "c.approved_at" ? "approved_at" : "updated_at";
+  return { items, next: rows.length > PAGE_SIZE && last ? encodeCursor(last[sortKey] as Date, last.id) : null };
+}
+export type FeedPage = Awaited<ReturnType<typeof page>>;
+export type FeedItem = FeedPage["items"][number];
+
+/** Approved items of the viewer's department (both visibilities), newest first. */
+export async function departmentFeed(db: DB, viewer: Viewer, cursor?: string | null) {
+  if (viewer.departmentId === null) return organisationFeed(db, viewer, cursor);
+  const q = db.selectFrom("contribution as c").where("c.status", "=", "approved").where("c.department_id", "=", viewer.departmentId);
+  return page(q, "c.approved_at", cursor);
+}
+
+/** Items approved for the whole organisation, newest first. */
+export async function organisationFeed(db: DB, _viewer: Viewer, cursor?: string | null) {
+  const q = db.selectFrom("contribution as c").where("c.status", "=", "approved").where("c.visibility", "=", "organisation");
+  return page(q, "c.approved_at", cursor);
+}
+
+/** The viewer's own contributions in every status, most recently changed first. */
+export async function myContributions(db: DB, viewer: Viewer, cursor?: string | null) {
+  const q = db.selectFrom("contribution as c").where("c.author_id", "=", viewer.id);
+  return page(q.where(visibleTo(viewer)), "c.updated_at", cursor);
+}

@@ -1,0 +1,103 @@
+import { sql } from "kysely";
+import { z } from "zod";
+import type { ContributionStatus } from "../../db/schema";
+import type { SessionUser } from "~/auth/session.server";
+import type { DB } from "~/db.server";
+import { decodeCursor, encodeCursor, PAGE_SIZE } from "./feeds.server";
+import { visibleTo } from "./visibility.server";
+
+type Viewer = Pick<SessionUser, "id" | "role" | "departmentId">;
+
+// Marks around matched words in excerpts: control characters that never occur in stored text, so
+// the excerpt can be split safely and rendered as <mark> elements without any HTML from the DB.
+const START = "\u0002";
+const STOP = "\u0003";
+
+const optionalInt = z.preprocess((v) => (v === "" || v == null ? undefined : v), z.coerce.number().int().positive().optional());
+const optionalDate = z.preprocess((v) => (v === "" || v == null ? undefined : v), z.iso.date().optional());
+
+export const searchParamsSchema = z.object({
+  q: z.string().trim().max(200).default(""),
+  department: optionalInt,
+  tag: z.preprocess((v) => (v === "" || v == null ? undefined : v), z.string().trim().max(40).optional()),
+  from: optionalDate,
+  to: optionalDate,
+  status: z.preprocess(
+    (v) => (v === "" || v == null ? undefined : v),
+    z.enum(["draft", "submitted", "changes_requested", "approved", "rejected", "archived"]).optional(),
+  ),
+  cursor: z.string().max(200).optional(),
+});
+export type SearchParams = z.infer<typeof searchParamsSchema>;
+
+export type Excerpt = { text: string; hit: boolean }[];
+
+function splitExcerpt(headline: string): Excerpt {
+  const parts: Excerpt = [];
+  for (const chunk of headline.split(START)) {
+    const [hit, rest] = chunk.includes(STOP) ? chunk.split(STOP) : [null, chunk];
+    if (hit) parts.push({ text: hit, hit: true });
+    if (rest) parts.push({ text: rest, hit: false });
+  }
+  return parts;
+}
+
+/**
+ * French full-text search (accents ignored) over title, body, tags and place, among what the
+ * viewer may see, newest first, with highlighted excerpts; filters by department, tag, date
+ * (of the last change) and status.
+ */
+export async function searchContributions(db: DB, viewer: Viewer, params: SearchParams) {
+  const tsquery = sql`websearch_to_tsquery('relais_french', ${params.q})`;
+  let q = db.selectFrom("contribution as c").where(visibleTo(viewer));
+  if (params.q) q = q.where(sql<boolean>`c.search @@ ${tsquery}`);
+  if (params.department) q = q.where("c.department_id", "=", params.department);
+  if (params.tag) q = q.where(sql<boolean>`c.tags @> ARRAY[${params.tag}]::text[]`);
+  if (params.status) q = q.where("c.status", "=", params.status as ContributionStatus);
+  if (params.from) q = q.where(sql<boolean>`c.updated_at >= ${params.from}::date`);
+  if (params.to) q = q.where(sql<boolean>`c.updated_at < ${params.to}::date + 1`);
+  const after = decodeCursor(params.cursor);
+  if (after) q = q.where(sql<boolean>`(c.updated_at, c.id) < (${after.at}, ${after.id})`);
+
+  const rows = await q
+    .innerJoin("app_user as a", "a.id", "c.author_id")
+    .innerJoin("department as d", "d.id", "c.department_id")
+    .select([
+      "c.id",
+      "c.title",
+      "c.status",
+      "c.tags",
+      "c.place",
+      "c.updated_at",
+      "c.approved_at",
+      "a.display_name as author_name",
+      "d.name as department_name",
+      params.q
+        ? sql<string>`ts_headline('relais_french', c.body_text, ${tsquery},
+            ${`StartSel=${START}, StopSel=${STOP}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "`})`.as("headline")
+        : sql<string>`left(c.body_text, 240)`.as("headline"),
+      params.q
+        ? sql<string>`ts_headline('relais_french', c.title, ${tsquery}, ${`StartSel=${START}, StopSel=${STOP}, HighlightAll=true`})`.as("title_headline")
+        : sql<string>`c.title`.as("title_headline"),
+    ])
+    .orderBy("c.updated_at", "desc")
+    .orderBy("c.id", "desc")
+    .limit(PAGE_SIZE + 1)
+    .execute();
+  const items = rows.slice(0, PAGE_SIZE).map(({ headline, title_headline, ...row }) => ({
+    ...row,
+    excerpt: splitExcerpt(headline),
+    titleParts: splitExcerpt(title_headline),
+  }));
+  const last = items.at(-1);
+  return { items, next: rows.length > PAGE_SIZE && last ? encodeCursor(last.updated_at, last.id) : null };
+}
+export type SearchResult = Awaited<ReturnType<typeof searchContributions>>["items"][number];
+
+/** Tags in use among approved items, most used first, for the filter list. */
+export async function popularTags(db: DB, limit = 50): Promise<string[]> {
+  const rows = await sql<{ tag: string }>`
+    SELECT tag FROM (SELECT unnest(tags) AS tag FROM contribution WHERE status = 'approved') t
+    GROUP BY tag ORDER BY count(*) DESC, tag LIMIT ${limit}`.execute(db);
+  return rows.rows.map((r) => r.tag);
+}

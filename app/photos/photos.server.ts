@@ -1,0 +1,119 @@
+import { sql } from "kysely";
+import type { DB } from "~/db.server";
+import type { PhotoFields } from "~/contributions/schema";
+import { processPhoto, type ProcessedPhoto } from "./pipeline.server";
+import { storage } from "./storage.server";
+import { deleteUnreferenced } from "./sweeper.server";
+import { discardTemps, type UploadedTemp } from "./upload.server";
+
+const keysOf = (p: ProcessedPhoto) => [p.masterKey, p.displayKey, p.thumbKey];
+
+/**
+ * Runs every uploaded file through the pipeline. All or nothing: when one file is refused, the
+ * renditions already written for the others are removed (unless a row already uses them) and the
+ * PhotoError goes up. The temp files are always removed.
+ */
+export async function ingestPhotos(db: DB, files: UploadedTemp[]): Promise<ProcessedPhoto[]> {
+  const done: ProcessedPhoto[] = [];
+  try {
+    for (const file of files) done.push(await processPhoto(file.path, storage()));
+    return done;
+  } catch (error) {
+    await removeFiles(db, done.flatMap(keysOf));
+    throw error;
+  } finally {
+    await discardTemps(files);
+  }
+}
+
+/** Undo for files written before a transaction that then failed. */
+export async function forgetPhotos(db: DB, photos: ProcessedPhoto[]): Promise<void> {
+  await removeFiles(db, photos.flatMap(keysOf));
+}
+
+/** Appends photo rows after the existing ones, in the order given. */
+export async function insertPhotos(trx: DB, contributionId: number, photos: ProcessedPhoto[]): Promise<void> {
+  if (photos.length === 0) return;
+  const { next } = await trx
+    .selectFrom("photo")
+    .select(sql<number>`coalesce(max(position), -1)::int + 1`.as("next"))
+    .where("contribution_id", "=", contributionId)
+    .executeTakeFirstOrThrow();
+  await trx
+    .insertInto("photo")
+    .values(
+      photos.map((p, i) => ({
+        contribution_id: contributionId,
+        position: next + i,
+        master_key: p.masterKey,
+        display_key: p.displayKey,
+        thumb_key: p.thumbKey,
+        width: p.width,
+        height: p.height,
+        bytes: p.bytes,
+        placeholder: p.placeholder,
+      })),
+    )
+    .execute();
+}
+
+export async function photoCount(db: DB, contributionId: number): Promise<number> {
+  const row = await db
+    .selectFrom("photo")
+    .select(sql<number>`count(*)::int`.as("n"))
+    .where("contribution_id", "=", contributionId)
+    .executeTakeFirstOrThrow();
+  return row.n;
+}
+
+export async function listPhotos(db: DB, contributionId: number) {
+  return db
+    .selectFrom("photo")
+    .select([
+      "id",
+      "position",
+      "width",
+      "height",
+      "placeholder",
+      "alt_text",
+      "credit",
+      "rights_status",
+      "rights_scope",
+      "rights_expires_on",
+      "rights_withdrawn_at",
+    ])
+    .where("contribution_id", "=", contributionId)
+    .orderBy("position")
+    .execute();
+}
+export type PhotoView = Awaited<ReturnType<typeof listPhotos>>[number];
+
+export async function updatePhotoFields(trx: DB, photoId: number, fields: PhotoFields): Promise<void> {
+  await trx
+    .updateTable("photo")
+    .set({
+      alt_text: fields.alt,
+      credit: fields.credit,
+      rights_status: fields.rightsStatus,
+      rights_scope: fields.rightsStatus === "authorised" ? fields.rightsScope : null,
+      rights_expires_on: fields.rightsStatus === "authorised" ? fields.rightsExpiresOn : null,
+    })
+    .where("id", "=", photoId)
+    .execute();
+}
+
+/**
+ * Deletes photo rows and returns their file keys. Call removeFiles() with them once the
+ * transaction has committed: a rolled-back delete must still find its files.
+ */
+export async function deletePhotoRows(trx: DB, where: { contributionId: number; photoId?: number }): Promise<string[]> {
+  let query = trx.deleteFrom("photo").where("contribution_id", "=", where.contributionId);
+  if (where.photoId !== undefined) query = query.where("id", "=", where.photoId);
+  const removed = await query.returning(["master_key", "display_key", "thumb_key"]).execute();
+  return removed.flatMap((r) => [r.master_key, r.display_key, r.thumb_key]);
+}
+
+/** Removes the files of deleted rows that no remaining row points at (files are shared by content). */
+export async function removeFiles(db: DB, keys: string[]): Promise<void> {
+  await deleteUnreferenced(db, storage(), keys);
+}
