@@ -1,20 +1,18 @@
 import { sql } from "kysely";
 import type { ContributionStatus } from "../../db/schema";
 import type { SessionUser } from "~/auth/session.server";
-import { inTransaction, type DB } from "~/db.server";
+import type { DB } from "~/db.server";
 import type { ProcessedPhoto } from "~/photos/pipeline.server";
-import { deletePhotoRows, forgetPhotos, insertPhotos, listPhotos, removeFiles } from "~/photos/photos.server";
+import { deletePhotoRows, forgetPhotos, insertPhotos, listPhotos, photoCount, removeFiles, updatePhotoFields } from "~/photos/photos.server";
 import { UserError } from "~/utils/errors.server";
 import { addEvent, listEvents } from "./history.server";
 import { renderRichText } from "./richtext.server";
-import { MAX_PHOTOS, type ContributionFields } from "./schema";
+import { AUTHOR_EDITABLE, MAX_PHOTOS, type ContributionFields, type PhotoFields } from "./schema";
 import { canView } from "./visibility.server";
 import { notifyCommsOfSubmission } from "~/review/notifications.server";
 
 type Actor = Pick<SessionUser, "id" | "role" | "departmentId">;
 
-/** Statuses in which the author may still change the text and photos. */
-export const AUTHOR_EDITABLE: ContributionStatus[] = ["draft", "submitted", "changes_requested"];
 
 function rendered(body: string) {
   const result = renderRichText(body);
@@ -73,31 +71,69 @@ function assertAuthor(actor: Actor, row: { author_id: string }) {
   if (row.author_id !== actor.id) throw new Response("Forbidden", { status: 403 });
 }
 
-/** The author edits while it is a draft, in review (it stays in review) or sent back for changes. */
-export async function updateByAuthor(db: DB, author: Actor, id: number, fields: ContributionFields, photos: ProcessedPhoto[] = []) {
+export interface AuthorEdit {
+  fields: ContributionFields;
+  newPhotos?: ProcessedPhoto[];
+  photoUpdates?: { photoId: number; fields: PhotoFields }[];
+  removePhotoIds?: number[];
+  /** Send for review in the same transaction: when that is refused, nothing of the edit is kept. */
+  submit?: boolean;
+}
+
+/**
+ * The author edits while it is a draft, in review (it stays in review) or sent back for changes:
+ * text, photo details, photos added or removed, and optionally submission, all or nothing.
+ */
+export async function saveByAuthor(db: DB, author: Actor, id: number, edit: AuthorEdit): Promise<void> {
+  const newPhotos = edit.newPhotos ?? [];
   try {
-    const values = columns(fields);
-    await db.transaction().execute(async (trx) => {
+    const values = columns(edit.fields);
+    const removedKeys = await db.transaction().execute(async (trx) => {
       const row = await lockForActor(trx, author, id);
       assertAuthor(author, row);
       if (!AUTHOR_EDITABLE.includes(row.status)) throw new UserError("contributions.errors.notEditable", "form", 409);
-      const { count } = await trx
-        .selectFrom("photo")
-        .select(sql<number>`count(*)::int`.as("count"))
-        .where("contribution_id", "=", id)
-        .executeTakeFirstOrThrow();
-      if (count + photos.length > MAX_PHOTOS) throw new UserError("contributions.errors.tooManyPhotos", "photos");
+      const removedKeys: string[] = [];
+      for (const photoId of edit.removePhotoIds ?? []) {
+        removedKeys.push(...(await deletePhotoRows(trx, { contributionId: id, photoId })));
+      }
+      for (const u of edit.photoUpdates ?? []) await updatePhotoFields(trx, id, u.photoId, u.fields);
+      if ((await photoCount(trx, id)) + newPhotos.length > MAX_PHOTOS) {
+        throw new UserError("contributions.errors.tooManyPhotos", "photos");
+      }
       await trx
         .updateTable("contribution")
         .set({ ...values, version: sql`version + 1`, updated_at: sql`now()` })
         .where("id", "=", id)
         .execute();
-      await insertPhotos(trx, id, photos);
+      await insertPhotos(trx, id, newPhotos);
+      if (edit.submit) await submitLocked(trx, author, { ...row, title: values.title });
+      return removedKeys;
     });
+    await removeFiles(db, removedKeys);
   } catch (error) {
-    await forgetPhotos(db, photos);
+    await forgetPhotos(db, newPhotos);
     throw error;
   }
+}
+
+async function submitLocked(trx: DB, author: Actor, row: { id: number; status: ContributionStatus; title: string }) {
+  if (row.status !== "draft" && row.status !== "changes_requested") {
+    throw new UserError("contributions.errors.notSubmittable", "form", 409);
+  }
+  const missing = (await listPhotos(trx, row.id)).filter((p) => p.alt_text.trim() === "");
+  if (missing.length > 0) {
+    throw new UserError("contributions.errors.altMissing", "form", 400, {
+      positions: missing.map((p) => p.position + 1).join(", "),
+      count: missing.length,
+    });
+  }
+  await trx
+    .updateTable("contribution")
+    .set({ status: "submitted", submitted_at: sql`now()`, version: sql`version + 1`, updated_at: sql`now()` })
+    .where("id", "=", row.id)
+    .execute();
+  await addEvent(trx, { contributionId: row.id, actorId: author.id, kind: "submitted" });
+  await notifyCommsOfSubmission(trx, { contributionId: row.id, actorId: author.id, title: row.title });
 }
 
 /** Draft or changes requested → in review. Every photo needs its alt text first. */
@@ -105,23 +141,7 @@ export async function submitContribution(db: DB, author: Actor, id: number): Pro
   await db.transaction().execute(async (trx) => {
     const row = await lockForActor(trx, author, id);
     assertAuthor(author, row);
-    if (row.status !== "draft" && row.status !== "changes_requested") {
-      throw new UserError("contributions.errors.notSubmittable", "form", 409);
-    }
-    const missing = (await listPhotos(trx, id)).filter((p) => p.alt_text.trim() === "");
-    if (missing.length > 0) {
-      throw new UserError("contributions.errors.altMissing", "form", 400, {
-        positions: missing.map((p) => p.position + 1).join(", "),
-        count: missing.length,
-      });
-    }
-    await trx
-      .updateTable("contribution")
-      .set({ status: "submitted", submitted_at: sql`now()`, version: sql`version + 1`, updated_at: sql`now()` })
-      .where("id", "=", id)
-      .execute();
-    await addEvent(trx, { contributionId: id, actorId: author.id, kind: "submitted" });
-    await notifyCommsOfSubmission(trx, { contributionId: id, actorId: author.id, title: row.title });
+    await submitLocked(trx, author, row);
   });
 }
 
@@ -148,19 +168,6 @@ export async function deleteContribution(db: DB, author: Actor, id: number): Pro
     if (row.status !== "draft" && row.status !== "rejected") throw new UserError("contributions.errors.notDeletable", "form", 409);
     const keys = await deletePhotoRows(trx, { contributionId: id });
     await trx.deleteFrom("contribution").where("id", "=", id).execute();
-    return keys;
-  });
-  await removeFiles(db, keys);
-}
-
-/** The author removes one photo while the contribution is editable. */
-export async function removePhoto(db: DB, author: Actor, id: number, photoId: number): Promise<void> {
-  const keys = await inTransaction(db, async (trx) => {
-    const row = await lockForActor(trx, author, id);
-    assertAuthor(author, row);
-    if (!AUTHOR_EDITABLE.includes(row.status)) throw new UserError("contributions.errors.notEditable", "form", 409);
-    const keys = await deletePhotoRows(trx, { contributionId: id, photoId });
-    if (keys.length === 0) throw new Response("Not Found", { status: 404 });
     return keys;
   });
   await removeFiles(db, keys);

@@ -1,6 +1,11 @@
 import { z } from "zod";
 
+import type { ContributionStatus } from "../../db/schema";
+
 export const MAX_PHOTOS = 10;
+
+/** Statuses in which the author may still change the text and photos. */
+export const AUTHOR_EDITABLE: readonly ContributionStatus[] = ["draft", "submitted", "changes_requested"];
 export const MAX_TAGS = 10;
 
 const optionalText = (max: number, key: string) =>

@@ -1,3 +1,4 @@
+import { editorMessages } from "./editor";
 import type { Messages } from "./fr";
 
 export const en: Messages = {
@@ -221,6 +222,8 @@ export const en: Messages = {
     },
   },
   comments: {
+    count_one: "{{count}} comment",
+    count_other: "{{count}} comments",
     title: "Comments",
     label: "Your comment",
     add: "Comment",
@@ -306,5 +309,6 @@ export const en: Messages = {
       body: "Hello {{name}},\n\nA Relais account was created for you. Choose your password by opening this link (valid {{days}} days, usable once):\n\n{{link}}\n\nIf you did not expect this message, ignore it.",
     },
   },
+  editor: editorMessages.en,
   home: { welcome: "Hello {{name}}", empty: "Nothing new yet." },
 };

@@ -1,3 +1,5 @@
+import { editorMessages } from "./editor";
+
 // French is the reference: every key exists here first. en.ts must have the same shape.
 export const fr = {
   app: { name: "Relais", tagline: "L'intranet des contributions" },
@@ -220,6 +222,8 @@ export const fr = {
     },
   },
   comments: {
+    count_one: "{{count}} commentaire",
+    count_other: "{{count}} commentaires",
     title: "Commentaires",
     label: "Votre commentaire",
     add: "Commenter",
@@ -305,6 +309,7 @@ export const fr = {
       body: "Bonjour {{name}},\n\nUn compte Relais vient d'être créé pour vous. Choisissez votre mot de passe en ouvrant ce lien (valable {{days}} jours, utilisable une seule fois) :\n\n{{link}}\n\nSi vous n'attendiez pas ce message, ignorez-le.",
     },
   },
+  editor: editorMessages.fr,
   home: { welcome: "Bonjour {{name}}", empty: "Rien de nouveau pour l'instant." },
 };
 

@@ -88,7 +88,8 @@ export async function listPhotos(db: DB, contributionId: number) {
 }
 export type PhotoView = Awaited<ReturnType<typeof listPhotos>>[number];
 
-export async function updatePhotoFields(trx: DB, photoId: number, fields: PhotoFields): Promise<void> {
+/** Alt text, credit and image rights of a photo of `contributionId` (404 for a photo of another one). */
+export async function updatePhotoFields(trx: DB, contributionId: number, photoId: number, fields: PhotoFields): Promise<void> {
   await trx
     .updateTable("photo")
     .set({
@@ -99,7 +100,11 @@ export async function updatePhotoFields(trx: DB, photoId: number, fields: PhotoF
       rights_expires_on: fields.rightsStatus === "authorised" ? fields.rightsExpiresOn : null,
     })
     .where("id", "=", photoId)
-    .execute();
+    .where("contribution_id", "=", contributionId)
+    .executeTakeFirst()
+    .then((r) => {
+      if (r.numUpdatedRows === 0n) throw new Response("Not Found", { status: 404 });
+    });
 }
 
 /**

@@ -16,6 +16,16 @@ export class UserError extends Error {
   }
 }
 
+/** Several fields refused at once (a whole form), answered with a 4xx and nothing stored. */
+export class FormRefusal extends Error {
+  constructor(
+    public errors: FieldErrors,
+    public status = 400,
+  ) {
+    super("form refused");
+  }
+}
+
 /** 404 (or `status`) unless `value` is there. */
 export function invariantResponse<T>(value: T, status = 404): asserts value is NonNullable<T> {
   if (value === null || value === undefined || value === false) {
@@ -27,11 +37,15 @@ export function fieldErrors(errors: FieldErrors, status = 400) {
   return data({ ok: false as const, errors }, { status });
 }
 
-/** Runs a domain call; a UserError becomes the action's 4xx answer with the message by its field. */
+/**
+ * Runs a domain call; a UserError or FormRefusal becomes the action's 4xx answer with each message
+ * by its field (actions must return these, not throw them, for the form to show them).
+ */
 export async function attempt<T>(fn: () => Promise<T>): Promise<{ ok: true; value: T } | ReturnType<typeof fieldErrors>> {
   try {
     return { ok: true, value: await fn() };
   } catch (error) {
+    if (error instanceof FormRefusal) return fieldErrors(error.errors, error.status);
     if (!(error instanceof UserError)) throw error;
     return fieldErrors({ [error.field]: error.params ? [error.key, error.params] : error.key }, error.status);
   }

@@ -1,0 +1,71 @@
+import { Link } from "@remix-run/react";
+import { useTranslation } from "react-i18next";
+import { PhotoImage } from "./photo-image";
+
+export interface FeedCard {
+  id: number;
+  title: string;
+  status: string;
+  excerpt: string;
+  author_name: string;
+  department_name: string;
+  tags: string[];
+  approved_at: string | Date | null;
+  updated_at: string | Date;
+  place: string | null;
+  cover: { id: number; placeholder: string; width: number; height: number; alt: string } | null;
+  photo_count: number | null;
+  thanks_count: number | null;
+  comment_count: number | null;
+}
+
+/** The same page's URL with the next cursor in place of the current one. */
+export function nextPageHref(request: Request, next: string | null): string | null {
+  if (!next) return null;
+  const url = new URL(request.url);
+  url.searchParams.set("cursor", next);
+  return `${url.pathname}?${url.searchParams}`;
+}
+
+/** A list of contribution cards, with a link to the next page (keyset cursor) when there is one. */
+export function FeedList({ items, nextHref, showStatus = false, empty }: { items: FeedCard[]; nextHref: string | null; showStatus?: boolean; empty: string }) {
+  const { t, i18n } = useTranslation();
+  if (items.length === 0) return <p>{empty}</p>;
+  return (
+    <>
+      <ul className="feed">
+        {items.map((item) => (
+          <li key={item.id} className={`card feed-card${item.cover ? " has-cover" : ""}`}>
+            {item.cover ? <PhotoImage photo={item.cover} rendition="thumb" /> : null}
+            <div>
+              {showStatus ? <span className={`status ${item.status}`}>{t(`contributions.status.${item.status}`)}</span> : null}
+              <h2>
+                <Link to={`/contributions/${item.id}`}>{item.title}</Link>
+              </h2>
+              <p className="meta">
+                <span>{item.author_name}</span>
+                <span>{item.department_name}</span>
+                <time dateTime={new Date(item.approved_at ?? item.updated_at).toISOString()}>
+                  {new Date(item.approved_at ?? item.updated_at).toLocaleDateString(i18n.language, { dateStyle: "medium" })}
+                </time>
+              </p>
+              <p className="prose">{item.excerpt}</p>
+              <p className="meta">
+                {item.photo_count ? <span>{t("contributions.photoCount", { count: item.photo_count })}</span> : null}
+                {item.thanks_count ? <span>{t("thanks.count", { count: item.thanks_count })}</span> : null}
+                {item.comment_count ? <span>{t("comments.count", { count: item.comment_count })}</span> : null}
+              </p>
+            </div>
+          </li>
+        ))}
+      </ul>
+      {nextHref ? (
+        <p>
+          <Link className="button secondary" to={nextHref}>
+            {t("contributions.more")}
+          </Link>
+        </p>
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,37 @@
+import { useTranslation } from "react-i18next";
+
+export interface HistoryItem {
+  id: number;
+  kind: string;
+  message: string | null;
+  data: unknown;
+  created_at: string | Date;
+  actor_name: string | null;
+}
+
+/** Every decision, comment of a decision and edit of a contribution, oldest first. */
+export function History({ events }: { events: HistoryItem[] }) {
+  const { t, i18n } = useTranslation();
+  return (
+    <section aria-labelledby="history-title" className="card">
+      <h2 id="history-title">{t("history.title")}</h2>
+      <ol className="history">
+        {events.map((e) => {
+          const changed = (e.data as { changed?: string[] } | null)?.changed;
+          return (
+            <li key={e.id}>
+              <strong>{t(`history.${e.kind}`, { actor: e.actor_name ?? t("history.someone") })}</strong>{" "}
+              <time className="muted" dateTime={new Date(e.created_at).toISOString()}>
+                {new Date(e.created_at).toLocaleString(i18n.language, { dateStyle: "medium", timeStyle: "short" })}
+              </time>
+              {e.message ? <p className="reason">« {e.message} »</p> : null}
+              {changed?.length ? (
+                <p className="hint">{t("history.changed", { fields: changed.map((f) => t(`history.fields.${f}`)).join(", ") })}</p>
+              ) : null}
+            </li>
+          );
+        })}
+      </ol>
+    </section>
+  );
+}

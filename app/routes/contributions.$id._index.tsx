@@ -1,0 +1,221 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { redirect } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { useTranslation } from "react-i18next";
+import { z } from "zod";
+import { FormError, useMsg } from "~/components/forms";
+import { History } from "~/components/history";
+import { PhotoImage } from "~/components/photo-image";
+import { requireUser } from "~/auth/guards.server";
+import { addComment, commentBody, deleteComment, editComment, listComments, thank } from "~/contributions/comments.server";
+import { deleteContribution, getContribution, submitContribution, withdrawContribution } from "~/contributions/contributions.server";
+import { AUTHOR_EDITABLE } from "~/contributions/schema";
+import { db } from "~/db.server";
+import { attempt, fieldErrors } from "~/utils/errors.server";
+import { parseForm } from "~/utils/forms";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.c.title ?? "Contribution"} · Relais` }];
+
+function contributionId(params: { id?: string }) {
+  const id = Number(params.id);
+  if (!Number.isSafeInteger(id) || id <= 0) throw new Response("Not Found", { status: 404 });
+  return id;
+}
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requireUser(request);
+  const c = await getContribution(db(), user, contributionId(params));
+  const isAuthor = c.author_id === user.id;
+  const comments = await listComments(db(), c.id);
+  // The history (decisions and their reasons) is for the author and the communication team.
+  const history = isAuthor || user.role === "comms" ? c.history : [];
+  return { c: { ...c, history }, comments, me: { id: user.id, role: user.role }, isAuthor };
+}
+
+const intents = z.discriminatedUnion("intent", [
+  z.object({ intent: z.enum(["submit", "withdraw", "delete", "thank"]) }),
+  z.object({ intent: z.literal("comment"), body: commentBody }),
+  z.object({ intent: z.literal("editComment"), commentId: z.coerce.number().int().positive(), body: commentBody }),
+  z.object({ intent: z.literal("deleteComment"), commentId: z.coerce.number().int().positive() }),
+]);
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const user = await requireUser(request);
+  const id = contributionId(params);
+  const parsed = parseForm(intents, await request.formData());
+  if (!parsed.ok) return fieldErrors(parsed.errors);
+  const input = parsed.data;
+  const result = await attempt(async () => {
+    switch (input.intent) {
+      case "submit":
+        return submitContribution(db(), user, id);
+      case "withdraw":
+        return withdrawContribution(db(), user, id);
+      case "delete":
+        return deleteContribution(db(), user, id);
+      case "thank":
+        return thank(db(), user, id);
+      case "comment":
+        return void (await addComment(db(), user, id, input.body));
+      case "editComment":
+        return editComment(db(), user, input.commentId, input.body);
+      case "deleteComment":
+        return deleteComment(db(), user, input.commentId);
+    }
+  });
+  if (!("value" in result)) return result;
+  if (input.intent === "delete") return redirect("/my?done=deleted");
+  if (input.intent === "submit" || input.intent === "withdraw") return redirect(`/contributions/${id}?done=${input.intent === "submit" ? "submitted" : "withdrawn"}`);
+  return { ok: true as const };
+}
+
+export default function ContributionPage() {
+  const { c, comments, me, isAuthor } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const [params] = useSearchParams();
+  const { t, i18n } = useTranslation();
+  const msg = useMsg();
+  const errors = result && "errors" in result ? result.errors : undefined;
+  const done = params.get("done");
+  const date = (d: string | Date | null) => (d ? new Date(d).toLocaleDateString(i18n.language, { dateStyle: "long" }) : "");
+  return (
+    <article className="stack">
+      {done === "submitted" || done === "withdrawn" ? (
+        <p className="notice" role="status">
+          {t(done === "submitted" ? "contributions.submitted" : "contributions.withdrawn")}
+        </p>
+      ) : null}
+      <header>
+        <p>
+          <span className={`status ${c.status}`}>{t(`contributions.status.${c.status}`)}</span>{" "}
+          {c.visibility ? <span className="muted">{t(`contributions.visibility.${c.visibility}`)}</span> : null}
+        </p>
+        <h1>{c.title}</h1>
+        <p className="meta">
+          <span>{t("contributions.by", { name: c.author_name })}</span>
+          <span>{c.department_name}</span>
+          {c.event_date ? <span>{date(c.event_date)}</span> : null}
+          {c.place ? <span>{c.place}</span> : null}
+        </p>
+        {c.tags.length ? (
+          <ul className="tags" aria-label={t("contributions.tags")}>
+            {c.tags.map((tag) => (
+              <li key={tag}>{tag}</li>
+            ))}
+          </ul>
+        ) : null}
+      </header>
+      <FormError errors={errors} />
+
+      {/* Sanitised on the server when saved (allowlist): never raw user HTML. */}
+      <div className="prose card" dangerouslySetInnerHTML={{ __html: c.body_html }} />
+
+      {c.photos.length ? (
+        <div className="gallery">
+          {c.photos.map((p) => (
+            <figure key={p.id}>
+              <a href={`/photos/${p.id}/master`}>
+                <PhotoImage photo={{ ...p, alt: p.alt_text }} rendition="display" />
+              </a>
+              {p.credit ? <figcaption>© {p.credit}</figcaption> : null}
+            </figure>
+          ))}
+        </div>
+      ) : null}
+
+      {isAuthor ? (
+        <div className="row">
+          {AUTHOR_EDITABLE.includes(c.status) ? (
+            <Link className="button secondary" to={`/contributions/${c.id}/edit`}>
+              {t("contributions.edit")}
+            </Link>
+          ) : null}
+          <Form method="post" className="row">
+            {c.status === "draft" || c.status === "changes_requested" ? (
+              <button type="submit" name="intent" value="submit">
+                {c.status === "changes_requested" ? t("contributions.resubmit") : t("contributions.submit")}
+              </button>
+            ) : null}
+            {c.status === "submitted" ? (
+              <button type="submit" name="intent" value="withdraw" className="secondary">
+                {t("contributions.withdraw")}
+              </button>
+            ) : null}
+            {c.status === "draft" || c.status === "rejected" ? (
+              <button type="submit" name="intent" value="delete" className="danger">
+                {t("contributions.delete")}
+              </button>
+            ) : null}
+          </Form>
+        </div>
+      ) : null}
+
+      {c.status === "approved" ? (
+        <Form method="post" className="row">
+          <span>{t("thanks.count", { count: c.thanks ?? 0 })}</span>
+          {!isAuthor ? (
+            <button type="submit" name="intent" value="thank" disabled={Boolean(c.thanked)} aria-pressed={Boolean(c.thanked)}>
+              {c.thanked ? t("thanks.given") : t("thanks.give")}
+            </button>
+          ) : null}
+        </Form>
+      ) : null}
+
+      {c.history.length ? <History events={c.history} /> : null}
+
+      <section aria-labelledby="comments-title" className="card">
+        <h2 id="comments-title">{t("comments.title")}</h2>
+        {comments.length === 0 ? <p className="muted">{t("comments.empty")}</p> : null}
+        {comments.map((m) => (
+          <div key={m.id} className="comment">
+            <strong>{m.author_name}</strong>{" "}
+            <time className="muted" dateTime={new Date(m.created_at).toISOString()}>
+              {new Date(m.created_at).toLocaleString(i18n.language, { dateStyle: "medium", timeStyle: "short" })}
+            </time>
+            {m.edited_at ? <span className="muted"> ({t("comments.edited")})</span> : null}
+            <p>{m.body}</p>
+            {m.author_id === me.id ? (
+              <details>
+                <summary>{t("comments.edit")}</summary>
+                <Form method="post" className="stack">
+                  <input type="hidden" name="commentId" value={m.id} />
+                  <label htmlFor={`comment-${m.id}`}>{t("comments.label")}</label>
+                  <textarea id={`comment-${m.id}`} name="body" defaultValue={m.body} maxLength={5000} rows={3} />
+                  <div className="row">
+                    <button type="submit" name="intent" value="editComment">
+                      {t("comments.save")}
+                    </button>
+                    <button type="submit" name="intent" value="deleteComment" className="danger">
+                      {t("comments.delete")}
+                    </button>
+                  </div>
+                </Form>
+              </details>
+            ) : null}
+          </div>
+        ))}
+        <Form method="post" className="stack" key={comments.length}>
+          <label htmlFor="new-comment">{t("comments.label")}</label>
+          <textarea
+            id="new-comment"
+            name="body"
+            rows={3}
+            maxLength={5000}
+            aria-invalid={errors?.body ? true : undefined}
+            aria-describedby={errors?.body ? "new-comment-error" : undefined}
+          />
+          {errors?.body ? (
+            <p className="field-error" id="new-comment-error" role="alert">
+              {msg(errors.body)}
+            </p>
+          ) : null}
+          <div>
+            <button type="submit" name="intent" value="comment">
+              {t("comments.add")}
+            </button>
+          </div>
+        </Form>
+      </section>
+    </article>
+  );
+}

@@ -1,0 +1,127 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Form, Link, useLoaderData } from "@remix-run/react";
+import { useTranslation } from "react-i18next";
+import { nextPageHref } from "~/components/feed-list";
+import { requireUser } from "~/auth/guards.server";
+import { popularTags, searchContributions, searchParamsSchema, type SearchParams } from "~/contributions/search.server";
+import { db } from "~/db.server";
+import { listDepartments } from "~/organisation/departments.server";
+
+export const meta: MetaFunction = () => [{ title: "Recherche · Relais" }];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await requireUser(request);
+  const url = new URL(request.url);
+  const parsed = searchParamsSchema.safeParse(Object.fromEntries(url.searchParams));
+  // Malformed filters (a hand-edited URL) are dropped rather than failing the page.
+  const params: SearchParams = parsed.success ? parsed.data : { q: (url.searchParams.get("q") ?? "").slice(0, 200) };
+  const searched = url.searchParams.size > 0;
+  const [departments, tags, results] = await Promise.all([
+    listDepartments(db()),
+    popularTags(db()),
+    searched ? searchContributions(db(), user, params) : Promise.resolve(null),
+  ]);
+  return {
+    params,
+    departments: departments.map((d) => ({ id: d.id, name: d.name })),
+    tags,
+    items: results?.items ?? null,
+    nextHref: results ? nextPageHref(request, results.next) : null,
+  };
+}
+
+export default function Search() {
+  const { params, departments, tags, items, nextHref } = useLoaderData<typeof loader>();
+  const { t, i18n } = useTranslation();
+  return (
+    <div className="stack">
+      <h1>{t("search.title")}</h1>
+      <Form method="get" role="search" className="card stack">
+        <div className="field">
+          <label htmlFor="q">{t("search.q")}</label>
+          <input id="q" type="search" name="q" defaultValue={params.q} maxLength={200} />
+        </div>
+        <div className="row">
+          <div className="grow field">
+            <label htmlFor="department">{t("search.department")}</label>
+            <select id="department" name="department" defaultValue={params.department ?? ""}>
+              <option value="">{t("search.any")}</option>
+              {departments.map((d) => (
+                <option key={d.id} value={d.id}>
+                  {d.name}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="grow field">
+            <label htmlFor="tag">{t("search.tag")}</label>
+            <input id="tag" name="tag" list="tag-list" defaultValue={params.tag ?? ""} maxLength={40} />
+            <datalist id="tag-list">
+              {tags.map((tag) => (
+                <option key={tag} value={tag} />
+              ))}
+            </datalist>
+          </div>
+          <div className="grow field">
+            <label htmlFor="status">{t("search.status")}</label>
+            <select id="status" name="status" defaultValue={params.status ?? ""}>
+              <option value="">{t("search.any")}</option>
+              {(["draft", "submitted", "changes_requested", "approved", "rejected", "archived"] as const).map((s) => (
+                <option key={s} value={s}>
+                  {t(`contributions.status.${s}`)}
+                </option>
+              ))}
+            </select>
+          </div>
+        </div>
+        <div className="row">
+          <div className="grow field">
+            <label htmlFor="from">{t("search.from")}</label>
+            <input id="from" type="date" name="from" defaultValue={params.from ?? ""} />
+          </div>
+          <div className="grow field">
+            <label htmlFor="to">{t("search.to")}</label>
+            <input id="to" type="date" name="to" defaultValue={params.to ?? ""} />
+          </div>
+        </div>
+        <div>
+          <button type="submit">{t("search.submit")}</button>
+        </div>
+      </Form>
+
+      {items ? (
+        <section aria-labelledby="results-title">
+          <h2 id="results-title">{t("search.results")}</h2>
+          {items.length === 0 ? <p>{t("search.empty")}</p> : null}
+          <ul className="feed">
+            {items.map((item) => (
+              <li key={item.id} className="card">
+                <span className={`status ${item.status}`}>{t(`contributions.status.${item.status}`)}</span>
+                <h3>
+                  <Link to={`/contributions/${item.id}`}>
+                    {item.titleParts.map((part, i) => (part.hit ? <mark key={i}>{part.text}</mark> : <span key={i}>{part.text}</span>))}
+                  </Link>
+                </h3>
+                <p className="meta">
+                  <span>{item.author_name}</span>
+                  <span>{item.department_name}</span>
+                  <time dateTime={new Date(item.updated_at).toISOString()}>
+                    {new Date(item.updated_at).toLocaleDateString(i18n.language, { dateStyle: "medium" })}
+                  </time>
+                </p>
+                <p className="prose">
+                  {item.excerpt.map((part, i) => (part.hit ? <mark key={i}>{part.text}</mark> : <span key={i}>{part.text}</span>))}
+                </p>
+              </li>
+            ))}
+          </ul>
+          {nextHref ? (
+            <Link className="button secondary" to={nextHref}>
+              {t("contributions.more")}
+            </Link>
+          ) : null}
+        </section>
+      ) : null}
+    </div>
+  );
+}
