@@ -21,7 +21,7 @@ export type EventKind =
   | "edited"
   | "archived"
   | "rights_withdrawn";
-export type NotificationKind = "approved" | "changes_requested" | "rejected" | "commented" | "thanked" | "submitted";
+export type NotificationKind = "approved" | "changes_requested" | "rejected" | "commented" | "thanked" | "submitted" | "rights_alert";
 
 export interface DepartmentTable {
   id: Generated<number>;

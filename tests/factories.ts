@@ -75,3 +75,64 @@ export async function queuedJobs<T = Record<string, unknown>>(task: string): Pro
     WHERE t.identifier = ${task} ORDER BY j.id`.execute(db());
   return rows.map((r) => r.payload);
 }
+
+/* ---- contributions and photos (helpers for tests/integration/contributions-*.test.ts) ---- */
+
+/** Real camera photos shared by the tests (see its README.md). */
+export const SAMPLE_PHOTOS = "/work/shared/photos";
+
+/** Every file under `dir` (default: this test file's UPLOADS_DIR, tmp/ included), as sorted relative paths. */
+export async function filesUnder(dir = process.env.UPLOADS_DIR!): Promise<string[]> {
+  const { readdir } = await import("node:fs/promises");
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const { join, relative } = await import("node:path");
+  return entries
+    .filter((e) => !e.isDirectory())
+    .map((e) => relative(dir, join(e.parentPath ?? (e as any).path, e.name)))
+    .sort();
+}
+
+/** A sample photo (or any bytes) as a Blob for a multipart form. */
+export async function fileBlob(nameOrBytes: string | Uint8Array, type = "image/jpeg"): Promise<Blob> {
+  const { readFile } = await import("node:fs/promises");
+  const bytes = typeof nameOrBytes === "string" ? await readFile(`${SAMPLE_PHOTOS}/${nameOrBytes}`) : nameOrBytes;
+  return new Blob([new Uint8Array(bytes)], { type });
+}
+
+/** A small JPEG of its own colour: distinct bytes, so distinct (content-addressed) stored files. */
+export async function jpegBytes(seed: number, size = 64): Promise<Buffer> {
+  const { default: sharp } = await import("sharp");
+  const background = { r: (seed * 37) % 256, g: (seed * 91) % 256, b: (seed * 151) % 256 };
+  return sharp({ create: { width: size + seed, height: size, channels: 3, background } }).jpeg().toBuffer();
+}
+
+/** Tiptap JSON of a document made of these paragraphs. */
+export function richDoc(...paragraphs: string[]): string {
+  return JSON.stringify({ type: "doc", content: paragraphs.map((text) => ({ type: "paragraph", content: [{ type: "text", text }] })) });
+}
+
+/** The contribution form as a browser sends it: text fields, then files in "photos". */
+export function contributionForm(fields: Record<string, string | string[]>, photos: [Blob, string][] = []): FormData {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) for (const one of [v].flat()) form.append(k, one);
+  for (const [blob, name] of photos) form.append("photos", blob, name);
+  return form;
+}
+
+/** Creates a draft through the "new contribution" action; returns its id (throws when refused). */
+export async function newDraft(cookie: string, fields: Record<string, string | string[]> = {}, photos: [Blob, string][] = []) {
+  const page = await import("~/routes/contributions.new");
+  const form = contributionForm({ title: "Une contribution", body: richDoc("Un texte."), intent: "save", ...fields }, photos);
+  const result = await run(() => page.action({ request: post("/contributions/new", form, cookie), params: {}, context }));
+  if (!(result instanceof Response) || result.status !== 302) throw new Error(`draft refused: ${JSON.stringify(outcome(result))}`);
+  return Number(/\/contributions\/(\d+)\//.exec(result.headers.get("Location")!)![1]);
+}
+
+/** Approves a contribution directly in the database (the review module is tested on its own). */
+export async function approveDirectly(id: number, visibility: "department" | "organisation") {
+  await db()
+    .updateTable("contribution")
+    .set({ status: "approved", visibility, approved_at: sql`now()`, submitted_at: sql`coalesce(submitted_at, now())` })
+    .where("id", "=", id)
+    .execute();
+}

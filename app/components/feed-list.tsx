@@ -17,6 +17,7 @@ export interface FeedCard {
   photo_count: number | null;
   thanks_count: number | null;
   comment_count: number | null;
+  last_decision?: { kind: string; message: string | null } | null;
 }
 
 /** The same page's URL with the next cursor in place of the current one. */
@@ -50,6 +51,11 @@ export function FeedList({ items, nextHref, showStatus = false, empty }: { items
                 </time>
               </p>
               <p className="prose">{item.excerpt}</p>
+              {showStatus && item.last_decision?.message ? (
+                <p className="reason">
+                  {t(`contributions.status.${item.last_decision.kind}`)} : « {item.last_decision.message} »
+                </p>
+              ) : null}
               <p className="meta">
                 {item.photo_count ? <span>{t("contributions.photoCount", { count: item.photo_count })}</span> : null}
                 {item.thanks_count ? <span>{t("thanks.count", { count: item.thanks_count })}</span> : null}

@@ -53,6 +53,15 @@ function cardColumns(q: Query) {
       eb.selectFrom("photo as p").select(sql<number>`count(*)::int`.as("n")).whereRef("p.contribution_id", "=", "c.id").as("photo_count"),
       eb.selectFrom("thanks as t").select(sql<number>`count(*)::int`.as("n")).whereRef("t.contribution_id", "=", "c.id").as("thanks_count"),
       eb.selectFrom("comment as m").select(sql<number>`count(*)::int`.as("n")).whereRef("m.contribution_id", "=", "c.id").as("comment_count"),
+      // The latest decision and its comment, so authors see it in their list.
+      eb
+        .selectFrom("contribution_event as e")
+        .select(sql<{ kind: string; message: string | null } | null>`json_build_object('kind', e.kind, 'message', e.message)`.as("x"))
+        .whereRef("e.contribution_id", "=", "c.id")
+        .where("e.kind", "in", ["approved", "changes_requested", "rejected"])
+        .orderBy("e.id", "desc")
+        .limit(1)
+        .as("last_decision"),
     ]);
 }
 

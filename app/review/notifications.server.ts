@@ -6,7 +6,7 @@ import { tFor } from "~/i18n/i18n";
 import { enqueue } from "~/jobs/queue.server";
 import { sendMail } from "~/mail/mailer.server";
 
-export const NOTIFICATION_KINDS: NotificationKind[] = ["approved", "changes_requested", "rejected", "commented", "thanked", "submitted"];
+export const NOTIFICATION_KINDS: NotificationKind[] = ["approved", "changes_requested", "rejected", "commented", "thanked", "submitted", "rights_alert"];
 
 export async function unreadCount(db: DB, userId: string): Promise<number> {
   const row = await db
@@ -95,7 +95,8 @@ async function describe(db: DB, notificationIds: number[]) {
 
 function line(t: ReturnType<typeof tFor>, n: Awaited<ReturnType<typeof describe>>[number]) {
   const link = n.contribution_id ? `${publicUrl()}/contributions/${n.contribution_id}` : publicUrl();
-  return { text: t(`notifications.kinds.${n.kind}`, { title: n.title ?? "", actor: n.actor_name ?? "" }), link, reason: (n.data as { message?: string }).message };
+  const data = n.data as { message?: string };
+  return { text: t(`notifications.kinds.${n.kind}`, { ...data, title: n.title ?? "", actor: n.actor_name ?? "" }), link, reason: data.message };
 }
 
 /** The job behind one notification's e-mail, in the recipient's language. */

@@ -2,9 +2,11 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { z } from "zod";
+import type { NotificationKind } from "../../db/schema";
 import { requireUser } from "~/auth/guards.server";
 import { db } from "~/db.server";
 import { setLocale } from "~/organisation/users.server";
+import { NOTIFICATION_KINDS, setEmailPreferences } from "~/review/notifications.server";
 import { fieldErrors } from "~/utils/errors.server";
 import { parseForm } from "~/utils/forms";
 
@@ -12,33 +14,46 @@ export const meta: MetaFunction = () => [{ title: "Préférences · Relais" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request);
-  return { locale: user.locale, email: user.email };
+  const prefs = await db().selectFrom("app_user").select(["email_kinds", "email_digest"]).where("id", "=", user.id).executeTakeFirstOrThrow();
+  // Only the kinds this role can receive.
+  const kinds = NOTIFICATION_KINDS.filter((k) => (k === "submitted" || k === "rights_alert" ? user.role === "comms" : true));
+  return { locale: user.locale, email: user.email, kinds, prefs };
 }
 
-const schema = z.object({ locale: z.enum(["fr", "en"], "errors.400") });
+const intents = z.discriminatedUnion("intent", [
+  z.object({ intent: z.literal("locale"), locale: z.enum(["fr", "en"], "errors.400") }),
+  z.object({ intent: z.literal("email") }),
+]);
 
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireUser(request);
-  const parsed = parseForm(schema, await request.formData());
+  const form = await request.formData();
+  const parsed = parseForm(intents, form);
   if (!parsed.ok) return fieldErrors(parsed.errors);
-  await setLocale(db(), user.id, parsed.data.locale);
+  if (parsed.data.intent === "locale") {
+    await setLocale(db(), user.id, parsed.data.locale);
+  } else {
+    const kinds = form.getAll("kinds").filter((k): k is NotificationKind => NOTIFICATION_KINDS.includes(k as NotificationKind));
+    await setEmailPreferences(db(), user.id, { kinds, digest: form.get("digest") === "on" });
+  }
   return { ok: true as const };
 }
 
 export default function Settings() {
-  const { locale, email } = useLoaderData<typeof loader>();
+  const { locale, email, kinds, prefs } = useLoaderData<typeof loader>();
   const saved = useActionData<typeof action>();
   const { t } = useTranslation();
   return (
     <div className="stack">
       <h1>{t("nav.settings")}</h1>
       <p className="muted">{email}</p>
-      {saved?.ok ? (
+      {saved && "ok" in saved && saved.ok ? (
         <p className="notice" role="status">
-          {t("admin.users.updated")}
+          {t("notifications.prefs.saved")}
         </p>
       ) : null}
       <Form method="post" className="card">
+        <input type="hidden" name="intent" value="locale" />
         <div className="field">
           <label htmlFor="locale">{t("nav.language")}</label>
           <select id="locale" name="locale" defaultValue={locale}>
@@ -46,6 +61,24 @@ export default function Settings() {
             <option value="en">English</option>
           </select>
         </div>
+        <button type="submit">{t("common.save")}</button>
+      </Form>
+      <Form method="post" className="card">
+        <input type="hidden" name="intent" value="email" />
+        <fieldset>
+          <legend>{t("notifications.prefs.title")}</legend>
+          <p>{t("notifications.prefs.intro")}</p>
+          {kinds.map((kind) => (
+            <label key={kind} className="choice">
+              <input type="checkbox" name="kinds" value={kind} defaultChecked={prefs.email_kinds.includes(kind)} />
+              {t(`notifications.prefKinds.${kind}`)}
+            </label>
+          ))}
+          <label className="choice">
+            <input type="checkbox" name="digest" defaultChecked={prefs.email_digest} />
+            {t("notifications.prefs.digest")}
+          </label>
+        </fieldset>
         <button type="submit">{t("common.save")}</button>
       </Form>
     </div>

@@ -19,7 +19,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`CREATE TABLE notification (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     user_id text NOT NULL REFERENCES app_user (id) ON DELETE CASCADE,
-    kind text NOT NULL CHECK (kind IN ('approved', 'changes_requested', 'rejected', 'commented', 'thanked', 'submitted')),
+    kind text NOT NULL CHECK (kind IN ('approved', 'changes_requested', 'rejected', 'commented', 'thanked', 'submitted',
+      'rights_alert')),
     contribution_id bigint REFERENCES contribution (id) ON DELETE CASCADE,
     actor_id text REFERENCES app_user (id) ON DELETE SET NULL,
     data jsonb NOT NULL DEFAULT '{}',
@@ -32,7 +33,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   // Which notification kinds a user also wants by e-mail, and whether as one daily digest.
   await sql`ALTER TABLE app_user
-    ADD COLUMN email_kinds text[] NOT NULL DEFAULT '{approved,changes_requested,rejected,commented,submitted}',
+    ADD COLUMN email_kinds text[] NOT NULL DEFAULT '{approved,changes_requested,rejected,commented,submitted,rights_alert}',
     ADD COLUMN email_digest boolean NOT NULL DEFAULT false`.execute(db);
 }
 

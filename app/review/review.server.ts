@@ -1,0 +1,249 @@
+import { sql } from "kysely";
+import { z } from "zod";
+import type { SessionUser } from "~/auth/session.server";
+import type { DB } from "~/db.server";
+import { addEvent } from "~/contributions/history.server";
+import { renderRichText } from "~/contributions/richtext.server";
+import { externalBlock, type ExternalBlock } from "~/photos/rights";
+import { UserError } from "~/utils/errors.server";
+import { notify } from "./notifications.server";
+
+type Comms = Pick<SessionUser, "id" | "role">;
+
+function assertComms(actor: Comms) {
+  if (actor.role !== "comms") throw new Response("Forbidden", { status: 403 });
+}
+
+export const inboxFilters = z.object({
+  department: z.preprocess((v) => (v === "" || v == null ? undefined : v), z.coerce.number().int().positive().optional()),
+  tag: z.preprocess((v) => (v === "" || v == null ? undefined : v), z.string().trim().max(40).optional()),
+});
+
+/** Submitted contributions, oldest first (the longest waiting on top), with how long each waits. */
+export async function reviewInbox(db: DB, filters: z.infer<typeof inboxFilters>) {
+  let q = db
+    .selectFrom("contribution as c")
+    .innerJoin("app_user as a", "a.id", "c.author_id")
+    .innerJoin("department as d", "d.id", "c.department_id")
+    .select([
+      "c.id",
+      "c.title",
+      "c.tags",
+      "c.submitted_at",
+      "c.propose_external",
+      "c.visibility_wish",
+      "a.display_name as author_name",
+      "d.name as department_name",
+      sql<number>`floor(extract(epoch from now() - c.submitted_at) / 3600)::int`.as("waiting_hours"),
+    ])
+    .select((eb) => [
+      eb.selectFrom("photo as p").select(sql<number>`count(*)::int`.as("n")).whereRef("p.contribution_id", "=", "c.id").as("photo_count"),
+    ])
+    .where("c.status", "=", "submitted");
+  if (filters.department) q = q.where("c.department_id", "=", filters.department);
+  if (filters.tag) q = q.where(sql<boolean>`c.tags @> ARRAY[${filters.tag}]::text[]`);
+  return q.orderBy("c.submitted_at").orderBy("c.id").limit(200).execute();
+}
+
+export const decisionSchema = z.discriminatedUnion("decision", [
+  z.object({
+    decision: z.literal("approve"),
+    version: z.coerce.number().int(),
+    visibility: z.enum(["department", "organisation"], "review.errors.visibility"),
+    externalEligible: z.preprocess((v) => v === "on" || v === "true" || v === true, z.boolean()),
+  }),
+  z.object({
+    decision: z.literal("request_changes"),
+    version: z.coerce.number().int(),
+    message: z.string("review.errors.commentRequired").trim().min(1, "review.errors.commentRequired").max(5000, "review.errors.tooLong"),
+  }),
+  z.object({
+    decision: z.literal("reject"),
+    version: z.coerce.number().int(),
+    message: z.string("review.errors.reasonRequired").trim().min(1, "review.errors.reasonRequired").max(5000, "review.errors.tooLong"),
+  }),
+]);
+export type Decision = z.infer<typeof decisionSchema>;
+
+/** Today in the organisation's calendar, for expiry dates (YYYY-MM-DD, from the database clock). */
+async function today(db: DB): Promise<string> {
+  const { d } = await sql<{ d: string }>`SELECT current_date::text AS d`.execute(db).then((r) => r.rows[0]);
+  return d;
+}
+
+/** What stands between these photos and external use: one entry per blocked photo (1-based). */
+export async function externalBlocks(db: DB, contributionId: number): Promise<{ photo: number; reason: ExternalBlock }[]> {
+  const [photos, day] = await Promise.all([
+    db
+      .selectFrom("photo")
+      .select(["id", "position", "alt_text", "rights_status", "rights_scope", "rights_expires_on", "rights_withdrawn_at"])
+      .where("contribution_id", "=", contributionId)
+      .orderBy("position")
+      .execute(),
+    today(db),
+  ]);
+  return photos.flatMap((p, i) => {
+    const reason = externalBlock(p, day);
+    return reason ? [{ photo: i + 1, reason }] : [];
+  });
+}
+
+/**
+ * Approve, request changes or reject a contribution in review. `version` is the one the reviewer
+ * saw: if anyone decided or edited since, nothing is applied and they are told so plainly.
+ * Approval as eligible for external publication passes the image-rights and alt-text gates.
+ */
+export async function decide(db: DB, actor: Comms, id: number, d: Decision): Promise<void> {
+  assertComms(actor);
+  await db.transaction().execute(async (trx) => {
+    const row = await trx.selectFrom("contribution").select(["id", "status", "version", "author_id", "title"]).where("id", "=", id).forUpdate().executeTakeFirst();
+    if (!row) throw new Response("Not Found", { status: 404 });
+    if (row.version !== d.version) throw new UserError("review.errors.conflict", "form", 409);
+    if (row.status !== "submitted") throw new UserError("review.errors.notInReview", "form", 409);
+    if (d.decision === "approve" && d.externalEligible) {
+      const blocks = await externalBlocks(trx, id);
+      if (blocks.length > 0) {
+        throw new UserError("review.errors.gates", "externalEligible", 400, {
+          details: blocks.map((b) => `photo ${b.photo}`).join(", "),
+          blocks,
+        });
+      }
+    }
+    const status = d.decision === "approve" ? "approved" : d.decision === "reject" ? "rejected" : "changes_requested";
+    await trx
+      .updateTable("contribution")
+      .set({
+        status,
+        visibility: d.decision === "approve" ? d.visibility : null,
+        external_eligible: d.decision === "approve" ? d.externalEligible : false,
+        approved_at: d.decision === "approve" ? sql`now()` : null,
+        version: sql`version + 1`,
+        updated_at: sql`now()`,
+      })
+      .where("id", "=", id)
+      .execute();
+    const message = d.decision === "approve" ? null : d.message;
+    const data = d.decision === "approve" ? { visibility: d.visibility, externalEligible: d.externalEligible } : {};
+    await addEvent(trx, { contributionId: id, actorId: actor.id, kind: status, message, data });
+    await notify(trx, { userIds: [row.author_id], kind: status, contributionId: id, actorId: actor.id, data: message ? { message } : {} });
+  });
+}
+
+export const commsEditSchema = z.object({
+  version: z.coerce.number().int(),
+  title: z.string("contributions.errors.titleRequired").trim().min(1, "contributions.errors.titleRequired").max(200, "contributions.errors.titleTooLong"),
+  body: z.string("contributions.errors.bodyRequired").min(1, "contributions.errors.bodyRequired"),
+});
+
+/**
+ * Comms edits the text and the photos' alt texts of a contribution in review. Every edit is kept
+ * in the history with who, when and what changed (before and after), for the author to see.
+ */
+export async function editInReview(
+  db: DB,
+  actor: Comms,
+  id: number,
+  edit: z.infer<typeof commsEditSchema> & { alts: Record<number, string> },
+): Promise<boolean> {
+  assertComms(actor);
+  const body = renderRichText(edit.body);
+  if (!body.ok) throw new UserError("common.raw", "body", 400, { text: body.error });
+  for (const alt of Object.values(edit.alts)) if (alt.length > 1000) throw new UserError("photos.errors.altTooLong", "form");
+  return db.transaction().execute(async (trx) => {
+    const row = await trx.selectFrom("contribution").select(["id", "status", "version", "title", "body_html", "body_text"]).where("id", "=", id).forUpdate().executeTakeFirst();
+    if (!row) throw new Response("Not Found", { status: 404 });
+    if (row.version !== edit.version) throw new UserError("review.errors.conflict", "form", 409);
+    if (row.status !== "submitted") throw new UserError("review.errors.notInReview", "form", 409);
+    const photos = await trx.selectFrom("photo").select(["id", "position", "alt_text"]).where("contribution_id", "=", id).orderBy("position").execute();
+    const before: Record<string, unknown> = {};
+    const after: Record<string, unknown> = {};
+    if (edit.title !== row.title) {
+      before.title = row.title;
+      after.title = edit.title;
+    }
+    if (body.html !== row.body_html) {
+      before.body = row.body_text;
+      after.body = body.text;
+    }
+    const altChanges = photos.filter((p) => p.id in edit.alts && edit.alts[p.id].trim() !== p.alt_text);
+    if (altChanges.length) {
+      before.alt = Object.fromEntries(altChanges.map((p) => [p.position + 1, p.alt_text]));
+      after.alt = Object.fromEntries(altChanges.map((p) => [p.position + 1, edit.alts[p.id].trim()]));
+    }
+    const changed = Object.keys(after);
+    if (changed.length === 0) return false;
+    await trx
+      .updateTable("contribution")
+      .set({
+        title: edit.title,
+        body_json: JSON.stringify(body.json),
+        body_html: body.html,
+        body_text: body.text,
+        version: sql`version + 1`,
+        updated_at: sql`now()`,
+      })
+      .where("id", "=", id)
+      .execute();
+    for (const p of altChanges) {
+      await trx.updateTable("photo").set({ alt_text: edit.alts[p.id].trim() }).where("id", "=", p.id).execute();
+    }
+    await addEvent(trx, { contributionId: id, actorId: actor.id, kind: "edited", data: { changed, before, after } });
+    return true;
+  });
+}
+
+/**
+ * Records that a person withdrew their image authorisation (comms or admin): the photo stops being
+ * usable outside at once; an approved contribution loses its external eligibility, the history
+ * says so and the comms team is alerted (the publishing queue will act on the same flag).
+ */
+export async function withdrawRights(db: DB, actor: Pick<SessionUser, "id" | "role">, photoId: number): Promise<void> {
+  if (actor.role !== "comms" && actor.role !== "admin") throw new Response("Forbidden", { status: 403 });
+  await db.transaction().execute(async (trx) => {
+    const photo = await trx
+      .selectFrom("photo")
+      .select(["id", "contribution_id", "position", "rights_status", "rights_withdrawn_at"])
+      .where("id", "=", photoId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!photo) throw new Response("Not Found", { status: 404 });
+    if (photo.rights_status !== "authorised" || photo.rights_withdrawn_at) throw new UserError("review.errors.nothingToWithdraw", "form", 409);
+    await trx.updateTable("photo").set({ rights_withdrawn_at: sql`now()` }).where("id", "=", photoId).execute();
+    await flagExternalUse(trx, photo.contribution_id, actor.id, { photo: photo.position + 1, reason: "withdrawn" });
+  });
+}
+
+/** Takes a contribution out of external use because of one photo, with an event and a comms alert. */
+async function flagExternalUse(trx: DB, contributionId: number, actorId: string | null, why: { photo: number; reason: ExternalBlock }) {
+  const c = await trx
+    .updateTable("contribution")
+    .set({ external_eligible: false, version: sql`version + 1` })
+    .where("id", "=", contributionId)
+    .returning(["title"])
+    .executeTakeFirstOrThrow();
+  await addEvent(trx, { contributionId, actorId, kind: "rights_withdrawn", data: why });
+  const comms = await trx.selectFrom("app_user").select("id").where("role", "=", "comms").where("active", "=", true).execute();
+  await notify(trx, { userIds: comms.map((u) => u.id), kind: "rights_alert", contributionId, actorId, data: { ...why, title: c.title } });
+}
+
+/**
+ * Daily: authorisations that expired yesterday take their contributions out of external use, as a
+ * withdrawal does. (Every gate also checks expiry dates itself, so nothing waits for this job.)
+ */
+export async function flagExpiredRights(db: DB): Promise<number> {
+  const expired = await db
+    .selectFrom("photo as p")
+    .innerJoin("contribution as c", "c.id", "p.contribution_id")
+    .select(["p.contribution_id", "p.position"])
+    .where("c.external_eligible", "=", true)
+    .where("p.rights_status", "=", "authorised")
+    .where("p.rights_expires_on", "<", sql<string>`current_date`)
+    .execute();
+  const seen = new Set<number>();
+  for (const e of expired) {
+    if (seen.has(e.contribution_id)) continue;
+    seen.add(e.contribution_id);
+    await db.transaction().execute((trx) => flagExternalUse(trx, e.contribution_id, null, { photo: e.position + 1, reason: "expired" }));
+  }
+  return seen.size;
+}

@@ -1,0 +1,66 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Form, Link, useLoaderData } from "@remix-run/react";
+import { useTranslation } from "react-i18next";
+import { requireUser } from "~/auth/guards.server";
+import { db } from "~/db.server";
+import { listNotifications, markRead } from "~/review/notifications.server";
+
+export const meta: MetaFunction = () => [{ title: "Notifications · Relais" }];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await requireUser(request);
+  return { items: await listNotifications(db(), user.id) };
+}
+
+export async function action({ request }: ActionFunctionArgs) {
+  const user = await requireUser(request);
+  const form = await request.formData();
+  const id = Number(form.get("id"));
+  await markRead(db(), user.id, Number.isSafeInteger(id) && id > 0 ? [id] : undefined);
+  return { ok: true as const };
+}
+
+export default function Notifications() {
+  const { items } = useLoaderData<typeof loader>();
+  const { t, i18n } = useTranslation();
+  const unread = items.some((n) => !n.read_at);
+  return (
+    <div className="stack">
+      <h1>{t("notifications.title")}</h1>
+      {unread ? (
+        <Form method="post">
+          <button type="submit" className="secondary">
+            {t("notifications.markAllRead")}
+          </button>
+        </Form>
+      ) : null}
+      {items.length === 0 ? <p>{t("notifications.empty")}</p> : null}
+      <ul className="feed">
+        {items.map((n) => {
+          const data = n.data as Record<string, unknown>;
+          const text = t(`notifications.kinds.${n.kind}`, { ...data, title: n.title ?? "", actor: n.actor_name ?? "" });
+          return (
+            <li key={n.id} className="card">
+              {!n.read_at ? <span className="status submitted">{t("notifications.unread")}</span> : null}
+              <p>{n.contribution_id ? <Link to={`/contributions/${n.contribution_id}`}>{text}</Link> : text}</p>
+              {typeof data.message === "string" ? <p className="reason">« {data.message} »</p> : null}
+              <p className="meta">
+                <time dateTime={new Date(n.created_at).toISOString()}>
+                  {new Date(n.created_at).toLocaleString(i18n.language, { dateStyle: "medium", timeStyle: "short" })}
+                </time>
+                {!n.read_at ? (
+                  <Form method="post">
+                    <input type="hidden" name="id" value={n.id} />
+                    <button type="submit" className="link-button">
+                      {t("notifications.markRead")}
+                    </button>
+                  </Form>
+                ) : null}
+              </p>
+            </li>
+          );
+        })}
+      </ul>
+    </div>
+  );
+}

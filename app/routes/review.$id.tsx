@@ -1,0 +1,259 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { redirect } from "@remix-run/node";
+import { useTranslation } from "react-i18next";
+import { Field, FieldError, FormError, useMsg } from "~/components/forms";
+import { History } from "~/components/history";
+import { PhotoImage } from "~/components/photo-image";
+import { RichTextField } from "~/components/rich-text-field";
+import { requireRole } from "~/auth/guards.server";
+import { getContribution } from "~/contributions/contributions.server";
+import { plainTextToDoc } from "~/contributions/form.server";
+import { db } from "~/db.server";
+import { commsEditSchema, decide, decisionSchema, editInReview, externalBlocks, withdrawRights } from "~/review/review.server";
+import { attempt, fieldErrors } from "~/utils/errors.server";
+import { parseForm, type FieldErrors } from "~/utils/forms";
+
+export const meta: MetaFunction = () => [{ title: "Relecture · Relais" }];
+
+function contributionId(params: { id?: string }) {
+  const id = Number(params.id);
+  if (!Number.isSafeInteger(id) || id <= 0) throw new Response("Not Found", { status: 404 });
+  return id;
+}
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requireRole(request, "comms");
+  const id = contributionId(params);
+  const c = await getContribution(db(), user, id);
+  return { c, blocks: await externalBlocks(db(), id) };
+}
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const user = await requireRole(request, "comms");
+  const id = contributionId(params);
+  const form = await request.formData();
+  const intent = form.get("intent");
+  if (intent === "edit") {
+    if (!form.get("body") && typeof form.get("bodyPlain") === "string") form.set("body", plainTextToDoc(String(form.get("bodyPlain"))));
+    const parsed = parseForm(commsEditSchema, form);
+    if (!parsed.ok) return fieldErrors(parsed.errors);
+    const alts: Record<number, string> = {};
+    for (const [key, value] of form) {
+      const m = /^alt\.(\d+)$/.exec(key);
+      if (m && typeof value === "string") alts[Number(m[1])] = value;
+    }
+    const result = await attempt(() => editInReview(db(), user, id, { ...parsed.data, alts }));
+    if (!("value" in result)) return result;
+    return { ok: true as const, message: result.value ? "review.edited" : "review.noChange" };
+  }
+  if (intent === "withdrawRights") {
+    const result = await attempt(() => withdrawRights(db(), user, Number(form.get("photoId"))));
+    if (!("value" in result)) return result;
+    return { ok: true as const, message: "review.rightsWithdrawn" };
+  }
+  const parsed = parseForm(decisionSchema, { ...Object.fromEntries(form), decision: intent });
+  if (!parsed.ok) {
+    // The two forms both have a "message": say which one the error belongs to.
+    const { message, ...rest } = parsed.errors;
+    return fieldErrors(message ? { ...rest, [intent === "reject" ? "rejectMessage" : "changesMessage"]: message } : rest);
+  }
+  const result = await attempt(() => decide(db(), user, id, parsed.data));
+  if (!("value" in result)) return result;
+  const status = parsed.data.decision === "approve" ? "approved" : parsed.data.decision === "reject" ? "rejected" : "changes_requested";
+  return redirect(`/review/${id}?done=${status}`);
+}
+
+function GateErrors({ errors }: { errors?: FieldErrors }) {
+  const { t } = useTranslation();
+  const msg = useMsg();
+  const e = errors?.externalEligible;
+  if (!e) return null;
+  if (Array.isArray(e) && e[0] === "review.errors.gates") {
+    const blocks = (e[1] as { blocks: { photo: number; reason: string }[] }).blocks;
+    return (
+      <div className="alert" role="alert" id="external-error">
+        <p>{t("review.errors.gates")}</p>
+        <ul>
+          {blocks.map((b) => (
+            <li key={`${b.photo}-${b.reason}`}>
+              {t("review.gates.photo", { n: b.photo })} : {t(`review.gates.${b.reason}`)}
+            </li>
+          ))}
+        </ul>
+      </div>
+    );
+  }
+  return <FieldError id="external-error" message={msg(e)} />;
+}
+
+export default function ReviewContribution() {
+  const { c, blocks } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const [params] = useSearchParams();
+  const { t } = useTranslation();
+  const msg = useMsg();
+  const errors = result && "errors" in result ? (result.errors as FieldErrors) : undefined;
+  const done = params.get("done");
+  const inReview = c.status === "submitted";
+  return (
+    <div className="stack">
+      <p>
+        <Link to="/review">← {t("review.title")}</Link>
+      </p>
+      {done && !result ? (
+        <p className="notice" role="status">
+          {msg(`review.decided.${done}`)}
+        </p>
+      ) : null}
+      {result && "message" in result ? (
+        <p className="notice" role="status">
+          {msg(result.message)}
+        </p>
+      ) : null}
+      <FormError errors={errors} />
+      <header>
+        <span className={`status ${c.status}`}>{t(`contributions.status.${c.status}`)}</span>
+        <h1>{c.title}</h1>
+        <p className="meta">
+          <span>{t("contributions.by", { name: c.author_name })}</span>
+          <span>{c.department_name}</span>
+          <span>{t("review.wish", { wish: t(`contributions.visibility.${c.visibility_wish}`) })}</span>
+          {c.propose_external ? <strong>{t("review.proposedExternal")}</strong> : null}
+        </p>
+      </header>
+      <div className="prose card" dangerouslySetInnerHTML={{ __html: c.body_html }} />
+
+      {c.photos.length ? (
+        <section aria-labelledby="photos-title">
+          <h2 id="photos-title">{t("contributions.photos")}</h2>
+          <div className="gallery">
+            {c.photos.map((p, i) => {
+              const block = blocks.find((b) => b.photo === i + 1);
+              return (
+                <figure key={p.id} className="card">
+                  <PhotoImage photo={{ ...p, alt: p.alt_text }} rendition="display" />
+                  <figcaption>
+                    <strong>{t("photos.photo", { n: i + 1 })}</strong>
+                    <br />
+                    {t("photos.alt")} : {p.alt_text || <em>{t("photos.noAlt")}</em>}
+                    <br />
+                    {t("photos.credit")} : {p.credit || "—"}
+                    <br />
+                    {t("photos.rights")} : {t(`photos.rightsStatus.${p.rights_status}`)}
+                    {p.rights_status === "authorised" ? ` (${t(p.rights_scope === "external" ? "photos.scopeExternal" : "photos.scopeInternal")})` : ""}
+                    {p.rights_expires_on ? ` — ${t("photos.expires")} ${p.rights_expires_on}` : ""}
+                    {p.rights_withdrawn_at ? (
+                      <>
+                        <br />
+                        <strong>{t("photos.withdrawn", { date: new Date(p.rights_withdrawn_at).toLocaleDateString() })}</strong>
+                      </>
+                    ) : null}
+                    {block ? (
+                      <>
+                        <br />
+                        <span className="field-error">{t(`review.gates.${block.reason}`)}</span>
+                      </>
+                    ) : null}
+                  </figcaption>
+                  {p.rights_status === "authorised" && !p.rights_withdrawn_at ? (
+                    <Form method="post">
+                      <input type="hidden" name="photoId" value={p.id} />
+                      <button type="submit" name="intent" value="withdrawRights" className="secondary">
+                        {t("review.withdrawRights")}
+                      </button>
+                    </Form>
+                  ) : null}
+                </figure>
+              );
+            })}
+          </div>
+        </section>
+      ) : null}
+
+      {inReview ? (
+        <>
+          <section className="card" aria-labelledby="decide-title">
+            <h2 id="decide-title">{t("review.decide")}</h2>
+            <Form method="post" className="stack">
+              <input type="hidden" name="version" value={c.version} />
+              <fieldset>
+                <legend>{t("review.approveVisibility")}</legend>
+                <label className="choice">
+                  <input type="radio" name="visibility" value="department" defaultChecked={c.visibility_wish === "department"} />
+                  {t("contributions.visibility.department")}
+                </label>
+                <label className="choice">
+                  <input type="radio" name="visibility" value="organisation" defaultChecked={c.visibility_wish === "organisation"} />
+                  {t("contributions.visibility.organisation")}
+                </label>
+                <FieldError id="visibility-error" message={msg(errors?.visibility)} />
+              </fieldset>
+              <label className="choice">
+                <input type="checkbox" name="externalEligible" defaultChecked={c.propose_external && blocks.length === 0} aria-describedby="external-error" />
+                {t("review.externalEligible")}
+              </label>
+              <GateErrors errors={errors} />
+              <div>
+                <button type="submit" name="intent" value="approve">
+                  {t("review.approve")}
+                </button>
+              </div>
+            </Form>
+            <Form method="post" className="stack">
+              <input type="hidden" name="version" value={c.version} />
+              <div className="field">
+                <label htmlFor="changes-message">{t("review.changesComment")}</label>
+                <textarea id="changes-message" name="message" rows={3} maxLength={5000} aria-describedby="changes-error" aria-invalid={errors?.changesMessage ? true : undefined} />
+                <FieldError id="changes-error" message={msg(errors?.changesMessage)} />
+              </div>
+              <div>
+                <button type="submit" name="intent" value="request_changes" className="secondary">
+                  {t("review.requestChanges")}
+                </button>
+              </div>
+            </Form>
+            <Form method="post" className="stack">
+              <input type="hidden" name="version" value={c.version} />
+              <div className="field">
+                <label htmlFor="reject-message">{t("review.rejectReason")}</label>
+                <textarea id="reject-message" name="message" rows={2} maxLength={5000} aria-describedby="reject-error" aria-invalid={errors?.rejectMessage ? true : undefined} />
+                <FieldError id="reject-error" message={msg(errors?.rejectMessage)} />
+              </div>
+              <div>
+                <button type="submit" name="intent" value="reject" className="danger">
+                  {t("review.reject")}
+                </button>
+              </div>
+            </Form>
+          </section>
+
+          <section className="card" aria-labelledby="edit-title">
+            <h2 id="edit-title">{t("review.editTitle")}</h2>
+            <p className="hint">{t("review.editHint")}</p>
+            <Form method="post" className="stack" key={c.version}>
+              <input type="hidden" name="version" value={c.version} />
+              <Field name="title" type="text" label={t("contributions.title")} defaultValue={c.title} maxLength={200} errors={errors} />
+              <RichTextField name="body" label={t("contributions.body")} defaultValue={c.body_json} error={msg(errors?.body)} />
+              {c.photos.map((p, i) => (
+                <div className="field" key={p.id}>
+                  <label htmlFor={`alt-${p.id}`}>
+                    {t("photos.photo", { n: i + 1 })} — {t("photos.alt")}
+                  </label>
+                  <textarea id={`alt-${p.id}`} name={`alt.${p.id}`} rows={2} maxLength={1000} defaultValue={p.alt_text} />
+                </div>
+              ))}
+              <div>
+                <button type="submit" name="intent" value="edit" className="secondary">
+                  {t("review.saveEdit")}
+                </button>
+              </div>
+            </Form>
+          </section>
+        </>
+      ) : null}
+
+      <History events={c.history} />
+    </div>
+  );
+}

@@ -1,0 +1,82 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Form, Link, useLoaderData } from "@remix-run/react";
+import { useTranslation } from "react-i18next";
+import { requireRole } from "~/auth/guards.server";
+import { db } from "~/db.server";
+import { listDepartments } from "~/organisation/departments.server";
+import { inboxFilters, reviewInbox } from "~/review/review.server";
+import { popularTags } from "~/contributions/search.server";
+
+export const meta: MetaFunction = () => [{ title: "À relire · Relais" }];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  await requireRole(request, "comms");
+  const url = new URL(request.url);
+  const parsed = inboxFilters.safeParse(Object.fromEntries(url.searchParams));
+  const filters = parsed.success ? parsed.data : {};
+  const [items, departments, tags] = await Promise.all([reviewInbox(db(), filters), listDepartments(db()), popularTags(db())]);
+  return { items, filters, departments: departments.map((d) => ({ id: d.id, name: d.name })), tags };
+}
+
+export default function ReviewInbox() {
+  const { items, filters, departments, tags } = useLoaderData<typeof loader>();
+  const { t } = useTranslation();
+  const waiting = (hours: number) => (hours >= 48 ? t("review.days", { count: Math.floor(hours / 24) }) : t("review.hours", { count: hours }));
+  return (
+    <div className="stack">
+      <h1>{t("review.title")}</h1>
+      <p className="muted">{t("review.intro")}</p>
+      <Form method="get" className="row card">
+        <div className="grow field">
+          <label htmlFor="department">{t("search.department")}</label>
+          <select id="department" name="department" defaultValue={filters.department ?? ""}>
+            <option value="">{t("search.any")}</option>
+            {departments.map((d) => (
+              <option key={d.id} value={d.id}>
+                {d.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="grow field">
+          <label htmlFor="tag">{t("search.tag")}</label>
+          <input id="tag" name="tag" list="tag-list" defaultValue={filters.tag ?? ""} />
+          <datalist id="tag-list">
+            {tags.map((tag) => (
+              <option key={tag} value={tag} />
+            ))}
+          </datalist>
+        </div>
+        <div className="field">
+          <button type="submit" className="secondary">
+            {t("review.filter")}
+          </button>
+        </div>
+      </Form>
+      {items.length === 0 ? <p>{t("review.empty")}</p> : null}
+      <ul className="feed">
+        {items.map((item) => (
+          <li key={item.id} className="card">
+            <h2>
+              <Link to={`/review/${item.id}`}>{item.title}</Link>
+            </h2>
+            <p className="meta">
+              <span>{item.author_name}</span>
+              <span>{item.department_name}</span>
+              <strong>{t("review.waiting", { duration: waiting(item.waiting_hours) })}</strong>
+              {item.photo_count ? <span>{t("contributions.photoCount", { count: item.photo_count })}</span> : null}
+              {item.propose_external ? <span>{t("review.proposedExternal")}</span> : null}
+            </p>
+            {item.tags.length ? (
+              <ul className="tags">
+                {item.tags.map((tag) => (
+                  <li key={tag}>{tag}</li>
+                ))}
+              </ul>
+            ) : null}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
