@@ -14,6 +14,9 @@ function transporter(): Transporter {
     const e = env();
     transport = e.SMTP_HOST
       ? nodemailer.createTransport({
+          // Reuse connections: a digest morning sends many mails in a row.
+          pool: true,
+          maxConnections: 2,
           host: e.SMTP_HOST,
           port: e.SMTP_PORT ?? 587,
           secure: e.SMTP_SECURE === "true",

@@ -61,7 +61,7 @@ export async function parseUpload(
   const declared = Number(request.headers.get("content-length"));
   const ceiling = Math.max(options.maxFiles, 0) * (maxFileBytes + 64 * 1024) + MAX_TEXT_BYTES + 64 * 1024;
   if (Number.isFinite(declared) && declared > ceiling) {
-    throw options.maxFiles > 0 ? tooLarge() : new PhotoError("too_large", FORM_TOO_LARGE, 413);
+    throw options.maxFiles > 0 ? tooLarge() : new PhotoError("too_many_files", tooManyFilesMessage(0));
   }
 
   const directory = tmpDir();

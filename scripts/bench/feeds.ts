@@ -7,6 +7,9 @@
  * requests; target: p95 < 50 ms each. Each p95 is also given as a ratio to a bare `SELECT 1`
  * through the same pool and harness, in the same run. When a target is missed, the query's plan
  * (EXPLAIN ANALYZE, BUFFERS) is printed to find the missing index.
+ *
+ * BENCH_DATA_DIR=/some/folder keeps the seeded cluster there and reuses it on the next run
+ * (migrations still run: a new index is picked up without seeding again).
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -103,8 +106,9 @@ const LAST_NAMES = [
   "François", "Martinez", "Legrand", "Garnier", "Faure", "Rousseau", "Blanc", "Guérin", "Muller", "Henry", "Roussel", "Nicolas",
 ];
 
-// App modules read DATABASE_URL lazily (env.server.ts): it is set below, before they are imported.
-const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "relais-bench-feeds-"));
+const keptDir = process.env.BENCH_DATA_DIR ? path.resolve(process.env.BENCH_DATA_DIR) : null;
+const workDir = keptDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "relais-bench-feeds-"));
+fs.mkdirSync(workDir, { recursive: true });
 fs.chmodSync(workDir, 0o755); // under root, postgres runs as the postgres user and must enter it
 
 const ms = (start: number) => performance.now() - start;
@@ -163,7 +167,8 @@ async function seed(database: Db): Promise<void> {
     FROM (
       SELECT g, 1 + floor(random() * $3::int)::int AS u, r, random() AS r2, random() AS r3,
         floor(random() * 4)::int AS ntags, 60 + floor(random() * 91)::int AS nwords, 4 + floor(random() * 6)::int AS ntitle,
-        random() * interval '3 years' AS age,
+        -- Newer rows were written later: time goes with id, as in a real table (a few days of jitter).
+        ($10::int - g) / $10::float8 * interval '3 years' + random() * interval '10 days' AS age,
         CASE WHEN r < 0.70 THEN 'approved' WHEN r < 0.75 THEN 'archived' WHEN r < 0.85 THEN 'draft'
              WHEN r < 0.93 THEN 'submitted' WHEN r < 0.97 THEN 'changes_requested' ELSE 'rejected' END AS status
       FROM (SELECT g, random() AS r FROM generate_series($1::int, $2::int) g) raw
@@ -190,7 +195,7 @@ async function seed(database: Db): Promise<void> {
         const from = nextStart;
         const to = Math.min(ROWS, from + SEED_BATCH - 1);
         nextStart = to + 1;
-        await client.query(insert, [from, to, USERS, TAGS, VOCABULARY, PLACES, departmentIds, RARE_WORDS, STOP_WORDS.length]);
+        await client.query(insert, [from, to, USERS, TAGS, VOCABULARY, PLACES, departmentIds, RARE_WORDS, STOP_WORDS.length, ROWS]);
       }
     } finally {
       client.release();
@@ -250,22 +255,31 @@ let server: EmbeddedPostgres | undefined;
 let database: Db | undefined;
 try {
   server = await startEmbeddedPostgres({ dataDir: path.join(workDir, "pg") });
+  // App modules read DATABASE_URL lazily (env.server.ts); they are imported below, after this.
   process.env.DATABASE_URL = server.url;
   await migrateToLatest(server.url);
   // The shared pool holds 10 connections: 20 concurrent requests need their own.
   database = createDb(server.url, CONCURRENCY + 5);
   const db = database.db;
 
-  console.log(`seeding ${ROWS.toLocaleString("en")} contributions…`);
-  const seedStart = performance.now();
-  await seed(database);
-  const { rows: sizes } = await database.pool.query<{ size: string }>(
-    "SELECT pg_size_pretty(pg_total_relation_size('contribution')) AS size",
-  );
-  console.log(
-    `seeded ${ROWS.toLocaleString("en")} contributions, ${USERS} users, ${DEPARTMENTS.length} departments in ` +
-      `${(ms(seedStart) / 1000).toFixed(0)} s (contribution: ${sizes[0].size} with indexes)`,
-  );
+  const size = async () =>
+    (await database!.pool.query<{ size: string }>("SELECT pg_size_pretty(pg_total_relation_size('contribution')) AS size"))
+      .rows[0].size;
+  const { rows: existing } = await database.pool.query<{ n: number }>("SELECT count(*) AS n FROM contribution");
+  if (existing[0].n === 0) {
+    console.log(`seeding ${ROWS.toLocaleString("en")} contributions…`);
+    const seedStart = performance.now();
+    await seed(database);
+    console.log(
+      `seeded ${ROWS.toLocaleString("en")} contributions, ${USERS} users, ${DEPARTMENTS.length} departments in ` +
+        `${(ms(seedStart) / 1000).toFixed(0)} s (contribution: ${await size()} with indexes)`,
+    );
+  } else if (existing[0].n === ROWS) {
+    await database.pool.query("ANALYZE contribution"); // a migration may have added an index
+    console.log(`reusing ${ROWS.toLocaleString("en")} seeded contributions in ${workDir} (contribution: ${await size()} with indexes)`);
+  } else {
+    throw new Error(`${workDir} holds ${existing[0].n} contributions, not ${ROWS}: delete it or set BENCH_ROWS=${existing[0].n}`);
+  }
 
   const { departmentFeed, organisationFeed } = await import("../../app/contributions/feeds.server");
   const { searchContributions } = await import("../../app/contributions/search.server");
@@ -343,5 +357,5 @@ try {
 } finally {
   await database?.db.destroy().catch(() => {});
   await server?.stop();
-  fs.rmSync(workDir, { recursive: true, force: true });
+  if (!keptDir) fs.rmSync(workDir, { recursive: true, force: true });
 }

@@ -51,3 +51,38 @@ export async function signIn(page: Page, email: string, password = DEMO_PASSWORD
 }
 
 export type { Browser, BrowserContext, Page };
+
+// ---- Helpers for the contribution, review and responsive tests ----
+
+/** Real photos shared by the test suites. */
+export const SAMPLE_PHOTOS = "/work/shared/photos";
+
+/** Waits for the tiptap editor (it only exists once the page is hydrated). */
+export async function editorReady(page: Page) {
+  const editor = page.locator(".ProseMirror");
+  await editor.waitFor({ state: "visible" });
+  return editor;
+}
+
+/**
+ * On /contributions/new: fills the title and a plain text body (the editor), attaches the given
+ * photos (file names under SAMPLE_PHOTOS) and saves the draft. Returns the new contribution's id;
+ * the page is then on its edit page.
+ */
+export async function writeDraft(page: Page, draft: { title: string; text?: string; photos?: string[]; wish?: "Mon service" | "Toute l'organisation" }) {
+  await page.goto("/contributions/new");
+  const editor = await editorReady(page);
+  await page.getByLabel("Titre", { exact: true }).fill(draft.title);
+  await editor.click();
+  await page.keyboard.type(draft.text ?? "Un texte de contribution.");
+  if (draft.wish) await page.getByRole("radio", { name: draft.wish }).check();
+  if (draft.photos?.length) await page.locator("#photos").setInputFiles(draft.photos.map((p) => `${SAMPLE_PHOTOS}/${p}`));
+  await page.getByRole("button", { name: "Enregistrer le brouillon" }).click();
+  await page.waitForURL(/\/contributions\/\d+\/edit\?done=created$/);
+  return Number(/\/contributions\/(\d+)\//.exec(page.url())![1]);
+}
+
+/** On the edit page: the alt text of photo n (1-based). */
+export function altField(page: Page, n: number) {
+  return page.getByRole("group", { name: `Photo ${n}`, exact: true }).getByLabel("Description de la photo (texte alternatif)");
+}

@@ -148,7 +148,7 @@ describe("a refused photo: a clear French message next to the photos, 4xx, nothi
     });
   }
 
-  it("refuses a PNG that decodes to 200 megapixels (small file, huge image)", async () => {
+  it("refuses a PNG that decodes to 200 megapixels (small file, huge image)", { timeout: 90_000 }, async () => {
     const png = await sharp({ create: { width: 14142, height: 14142, channels: 3, background: { r: 0, g: 0, b: 0 } } })
       .greyscale()
       .png({ compressionLevel: 9 })
@@ -327,6 +327,29 @@ describe("the 11th photo", () => {
     await expectRefused(result, before, { field: "photos", text: /10 photos au maximum/ });
     expect(await db().selectFrom("photo").select("id").where("contribution_id", "=", id).execute()).toHaveLength(10);
     expect(await db().selectFrom("contribution").selectAll().where("id", "=", id).executeTakeFirstOrThrow()).toEqual(row);
+  });
+
+  it("gets the same message with the Content-Length a browser sends, even for a big 11th photo", async () => {
+    const ten: [Blob, string][] = [];
+    for (let i = 0; i < 10; i++) ten.push(await withPhoto(await jpegBytes(60 + i), `p${i}.jpg`));
+    const id = await newDraft(author.cookie, { title: "Dix photos encore" }, ten);
+    const before = await snapshot();
+    // A 2 MB phone photo as the 11th: browsers announce the body's length.
+    const form = contributionForm({ ...baseFields }, [[await fileBlob("mobile-HMD_Nokia_8.3_5G.jpg"), "IMG_2001.jpg"]]);
+    const encoded = new Response(form);
+    const body = Buffer.from(await encoded.arrayBuffer());
+    const request = new Request(`http://relais.test/contributions/${id}/edit`, {
+      method: "POST",
+      body,
+      headers: {
+        Origin: "http://relais.test",
+        Cookie: author.cookie,
+        "Content-Type": encoded.headers.get("content-type")!,
+        "Content-Length": String(body.length),
+      },
+    });
+    const result = await run(() => edit.action({ request, params: { id: String(id) }, context }));
+    await expectRefused(result, before, { field: "photos", text: /10 photos au maximum/ });
   });
 
   it("is refused when 11 photos come in the very first request", async () => {

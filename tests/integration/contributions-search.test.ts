@@ -1,0 +1,178 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { db } from "~/db.server";
+import * as search from "~/routes/search";
+import { approveDirectly, context, get, makeDepartment, newDraft, outcome, richDoc, run, signedIn } from "../factories";
+
+type Person = Awaited<ReturnType<typeof signedIn>>;
+type Item = { id: number; title: string; status: string; excerpt: { text: string; hit: boolean }[]; titleParts: { text: string; hit: boolean }[] };
+
+let deptA: number;
+let deptB: number;
+let author: Person;
+let colleague: Person;
+let outsider: Person;
+let comms: Person;
+const c: Record<string, number> = {};
+
+async function write(who: Person, key: string, fields: { title: string; body: string; tags?: string; place?: string }, visibility: "department" | "organisation" | null = "organisation") {
+  c[key] = await newDraft(who.cookie, { title: fields.title, body: richDoc(fields.body), tags: fields.tags ?? "", place: fields.place ?? "" });
+  if (visibility) await approveDirectly(c[key], visibility);
+  return c[key];
+}
+
+async function find(who: Person, query: string): Promise<Item[]> {
+  const { status, body } = outcome(await run(() => search.loader({ request: get(`/search?${query}`, who.cookie), params: {}, context })));
+  expect(status).toBe(200);
+  return body.items;
+}
+const idsOf = (items: Item[]) => items.map((i) => Number(i.id)).sort((a, b) => a - b);
+const ids = (...keys: string[]) => keys.map((k) => c[k]).sort((a, b) => a - b);
+const q = (text: string) => `q=${encodeURIComponent(text)}`;
+
+beforeAll(async () => {
+  deptA = await makeDepartment("Culture");
+  deptB = await makeDepartment("Sports");
+  author = await signedIn("agent", deptA);
+  colleague = await signedIn("agent", deptA);
+  outsider = await signedIn("agent", deptB);
+  comms = await signedIn("comms", null);
+
+  await write(author, "summer", { title: "Une journée d'été au parc", body: "Il faisait très chaud cet été, les familles sont venues nombreuses." });
+  await write(author, "party", { title: "Retour sur la soirée", body: "La fête des voisins a réuni tout le quartier." });
+  await write(author, "titleOnly", { title: "Kermesse de l'école", body: "Des stands et des jeux pour les enfants." });
+  await write(author, "bodyOnly", { title: "Concert", body: "Un accordéoniste a joué toute la soirée." });
+  await write(author, "tagOnly", { title: "Sortie", body: "Une sortie en forêt avec le groupe.", tags: "randonnée, Nature" });
+  await write(author, "placeOnly", { title: "Lecture publique", body: "Des contes pour les petits.", place: "Salle Aragon" });
+  await write(outsider, "sportsWorkshop", { title: "Atelier natation", body: "Un atelier pour apprendre à nager." });
+  await write(author, "cultureWorkshop", { title: "Atelier dessin", body: "Un atelier pour apprendre à dessiner.", tags: "atelier" }, "department");
+  await write(author, "html", { title: "Titre <em>piégé</em> bonbon", body: "Attention <b>gras</b> et <script>alert(1)</script> au festival de musique." });
+
+  // Not approved: only some people may find them.
+  await write(colleague, "colleagueDraft", { title: "Brouillon secret", body: "Un projet de carnaval encore secret." }, null);
+  await write(author, "ownDraft", { title: "Mon brouillon", body: "Un carnaval en préparation." }, null);
+  await write(author, "submitted", { title: "En relecture", body: "Le carnaval approche." }, null);
+  await db().updateTable("contribution").set({ status: "submitted", submitted_at: new Date() }).where("id", "=", c.submitted).execute();
+});
+
+describe("French full-text search", () => {
+  it("ignores accents: 'ete' finds 'été', and highlights the word as written", async () => {
+    const items = await find(colleague, q("ete"));
+    expect(idsOf(items)).toEqual(ids("summer"));
+    const hits = items[0].excerpt.filter((p) => p.hit).map((p) => p.text);
+    expect(hits).toContain("été");
+    expect(items[0].titleParts.filter((p) => p.hit).map((p) => p.text)).toEqual(["été"]);
+    // The parts put back together are the text itself.
+    expect(items[0].excerpt.map((p) => p.text).join("")).toContain("chaud cet été, les familles");
+  });
+
+  it("stems French words: 'fetes' finds 'fête', 'journees' finds 'journée'", async () => {
+    const party = await find(colleague, q("fetes"));
+    expect(idsOf(party)).toEqual(ids("party"));
+    expect(party[0].excerpt.filter((p) => p.hit).map((p) => p.text)).toEqual(["fête"]);
+    expect(idsOf(await find(colleague, q("journees")))).toEqual(ids("summer"));
+    expect(idsOf(await find(colleague, q("ÉTÉ")))).toEqual(ids("summer"));
+  });
+
+  it("searches the title, the body, the tags and the place", async () => {
+    expect(idsOf(await find(colleague, q("kermesse")))).toEqual(ids("titleOnly"));
+    expect(idsOf(await find(colleague, q("accordeoniste")))).toEqual(ids("bodyOnly"));
+    expect(idsOf(await find(colleague, q("randonnee")))).toEqual(ids("tagOnly"));
+    expect(idsOf(await find(colleague, q("aragon")))).toEqual(ids("placeOnly"));
+  });
+
+  it("combines words (all must match) and survives odd input", async () => {
+    expect(idsOf(await find(colleague, q("atelier dessin")))).toEqual(ids("cultureWorkshop"));
+    expect(idsOf(await find(colleague, q("atelier -dessin")))).toEqual([]);
+    for (const odd of ["' OR 1=1 --", "été & | ! (", "\\", "<script>", "x".repeat(500)]) {
+      await find(colleague, q(odd));
+    }
+    expect(await find(colleague, q("zzzzinconnu"))).toEqual([]);
+  });
+
+  it("shows HTML typed in a contribution as text, never as markup", async () => {
+    const [item] = await find(colleague, q("festival"));
+    expect(Number(item.id)).toBe(c.html);
+    const text = item.excerpt.map((p) => p.text).join("");
+    expect(text).toContain("<b>gras</b>");
+    expect(text).toContain("<script>alert(1)</script>");
+    expect(text).not.toContain("&lt;");
+    expect(item.excerpt.find((p) => p.hit)?.text).toBe("festival");
+    // Every part is a slice of the stored plain text: nothing added, nothing interpreted.
+    const stored = (await db().selectFrom("contribution").select("body_text").where("id", "=", c.html).executeTakeFirstOrThrow()).body_text;
+    for (const part of item.excerpt) expect(stored).toContain(part.text.replace(/^ … |…$/g, ""));
+    expect(Object.keys(item.excerpt[0]).sort()).toEqual(["hit", "text"]);
+
+    const [titled] = await find(colleague, q("bonbon"));
+    expect(titled.titleParts.map((p) => p.text).join("")).toBe("Titre <em>piégé</em> bonbon");
+    expect(titled.titleParts.find((p) => p.hit)?.text).toBe("bonbon");
+  });
+});
+
+describe("filters", () => {
+  it("by department", async () => {
+    expect(idsOf(await find(comms, `${q("atelier")}&department=${deptA}`))).toEqual(ids("cultureWorkshop"));
+    expect(idsOf(await find(comms, `${q("atelier")}&department=${deptB}`))).toEqual(ids("sportsWorkshop"));
+    expect(idsOf(await find(comms, q("atelier")))).toEqual(ids("cultureWorkshop", "sportsWorkshop"));
+  });
+
+  it("by tag", async () => {
+    expect(idsOf(await find(colleague, "tag=randonnée"))).toEqual(ids("tagOnly"));
+    expect(idsOf(await find(colleague, `${q("atelier")}&tag=atelier`))).toEqual(ids("cultureWorkshop"));
+    expect(idsOf(await find(colleague, "tag=inexistant"))).toEqual([]);
+  });
+
+  it("by date of the last change, both bounds included", async () => {
+    const dept = await makeDepartment();
+    const writer = await signedIn("agent", dept);
+    const old = await newDraft(writer.cookie, { title: "Ancienne", body: richDoc("Brocante de janvier") });
+    const recent = await newDraft(writer.cookie, { title: "Récente", body: richDoc("Brocante de juin") });
+    for (const id of [old, recent]) await approveDirectly(id, "department");
+    await db().updateTable("contribution").set({ updated_at: new Date("2026-01-10T12:00:00Z") }).where("id", "=", old).execute();
+    await db().updateTable("contribution").set({ updated_at: new Date("2026-06-15T12:00:00Z") }).where("id", "=", recent).execute();
+    const sorted = (...list: number[]) => list.sort((a, b) => a - b);
+    expect(idsOf(await find(writer, `${q("brocante")}&from=2026-06-01`))).toEqual([recent]);
+    expect(idsOf(await find(writer, `${q("brocante")}&to=2026-01-31`))).toEqual([old]);
+    expect(idsOf(await find(writer, `${q("brocante")}&from=2026-01-10&to=2026-01-10`))).toEqual([old]);
+    expect(idsOf(await find(writer, `${q("brocante")}&from=2026-01-11&to=2026-06-14`))).toEqual([]);
+    expect(idsOf(await find(writer, `${q("brocante")}&from=2026-01-01&to=2026-12-31`))).toEqual(sorted(old, recent));
+    expect(idsOf(await find(writer, `department=${dept}&from=2026-06-15`))).toEqual([recent]);
+  });
+
+  it("by status, among what the viewer may see", async () => {
+    expect(idsOf(await find(comms, `${q("carnaval")}&status=submitted`))).toEqual(ids("submitted"));
+    expect(idsOf(await find(author, `${q("carnaval")}&status=draft`))).toEqual(ids("ownDraft"));
+    expect(idsOf(await find(comms, `${q("carnaval")}&status=draft`))).toEqual([]);
+    expect(idsOf(await find(colleague, `${q("carnaval")}&status=submitted`))).toEqual([]);
+    const approved = await find(colleague, `status=approved&department=${deptA}`);
+    expect(approved.every((i) => i.status === "approved")).toBe(true);
+    expect(idsOf(approved)).toEqual(ids("summer", "party", "titleOnly", "bodyOnly", "tagOnly", "placeOnly", "cultureWorkshop", "html"));
+  });
+});
+
+describe("results only among what the viewer may see", () => {
+  it("never shows someone else's draft, and shows items in review to their author and comms only", async () => {
+    expect(idsOf(await find(colleague, q("carnaval")))).toEqual(ids("colleagueDraft"));
+    expect(idsOf(await find(author, q("carnaval")))).toEqual(ids("ownDraft", "submitted"));
+    expect(idsOf(await find(comms, q("carnaval")))).toEqual(ids("submitted"));
+    expect(idsOf(await find(outsider, q("carnaval")))).toEqual([]);
+    const admin = await signedIn("admin", null);
+    expect(idsOf(await find(admin, q("carnaval")))).toEqual([]);
+    expect(idsOf(await find(admin, q("secret")))).toEqual([]);
+  });
+
+  it("keeps department-only items from other departments out", async () => {
+    expect(idsOf(await find(outsider, q("atelier")))).toEqual(ids("sportsWorkshop"));
+    expect(idsOf(await find(colleague, q("atelier")))).toEqual(ids("cultureWorkshop", "sportsWorkshop"));
+    const orgManager = await signedIn("manager", null);
+    expect(idsOf(await find(orgManager, q("atelier")))).toEqual(ids("cultureWorkshop", "sportsWorkshop"));
+    const managerB = await signedIn("manager", deptB);
+    expect(idsOf(await find(managerB, q("atelier")))).toEqual(ids("sportsWorkshop"));
+  });
+
+  it("shows the search form without results until something is asked", async () => {
+    const { body } = outcome(await run(() => search.loader({ request: get("/search", colleague.cookie), params: {}, context })));
+    expect(body.items).toBeNull();
+    expect(body.departments.map((d: { id: number }) => Number(d.id))).toEqual(expect.arrayContaining([deptA, deptB]));
+    expect(body.tags).toEqual(expect.arrayContaining(["randonnée", "Nature", "atelier"]));
+  });
+});
