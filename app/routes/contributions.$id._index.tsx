@@ -11,6 +11,7 @@ import { addComment, commentBody, deleteComment, editComment, listComments, than
 import { deleteContribution, getContribution, submitContribution, withdrawContribution } from "~/contributions/contributions.server";
 import { AUTHOR_EDITABLE } from "~/contributions/schema";
 import { db } from "~/db.server";
+import { withdrawRights } from "~/review/review.server";
 import { attempt, fieldErrors } from "~/utils/errors.server";
 import { parseForm } from "~/utils/forms";
 
@@ -37,6 +38,7 @@ const intents = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("comment"), body: commentBody }),
   z.object({ intent: z.literal("editComment"), commentId: z.coerce.number().int().positive(), body: commentBody }),
   z.object({ intent: z.literal("deleteComment"), commentId: z.coerce.number().int().positive() }),
+  z.object({ intent: z.literal("withdrawRights"), photoId: z.coerce.number().int().positive() }),
 ]);
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -61,6 +63,12 @@ export async function action({ request, params }: ActionFunctionArgs) {
         return editComment(db(), user, input.commentId, input.body);
       case "deleteComment":
         return deleteComment(db(), user, input.commentId);
+      case "withdrawRights": {
+        // Comms or the DPO (admin) record that a person withdrew their consent.
+        const c = await getContribution(db(), user, id);
+        if (!c.photos.some((p) => p.id === input.photoId)) throw new Response("Not Found", { status: 404 });
+        return withdrawRights(db(), user, input.photoId);
+      }
     }
   });
   if (!("value" in result)) return result;
@@ -118,6 +126,19 @@ export default function ContributionPage() {
                 <PhotoImage photo={{ ...p, alt: p.alt_text }} rendition="display" />
               </a>
               {p.credit ? <figcaption>© {p.credit}</figcaption> : null}
+              {p.rights_withdrawn_at ? (
+                <figcaption>
+                  <strong>{t("photos.withdrawn", { date: new Date(p.rights_withdrawn_at).toLocaleDateString(i18n.language) })}</strong>
+                </figcaption>
+              ) : null}
+              {(me.role === "comms" || me.role === "admin") && p.rights_status === "authorised" && !p.rights_withdrawn_at ? (
+                <Form method="post">
+                  <input type="hidden" name="photoId" value={p.id} />
+                  <button type="submit" name="intent" value="withdrawRights" className="secondary">
+                    {t("review.withdrawRights")}
+                  </button>
+                </Form>
+              ) : null}
             </figure>
           ))}
         </div>

@@ -94,6 +94,7 @@ describe.skipIf(inject("e2eSkip"))("writing a contribution in a real browser", (
     await page.getByRole("navigation", { name: "Navigation principale" }).getByRole("link", { name: "Mes contributions" }).click();
     await page.waitForURL("**/my");
     const card = page.locator(".feed-card", { has: page.getByRole("link", { name: title, exact: true }) });
+    await card.waitFor();
     await expect(card.count()).resolves.toBe(1);
     await expect(card.locator(".status").innerText()).resolves.toBe("En relecture");
     await expect(card.getByText("2 photos").isVisible()).resolves.toBe(true);

@@ -54,11 +54,11 @@ function parseMessage(raw: string): { subject: string; from: string; text: strin
 }
 
 /** Polls the inbox (the app sends through its job queue, with retries) for a matching mail. */
-async function waitForMail(match: (m: Received) => boolean, timeoutMs = 30_000): Promise<Received> {
+async function waitForMail(match: (m: Received) => boolean, timeoutMs = 45_000): Promise<Received> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const found = inbox.find(match);
-    if (found) { console.log("mail after", Date.now() - (end - timeoutMs), found.subject); return found; }
+    if (found) return found;
     if (Date.now() > end) {
       throw new Error(`No matching mail within ${timeoutMs} ms. Received:\n${inbox.map((m) => `${m.to.join(",")} | ${m.subject}`).join("\n")}`);
     }
@@ -80,7 +80,6 @@ describe.skipIf(inject("e2eSkip"))("review in a real browser, with real mail", (
       authOptional: true,
       disabledCommands: ["STARTTLS"],
       logger: false,
-      onConnect(session, cb) { console.log("smtp connect", new Date().toISOString()); cb(); },
       onData(stream, session, callback) {
         const chunks: Buffer[] = [];
         stream.on("data", (c: Buffer) => chunks.push(c));
@@ -100,16 +99,13 @@ describe.skipIf(inject("e2eSkip"))("review in a real browser, with real mail", (
       smtp!.listen(inject("e2eSmtpPort"), "127.0.0.1", () => resolve());
     });
     browser = await launch();
-    console.log("beforeAll done", new Date().toISOString());
   });
   afterAll(async () => {
-    const t0 = Date.now();
     await browser?.close();
-    console.log("browser closed", Date.now() - t0);
     await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
   });
 
-  it("changes requested, resubmitted, approved for the organisation: the agent is told in the app and by e-mail", { timeout: 120_000 }, async () => {
+  it("changes requested, resubmitted, approved for the organisation: the agent is told in the app and by e-mail", { timeout: 180_000 }, async () => {
     const title = `Exposition de printemps ${Date.now()}`;
     const comment = "Pouvez-vous préciser les horaires d'ouverture ?";
 
@@ -172,6 +168,7 @@ describe.skipIf(inject("e2eSkip"))("review in a real browser, with real mail", (
     await agent.keyboard.type("Ouverture du mardi au samedi, de 10 h à 18 h.");
     await agent.getByRole("button", { name: "Renvoyer en relecture" }).click();
     await agent.waitForURL(`**/contributions/${id}?done=submitted`);
+    await agent.getByRole("status").getByText("Contribution envoyée à l'équipe communication.").waitFor();
     await expect(agent.locator("article .prose").innerText()).resolves.toContain("de 10 h à 18 h");
 
     // 5. Comms approves it for the whole organisation.
@@ -200,6 +197,7 @@ describe.skipIf(inject("e2eSkip"))("review in a real browser, with real mail", (
     await agent.getByRole("link", { name: /^Notifications/ }).click();
     await agent.waitForURL("**/notifications");
     const approvedNote = agent.locator(".card", { hasText: `Votre contribution « ${title} » a été approuvée.` });
+    await approvedNote.waitFor();
     await expect(approvedNote.count()).resolves.toBe(1);
     await expect(approvedNote.getByText("Non lue").isVisible()).resolves.toBe(true);
     await expect(approvedNote.getByRole("link").getAttribute("href")).resolves.toBe(`/contributions/${id}`);

@@ -356,11 +356,12 @@ describe("feeds", () => {
     return ids;
   }
 
-  async function followPages(loader: typeof feed.loader, start: string, cookie: string) {
+  type AnyLoader = (args: Parameters<typeof feed.loader>[0]) => Promise<unknown>;
+  async function followPages(loader: AnyLoader, start: string, cookie: string) {
     const pages: number[][] = [];
     let href: string | null = start;
     while (href && pages.length < 10) {
-      const { body } = outcome(await run(() => loader({ request: get(href!, cookie), params: {}, context })));
+      const { body } = outcome(await run(() => loader({ request: get(href!, cookie), params: {}, context }))) as { body: any };
       pages.push(body.items.map((i: any) => Number(i.id)));
       href = body.nextHref;
     }
@@ -399,9 +400,9 @@ describe("feeds", () => {
     const dept = await makeDepartment();
     const me = await signedIn("agent", dept);
     const ids = await insertApproved(25, dept, me.id, () => sql`'2026-11-20 10:15:30.654321+00'::timestamptz`);
-    const mine = await followPages(my.loader as typeof feed.loader, "/my", me.cookie);
+    const mine = await followPages(my.loader, "/my", me.cookie);
     expect(mine.flat().sort()).toEqual([...ids].sort());
-    const found = await followPages(search.loader as typeof feed.loader, `/search?department=${dept}`, me.cookie);
+    const found = await followPages(search.loader, `/search?department=${dept}`, me.cookie);
     expect(found.flat().sort()).toEqual([...ids].sort());
   });
 

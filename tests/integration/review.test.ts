@@ -119,12 +119,13 @@ describe("review inbox and permissions", () => {
       const someone = await signedIn(role, c.dept);
       expect(outcome(await run(() => inbox.loader({ request: get("/review", someone.cookie), params: {}, context }))).status).toBe(403);
       expect(outcome(await run(() => reviewPage.loader({ request: get(`/review/${c.id}`, someone.cookie), params: { id: String(c.id) }, context }))).status).toBe(403);
-      for (const fields of [
+      const attempts: Record<string, string>[] = [
         { intent: "approve", version: String(c.version), visibility: "organisation" },
         { intent: "reject", version: String(c.version), message: "non" },
         { intent: "request_changes", version: String(c.version), message: "non" },
         { intent: "edit", version: String(c.version), title: "Piraté", body },
-      ]) {
+      ];
+      for (const fields of attempts) {
         expect(outcome(await decideVia(someone.cookie, c.id, fields)).status).toBe(403);
       }
       expect(await statusOf(c.id)).toMatchObject({ status: "submitted", version: c.version });
