@@ -41,7 +41,7 @@ describe.skipIf(inject("e2eSkip"))("foundation in a real browser", () => {
     const { context } = await newContext(browser, baseUrl);
     const page = await context.newPage();
     await signIn(page, "agent@demo.relais");
-    await page.getByRole("heading", { level: 1, name: /Camille Martin/ }).waitFor();
+    await page.getByRole("link", { name: /Camille Martin/ }).waitFor();
     await page.getByRole("button", { name: "Se déconnecter" }).click();
     await page.waitForURL("**/login");
     await page.goto("/settings");
@@ -90,7 +90,8 @@ describe.skipIf(inject("e2eSkip"))("foundation in a real browser", () => {
     await invitee.getByLabel("Confirmez le mot de passe").fill("mon mot de passe solide");
     await invitee.getByRole("button", { name: "Activer mon compte" }).click();
     await invitee.waitForURL(baseUrl + "/");
-    await invitee.getByRole("heading", { level: 1, name: /Nouvelle Recrue/ }).waitFor();
+    await invitee.getByRole("link", { name: /Nouvelle Recrue/ }).waitFor();
+    await invitee.getByRole("heading", { level: 1, name: "Fil des contributions" }).waitFor();
     // The link is single-use.
     const reused = await invitee.goto(link!);
     expect(reused?.status()).toBe(410);
