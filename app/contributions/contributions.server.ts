@@ -23,10 +23,11 @@ function rendered(body: string) {
 function columns(fields: ContributionFields) {
   const body = rendered(fields.body);
   return {
-    title: fields.title,
+    title: fields.title.replace(/[\u0001-\u0003]/g, ""),
     body_json: JSON.stringify(body.json),
     body_html: body.html,
-    body_text: body.text,
+    // \u0001-\u0003 mark highlights in search excerpts: they never come from users.
+    body_text: body.text.replace(/[\u0001-\u0003]/g, ""),
     tags: fields.tags,
     event_date: fields.eventDate ?? null,
     place: fields.place ?? null,

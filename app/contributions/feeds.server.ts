@@ -8,17 +8,29 @@ export const PAGE_SIZE = 20;
 type Viewer = Pick<SessionUser, "id" | "role" | "departmentId">;
 type Query = SelectQueryBuilder<Database & { c: Database["contribution"] }, "c", object>;
 
-/** Cursor of keyset pagination: the sort time and id of the last item shown. */
-export function encodeCursor(at: Date | string, id: number): string {
-  return Buffer.from(`${new Date(at).toISOString()}|${id}`).toString("base64url");
+/**
+ * Cursor of keyset pagination: the exact sort time (microseconds, as PostgreSQL keeps it: a JS Date
+ * would round to milliseconds and skip rows sharing that millisecond) and the id of the last item.
+ */
+export function encodeCursor(at: string, id: number): string {
+  return Buffer.from(`${at}|${id}`).toString("base64url");
 }
 
-export function decodeCursor(cursor: string | null | undefined): { at: Date; id: number } | null {
+export function decodeCursor(cursor: string | null | undefined): { at: string; id: number } | null {
   if (!cursor) return null;
   const [at, id] = Buffer.from(cursor, "base64url").toString().split("|");
-  const date = new Date(at);
   const n = Number(id);
-  return Number.isNaN(date.getTime()) || !Number.isSafeInteger(n) ? null : { at: date, id: n };
+  return /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/.test(at ?? "") && Number.isSafeInteger(n) ? { at, id: n } : null;
+}
+
+/** The text form of a timestamp column that decodeCursor accepts, to select beside the rows. */
+export function cursorTime(column: string) {
+  return sql<string>`to_char(${sql.ref(column)} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+}
+
+/** Rows strictly after the cursor in (column DESC, id DESC) order. */
+export function afterCursor(column: string, after: { at: string; id: number }) {
+  return sql<boolean>`(${sql.ref(column)}, c.id) < (${after.at}::timestamptz, ${after.id})`;
 }
 
 /** The columns a feed card shows: excerpt, author, department, first photo, counters. */
@@ -68,12 +80,13 @@ function cardColumns(q: Query) {
 async function page(query: Query, sortColumn: "c.approved_at" | "c.updated_at", cursor: string | null | undefined) {
   const after = decodeCursor(cursor);
   let q = query;
-  if (after) q = q.where((eb) => eb(eb.refTuple(sortColumn, "c.id"), "<", eb.tuple(after.at, after.id)));
-  const rows = await cardColumns(q.orderBy(sortColumn, "desc").orderBy("c.id", "desc").limit(PAGE_SIZE + 1)).execute();
-  const items = rows.slice(0, PAGE_SIZE);
-  const last = items.at(-1);
-  const sortKey = sortColumn === "c.approved_at" ? "approved_at" : "updated_at";
-  return { items, next: rows.length > PAGE_SIZE && last ? encodeCursor(last[sortKey] as Date, last.id) : null };
+  if (after) q = q.where(afterCursor(sortColumn, after));
+  const rows = await cardColumns(q.orderBy(sortColumn, "desc").orderBy("c.id", "desc").limit(PAGE_SIZE + 1))
+    .select(cursorTime(sortColumn).as("cursor_at"))
+    .execute();
+  const items = rows.slice(0, PAGE_SIZE).map(({ cursor_at: _, ...item }) => item);
+  const last = rows[PAGE_SIZE - 1];
+  return { items, next: rows.length > PAGE_SIZE ? encodeCursor(last.cursor_at, last.id) : null };
 }
 export type FeedPage = Awaited<ReturnType<typeof page>>;
 export type FeedItem = FeedPage["items"][number];

@@ -19,7 +19,7 @@ export const RICH_TEXT_MAX_HREF_LENGTH = 2048;
 // Any C0/C1 control character, or any kind of whitespace (browsers silently drop tabs and newlines
 // inside URLs, so "java\tscript:" would become "javascript:"), or a backslash (which browsers treat
 // as a slash in http URLs).
-// eslint-disable-next-line no-control-regex
+ 
 const FORBIDDEN_HREF_CHARS = /[\u0000-\u0020\u007f-\u009f\u00a0\u1680\u180e\u2000-\u200f\u2028\u2029\u202f\u205f\u2060\u3000\ufeff\\]/;
 
 /**

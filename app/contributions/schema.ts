@@ -11,13 +11,13 @@ export const MAX_TAGS = 10;
 const optionalText = (max: number, key: string) =>
   z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), z.string().trim().max(max, key).optional());
 
-/** Tags typed as "fête, été , Jeunesse": trimmed, deduplicated without regard to case, at most 10. */
+/** Tags typed as "fête, été , Jeunesse": trimmed, lower-cased (so filters match), deduplicated, at most 10. */
 export const tagsField = z.preprocess(
   (v) => {
     const list = typeof v === "string" ? v.split(",") : Array.isArray(v) ? v : [];
     const seen = new Set<string>();
     return list
-      .map((t) => String(t).trim().replace(/^#/, "").replace(/\s+/g, " "))
+      .map((t) => String(t).trim().replace(/^#/, "").replace(/\s+/g, " ").toLowerCase())
       .filter((t) => t && !seen.has(t.toLowerCase()) && seen.add(t.toLowerCase()));
   },
   z.array(z.string().max(40, "contributions.errors.tagTooLong")).max(MAX_TAGS, "contributions.errors.tooManyTags"),

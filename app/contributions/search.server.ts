@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { ContributionStatus } from "../../db/schema";
 import type { SessionUser } from "~/auth/session.server";
 import type { DB } from "~/db.server";
-import { decodeCursor, encodeCursor, PAGE_SIZE } from "./feeds.server";
+import { afterCursor, cursorTime, decodeCursor, encodeCursor, PAGE_SIZE } from "./feeds.server";
 import { visibleTo } from "./visibility.server";
 
 type Viewer = Pick<SessionUser, "id" | "role" | "departmentId">;
@@ -12,6 +12,9 @@ type Viewer = Pick<SessionUser, "id" | "role" | "departmentId">;
 // the excerpt can be split safely and rendered as <mark> elements without any HTML from the DB.
 const START = "\u0002";
 const STOP = "\u0003";
+// ts_headline reads "<...>" as markup and drops it: hide "<" behind another control character
+// while it works, and give it back afterwards, so the excerpt quotes the author exactly.
+const LT = "\u0001";
 
 const optionalInt = z.preprocess((v) => (v === "" || v == null ? undefined : v), z.coerce.number().int().positive().optional());
 const optionalDate = z.preprocess((v) => (v === "" || v == null ? undefined : v), z.iso.date().optional());
@@ -34,7 +37,7 @@ export type Excerpt = { text: string; hit: boolean }[];
 
 function splitExcerpt(headline: string): Excerpt {
   const parts: Excerpt = [];
-  for (const chunk of headline.split(START)) {
+  for (const chunk of headline.replaceAll(LT, "<").split(START)) {
     const [hit, rest] = chunk.includes(STOP) ? chunk.split(STOP) : [null, chunk];
     if (hit) parts.push({ text: hit, hit: true });
     if (rest) parts.push({ text: rest, hit: false });
@@ -52,12 +55,12 @@ export async function searchContributions(db: DB, viewer: Viewer, params: Search
   let q = db.selectFrom("contribution as c").where(visibleTo(viewer));
   if (params.q) q = q.where(sql<boolean>`c.search @@ ${tsquery}`);
   if (params.department) q = q.where("c.department_id", "=", params.department);
-  if (params.tag) q = q.where(sql<boolean>`c.tags @> ARRAY[${params.tag}]::text[]`);
+  if (params.tag) q = q.where(sql<boolean>`c.tags @> ARRAY[${params.tag.toLowerCase()}]::text[]`);
   if (params.status) q = q.where("c.status", "=", params.status as ContributionStatus);
   if (params.from) q = q.where(sql<boolean>`c.updated_at >= ${params.from}::date`);
   if (params.to) q = q.where(sql<boolean>`c.updated_at < ${params.to}::date + 1`);
   const after = decodeCursor(params.cursor);
-  if (after) q = q.where(sql<boolean>`(c.updated_at, c.id) < (${after.at}, ${after.id})`);
+  if (after) q = q.where(afterCursor("c.updated_at", after));
 
   const rows = await q
     .innerJoin("app_user as a", "a.id", "c.author_id")
@@ -72,32 +75,45 @@ export async function searchContributions(db: DB, viewer: Viewer, params: Search
       "c.approved_at",
       "a.display_name as author_name",
       "d.name as department_name",
+      cursorTime("c.updated_at").as("cursor_at"),
       params.q
-        ? sql<string>`ts_headline('relais_french', c.body_text, ${tsquery},
+        ? sql<string>`ts_headline('relais_french', replace(c.body_text, '<', ${LT}), ${tsquery},
             ${`StartSel=${START}, StopSel=${STOP}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "`})`.as("headline")
         : sql<string>`left(c.body_text, 240)`.as("headline"),
       params.q
-        ? sql<string>`ts_headline('relais_french', c.title, ${tsquery}, ${`StartSel=${START}, StopSel=${STOP}, HighlightAll=true`})`.as("title_headline")
+        ? sql<string>`ts_headline('relais_french', replace(c.title, '<', ${LT}), ${tsquery}, ${`StartSel=${START}, StopSel=${STOP}, HighlightAll=true`})`.as("title_headline")
         : sql<string>`c.title`.as("title_headline"),
     ])
     .orderBy("c.updated_at", "desc")
     .orderBy("c.id", "desc")
     .limit(PAGE_SIZE + 1)
     .execute();
-  const items = rows.slice(0, PAGE_SIZE).map(({ headline, title_headline, ...row }) => ({
+  const items = rows.slice(0, PAGE_SIZE).map(({ headline, title_headline, cursor_at: _, ...row }) => ({
     ...row,
     excerpt: splitExcerpt(headline),
     titleParts: splitExcerpt(title_headline),
   }));
-  const last = items.at(-1);
-  return { items, next: rows.length > PAGE_SIZE && last ? encodeCursor(last.updated_at, last.id) : null };
+  const last = rows[PAGE_SIZE - 1];
+  return { items, next: rows.length > PAGE_SIZE ? encodeCursor(last.cursor_at, last.id) : null };
 }
 export type SearchResult = Awaited<ReturnType<typeof searchContributions>>["items"][number];
 
-/** Tags in use among approved items, most used first, for the filter list. */
-export async function popularTags(db: DB, limit = 50): Promise<string[]> {
-  const rows = await sql<{ tag: string }>`
-    SELECT tag FROM (SELECT unnest(tags) AS tag FROM contribution WHERE status = 'approved') t
-    GROUP BY tag ORDER BY count(*) DESC, tag LIMIT ${limit}`.execute(db);
-  return rows.rows.map((r) => r.tag);
+/** Tags in use among the approved items the viewer sees, most used first, for the filter list. */
+export async function popularTags(db: DB, viewer: Viewer, limit = 50): Promise<string[]> {
+  const rows = await db
+    .selectFrom(
+      db
+        .selectFrom("contribution as c")
+        .select(sql<string>`unnest(c.tags)`.as("tag"))
+        .where("c.status", "=", "approved")
+        .where(visibleTo(viewer))
+        .as("t"),
+    )
+    .select("t.tag")
+    .groupBy("t.tag")
+    .orderBy(sql`count(*)`, "desc")
+    .orderBy("t.tag")
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.tag);
 }

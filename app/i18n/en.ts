@@ -95,7 +95,7 @@ export const en: Messages = {
       emailTaken: "An account already uses this address.",
       nameRequired: "Enter a name (120 characters at most).",
       roleInvalid: "Choose a role.",
-      departmentRequired: "An agent belongs to a department: choose it.",
+      departmentRequired: "An agent or a communication team member belongs to a department: choose it.",
       departmentUnknown: "This department does not exist.",
       notSelf: "You cannot deactivate your own account.",
     },

@@ -95,7 +95,7 @@ export const fr = {
       emailTaken: "Un compte existe déjà avec cette adresse.",
       nameRequired: "Saisissez un nom (120 caractères au plus).",
       roleInvalid: "Choisissez un rôle.",
-      departmentRequired: "Un agent appartient à un service : choisissez-le.",
+      departmentRequired: "Un agent ou un membre de la communication appartient à un service : choisissez-le.",
       departmentUnknown: "Ce service n'existe pas.",
       notSelf: "Vous ne pouvez pas désactiver votre propre compte.",
     },

@@ -23,10 +23,13 @@ export const userFieldsSchema = z.object({
 });
 export type UserFields = z.infer<typeof userFieldsSchema>;
 
-/** Agents and comms belong to a department; managers without one see the whole organisation. */
+/**
+ * Agents and comms belong to a department (their contributions are filed there); managers without
+ * one see the whole organisation, admins need none.
+ */
 async function checkDepartment(db: DB, role: Role, departmentId: number | null) {
   if (departmentId === null) {
-    if (role === "agent") throw new UserError("admin.users.departmentRequired", "departmentId");
+    if (role === "agent" || role === "comms") throw new UserError("admin.users.departmentRequired", "departmentId");
     return;
   }
   const found = await db.selectFrom("department").select("id").where("id", "=", departmentId).executeTakeFirst();

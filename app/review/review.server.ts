@@ -41,7 +41,7 @@ export async function reviewInbox(db: DB, filters: z.infer<typeof inboxFilters>)
     ])
     .where("c.status", "=", "submitted");
   if (filters.department) q = q.where("c.department_id", "=", filters.department);
-  if (filters.tag) q = q.where(sql<boolean>`c.tags @> ARRAY[${filters.tag}]::text[]`);
+  if (filters.tag) q = q.where(sql<boolean>`c.tags @> ARRAY[${filters.tag.toLowerCase()}]::text[]`);
   return q.orderBy("c.submitted_at").orderBy("c.id").limit(200).execute();
 }
 

@@ -10,11 +10,11 @@ import { popularTags } from "~/contributions/search.server";
 export const meta: MetaFunction = () => [{ title: "À relire · Relais" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  await requireRole(request, "comms");
+  const user = await requireRole(request, "comms");
   const url = new URL(request.url);
   const parsed = inboxFilters.safeParse(Object.fromEntries(url.searchParams));
   const filters = parsed.success ? parsed.data : {};
-  const [items, departments, tags] = await Promise.all([reviewInbox(db(), filters), listDepartments(db()), popularTags(db())]);
+  const [items, departments, tags] = await Promise.all([reviewInbox(db(), filters), listDepartments(db()), popularTags(db(), user)]);
   return { items, filters, departments: departments.map((d) => ({ id: d.id, name: d.name })), tags };
 }
 

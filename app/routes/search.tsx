@@ -18,7 +18,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const searched = url.searchParams.size > 0;
   const [departments, tags, results] = await Promise.all([
     listDepartments(db()),
-    popularTags(db()),
+    popularTags(db(), user),
     searched ? searchContributions(db(), user, params) : Promise.resolve(null),
   ]);
   return {

@@ -27,8 +27,9 @@ const USERS = 2_000;
 const CONCURRENCY = 20;
 const WARMUP = 100;
 const REQUESTS = 1_000;
-/** A measure stops here even if it has not made its REQUESTS (its line says so). */
+/** A measure stops here even if it has not made its REQUESTS (its line says so); its warm-up, sooner. */
 const MAX_SECONDS_PER_MEASURE = 60;
+const MAX_SECONDS_PER_WARMUP = 15;
 const TARGET_P95_MS = 50;
 /** Seeding runs as this many INSERT ... SELECT in parallel (one per core). */
 const SEED_PARALLEL = 2;
@@ -208,6 +209,36 @@ async function seed(database: Db): Promise<void> {
   await pool.query("CHECKPOINT");
 }
 
+/**
+ * Linux only (null elsewhere): CPU ticks of the whole machine, busy and total, and those of this
+ * process plus the PostgreSQL serving `dataDir` (postmaster and its children).
+ */
+function cpuTicks(dataDir: string): { busy: number; total: number; ours: number } | null {
+  try {
+    const stat = (pid: number | string) => fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    const cpu = fs.readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+    const busy = cpu[0] + cpu[1] + cpu[2] + cpu[5] + cpu[6] + cpu[7]; // user nice system irq softirq steal
+    const postmaster = Number(fs.readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+    const pids = [process.pid, postmaster];
+    for (const entry of fs.readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        if (Number(stat(entry)[1]) === postmaster) pids.push(Number(entry));
+      } catch {
+        // gone meanwhile
+      }
+    }
+    let ours = 0;
+    for (const pid of pids) {
+      const fields = stat(pid);
+      ours += Number(fields[11]) + Number(fields[12]); // utime, stime
+    }
+    return { busy, total: busy + cpu[3] + cpu[4], ours };
+  } catch {
+    return null;
+  }
+}
+
 /* ------------------------------------------------------------------------------------------- */
 /* Load                                                                                         */
 
@@ -233,11 +264,10 @@ async function load(fn: (i: number) => Promise<unknown>): Promise<Measure> {
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   };
-  const limit = MAX_SECONDS_PER_MEASURE * 1000;
-  await run(WARMUP, null, performance.now() + limit);
+  await run(WARMUP, null, performance.now() + MAX_SECONDS_PER_WARMUP * 1000);
   const latencies: number[] = [];
   const start = performance.now();
-  await run(REQUESTS, latencies, start + limit);
+  await run(REQUESTS, latencies, start + MAX_SECONDS_PER_MEASURE * 1000);
   const seconds = ms(start) / 1000;
   latencies.sort((a, b) => a - b);
   return {
@@ -312,6 +342,7 @@ try {
     if (found.items.length === 0) throw new Error(`${c.name} : aucun résultat, le jeu de données ne convient pas`);
   }
 
+  const cpuBefore = cpuTicks(server.dataDir);
   const bare = await load(() => sql`SELECT 1`.execute(db));
   console.log(
     `bare SELECT 1 p95: ${fmt(bare.p95)} ms (p50 ${fmt(bare.p50)} ms, ${(bare.count / bare.seconds).toFixed(0)} req/s) ` +
@@ -327,6 +358,16 @@ try {
       `${c.name} p95: ${fmt(m.p95)} ms (p50 ${fmt(m.p50)} ms, ${(m.count / m.seconds).toFixed(0)} req/s) = ` +
         `${(m.p95 / bare.p95).toFixed(1)}x bare SELECT 1 (target p95 < ${TARGET_P95_MS} ms) ${ok ? "OK" : "FAIL"}` +
         (m.truncated ? ` [stopped after ${MAX_SECONDS_PER_MEASURE} s, ${m.count}/${REQUESTS} requests]` : ""),
+    );
+  }
+
+  // Client, app code and PostgreSQL share this machine's cores: say how much other processes took.
+  const cpuAfter = cpuTicks(server.dataDir);
+  if (cpuBefore && cpuAfter) {
+    const others = (cpuAfter.busy - cpuBefore.busy - (cpuAfter.ours - cpuBefore.ours)) / (cpuAfter.total - cpuBefore.total);
+    console.log(
+      `machine: ${os.cpus().length} cores; other processes took ${(Math.max(0, others) * 100).toFixed(0)}% of the CPU during the measures` +
+        (others > 0.1 ? " (absolute times are inflated by that; ratios much less)" : ""),
     );
   }
 

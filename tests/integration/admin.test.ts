@@ -141,11 +141,15 @@ describe("managing people", () => {
     const dept = await makeDepartment();
     const agent = await signedIn("agent", dept);
     const second = await signedIn("agent", dept);
-    const update = post("/admin/users", { intent: "update", userId: agent.id, role: "comms", departmentId: "" }, admin.cookie);
+    const update = post("/admin/users", { intent: "update", userId: agent.id, role: "manager", departmentId: "" }, admin.cookie);
     expect(outcome(await run(() => users.action({ request: update, params: {}, context }))).status).toBe(200);
     expect(await db().selectFrom("app_user").select(["role", "department_id"]).where("id", "=", agent.id).executeTakeFirst()).toEqual({
-      role: "comms",
+      role: "manager",
       department_id: null,
+    });
+    const noDepartment = post("/admin/users", { intent: "update", userId: second.id, role: "comms", departmentId: "" }, admin.cookie);
+    expect(outcome(await run(() => users.action({ request: noDepartment, params: {}, context }))).body.errors).toEqual({
+      departmentId: "admin.users.departmentRequired",
     });
 
     const deactivate = post("/admin/users", { intent: "deactivate", userId: agent.id }, admin.cookie);

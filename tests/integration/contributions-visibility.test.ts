@@ -64,7 +64,7 @@ beforeAll(async () => {
     author: await signedIn("agent", deptA),
     agentSameDept: await signedIn("agent", deptA),
     agentOtherDept: await signedIn("agent", deptB),
-    comms: await signedIn("comms", null),
+    comms: await signedIn("comms"),
     managerSameDept: await signedIn("manager", deptA),
     managerOtherDept: await signedIn("manager", deptB),
     managerOrgWide: await signedIn("manager", null),

@@ -50,7 +50,7 @@ describe("writing a contribution", () => {
   let comms: Person;
   beforeAll(async () => {
     author = await signedIn("agent");
-    comms = await signedIn("comms", null);
+    comms = await signedIn("comms");
   });
 
   it("creates a draft: normalised fields, sanitised HTML beside the JSON, plain text, photos in order", async () => {
@@ -93,7 +93,7 @@ describe("writing a contribution", () => {
       title: "Fête de l'été",
       author_id: author.id,
       department_id: author.departmentId,
-      tags: ["fête", "été", "Jeunesse", "plein air"],
+      tags: ["fête", "été", "jeunesse", "plein air"],
       event_date: "2026-07-14",
       place: "Parc de la Mairie",
       visibility_wish: "organisation",
@@ -504,7 +504,7 @@ describe("comments and thanks", () => {
   });
 
   it("refuses merci on a draft or on a contribution still in review", async () => {
-    const comms = await signedIn("comms", null);
+    const comms = await signedIn("comms");
     const draft = await newDraft(author.cookie, { title: "Pas finie" });
     expect(outcome(await pageAction(draft, { intent: "thank" }, reader)).status).toBe(404);
     expect(outcome(await pageAction(draft, { intent: "thank" }, comms)).status).toBe(404);

@@ -1,0 +1,52 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { db } from "~/db.server";
+
+const exec = promisify(execFile);
+
+function relais(...args: string[]) {
+  return exec(process.execPath, ["--import", "tsx", "scripts/relais.ts", ...args], {
+    env: { ...process.env, DATABASE_URL: process.env.DATABASE_URL },
+  }).then(
+    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+    (e) => ({ code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string }),
+  );
+}
+
+describe("npm run relais -- user:create", () => {
+  it("creates the first admin with a password, hashed with argon2id", async () => {
+    const r = await relais("user:create", "--email", "DSI@Example.org", "--name", "Service informatique", "--role", "admin", "--password", "un mot de passe long");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("Compte créé : dsi@example.org (admin)");
+    const row = await db().selectFrom("app_user").selectAll().where("email", "=", "dsi@example.org").executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ role: "admin", display_name: "Service informatique", department_id: null, active: true });
+    expect(row.password_hash).toMatch(/^\$argon2id\$/);
+  }, 60_000);
+
+  it("creates the department when needed and prints an invitation link without --password", async () => {
+    const r = await relais("user:create", "--email", "agent@example.org", "--name", "Agent", "--role", "agent", "--department", "Archives");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Lien pour choisir le mot de passe : http:\/\/localhost:\d+\/invitation\/[\w-]{40,}/);
+    const row = await db()
+      .selectFrom("app_user as u")
+      .innerJoin("department as d", "d.id", "u.department_id")
+      .select(["d.name", "u.password_hash"])
+      .where("u.email", "=", "agent@example.org")
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ name: "Archives", password_hash: null });
+  }, 60_000);
+
+  it("explains bad arguments in French with exit code 2 and creates nothing", async () => {
+    const badRole = await relais("user:create", "--email", "x@example.org", "--name", "X", "--role", "chef");
+    expect(badRole.code).toBe(2);
+    expect(badRole.stderr).toContain("Rôle inconnu : chef");
+    const missing = await relais("user:create", "--email", "x@example.org");
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("--email, --name et --role sont obligatoires.");
+    const shortPassword = await relais("user:create", "--email", "x@example.org", "--name", "X", "--role", "admin", "--password", "court");
+    expect(shortPassword.code).toBe(2);
+    expect(shortPassword.stderr).toContain("au moins 10 caractères");
+    expect(await db().selectFrom("app_user").select("id").where("email", "=", "x@example.org").execute()).toEqual([]);
+  }, 60_000);
+});
