@@ -12,20 +12,14 @@ import { deleteContribution, getContribution, submitContribution, withdrawContri
 import { AUTHOR_EDITABLE } from "~/contributions/schema";
 import { db } from "~/db.server";
 import { withdrawRights } from "~/review/review.server";
-import { attempt, fieldErrors } from "~/utils/errors.server";
+import { attempt, fieldErrors, idParam } from "~/utils/errors.server";
 import { parseForm } from "~/utils/forms";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.c.title ?? "Contribution"} · Relais` }];
 
-function contributionId(params: { id?: string }) {
-  const id = Number(params.id);
-  if (!Number.isSafeInteger(id) || id <= 0) throw new Response("Not Found", { status: 404 });
-  return id;
-}
-
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request);
-  const c = await getContribution(db(), user, contributionId(params));
+  const c = await getContribution(db(), user, idParam(params.id));
   const isAuthor = c.author_id === user.id;
   const comments = await listComments(db(), c.id);
   // The history (decisions and their reasons) is for the author and the communication team.
@@ -43,7 +37,7 @@ const intents = z.discriminatedUnion("intent", [
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUser(request);
-  const id = contributionId(params);
+  const id = idParam(params.id);
   const parsed = parseForm(intents, await request.formData());
   if (!parsed.ok) return fieldErrors(parsed.errors);
   const input = parsed.data;

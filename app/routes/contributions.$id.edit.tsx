@@ -10,16 +10,10 @@ import { MAX_PHOTOS } from "~/contributions/schema";
 import { AUTHOR_EDITABLE } from "~/contributions/schema";
 import { db } from "~/db.server";
 import { env } from "~/env.server";
-import { attempt } from "~/utils/errors.server";
+import { attempt, idParam } from "~/utils/errors.server";
 import { useMsg } from "~/components/forms";
 
 export const meta: MetaFunction = () => [{ title: "Modifier · Relais" }];
-
-function contributionId(params: { id?: string }) {
-  const id = Number(params.id);
-  if (!Number.isSafeInteger(id) || id <= 0) throw new Response("Not Found", { status: 404 });
-  return id;
-}
 
 /** The author's edit page; others get 403 (or 404 when they may not even see it). */
 async function editable(request: Request, id: number) {
@@ -31,12 +25,12 @@ async function editable(request: Request, id: number) {
 }
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const { c } = await editable(request, contributionId(params));
+  const { c } = await editable(request, idParam(params.id));
   return { c, maxUploadMb: env().MAX_UPLOAD_MB };
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
-  const id = contributionId(params);
+  const id = idParam(params.id);
   const { user, c } = await editable(request, id);
   const result = await attempt(async () => {
     const input = await readContributionForm(request, { remainingPhotos: MAX_PHOTOS - c.photos.length, photoIds: c.photos.map((p) => p.id) });

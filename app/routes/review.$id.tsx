@@ -11,27 +11,21 @@ import { getContribution } from "~/contributions/contributions.server";
 import { plainTextToDoc } from "~/contributions/form.server";
 import { db } from "~/db.server";
 import { commsEditSchema, decide, decisionSchema, editInReview, externalBlocks, withdrawRights } from "~/review/review.server";
-import { attempt, fieldErrors } from "~/utils/errors.server";
+import { attempt, fieldErrors, idParam } from "~/utils/errors.server";
 import { parseForm, type FieldErrors } from "~/utils/forms";
 
 export const meta: MetaFunction = () => [{ title: "Relecture · Relais" }];
 
-function contributionId(params: { id?: string }) {
-  const id = Number(params.id);
-  if (!Number.isSafeInteger(id) || id <= 0) throw new Response("Not Found", { status: 404 });
-  return id;
-}
-
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireRole(request, "comms");
-  const id = contributionId(params);
+  const id = idParam(params.id);
   const c = await getContribution(db(), user, id);
   return { c, blocks: await externalBlocks(db(), id) };
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireRole(request, "comms");
-  const id = contributionId(params);
+  const id = idParam(params.id);
   const form = await request.formData();
   const intent = form.get("intent");
   if (intent === "edit") {
@@ -85,6 +79,32 @@ function GateErrors({ errors }: { errors?: FieldErrors }) {
     );
   }
   return <FieldError id="external-error" message={msg(e)} />;
+}
+
+/** A decision that needs words: request changes (a comment) or reject (a reason). */
+function ReasonForm(props: { version: number; intent: string; id: string; label: string; button: string; error?: string; danger?: boolean }) {
+  return (
+    <Form method="post" className="stack">
+      <input type="hidden" name="version" value={props.version} />
+      <div className="field">
+        <label htmlFor={`${props.id}-message`}>{props.label}</label>
+        <textarea
+          id={`${props.id}-message`}
+          name="message"
+          rows={3}
+          maxLength={5000}
+          aria-describedby={`${props.id}-error`}
+          aria-invalid={props.error ? true : undefined}
+        />
+        <FieldError id={`${props.id}-error`} message={props.error} />
+      </div>
+      <div>
+        <button type="submit" name="intent" value={props.intent} className={props.danger ? "danger" : "secondary"}>
+          {props.button}
+        </button>
+      </div>
+    </Form>
+  );
 }
 
 export default function ReviewContribution() {
@@ -200,32 +220,8 @@ export default function ReviewContribution() {
                 </button>
               </div>
             </Form>
-            <Form method="post" className="stack">
-              <input type="hidden" name="version" value={c.version} />
-              <div className="field">
-                <label htmlFor="changes-message">{t("review.changesComment")}</label>
-                <textarea id="changes-message" name="message" rows={3} maxLength={5000} aria-describedby="changes-error" aria-invalid={errors?.changesMessage ? true : undefined} />
-                <FieldError id="changes-error" message={msg(errors?.changesMessage)} />
-              </div>
-              <div>
-                <button type="submit" name="intent" value="request_changes" className="secondary">
-                  {t("review.requestChanges")}
-                </button>
-              </div>
-            </Form>
-            <Form method="post" className="stack">
-              <input type="hidden" name="version" value={c.version} />
-              <div className="field">
-                <label htmlFor="reject-message">{t("review.rejectReason")}</label>
-                <textarea id="reject-message" name="message" rows={2} maxLength={5000} aria-describedby="reject-error" aria-invalid={errors?.rejectMessage ? true : undefined} />
-                <FieldError id="reject-error" message={msg(errors?.rejectMessage)} />
-              </div>
-              <div>
-                <button type="submit" name="intent" value="reject" className="danger">
-                  {t("review.reject")}
-                </button>
-              </div>
-            </Form>
+            <ReasonForm version={c.version} intent="request_changes" id="changes" label={t("review.changesComment")} button={t("review.requestChanges")} error={msg(errors?.changesMessage)} />
+            <ReasonForm version={c.version} intent="reject" id="reject" label={t("review.rejectReason")} button={t("review.reject")} error={msg(errors?.rejectMessage)} danger />
           </section>
 
           <section className="card" aria-labelledby="edit-title">

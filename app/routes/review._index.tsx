@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
+import { DepartmentTagFilters } from "~/components/filters";
 import { requireRole } from "~/auth/guards.server";
 import { db } from "~/db.server";
 import { listDepartments } from "~/organisation/departments.server";
@@ -27,26 +28,7 @@ export default function ReviewInbox() {
       <h1>{t("review.title")}</h1>
       <p className="muted">{t("review.intro")}</p>
       <Form method="get" className="row card">
-        <div className="grow field">
-          <label htmlFor="department">{t("search.department")}</label>
-          <select id="department" name="department" defaultValue={filters.department ?? ""}>
-            <option value="">{t("search.any")}</option>
-            {departments.map((d) => (
-              <option key={d.id} value={d.id}>
-                {d.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="grow field">
-          <label htmlFor="tag">{t("search.tag")}</label>
-          <input id="tag" name="tag" list="tag-list" defaultValue={filters.tag ?? ""} />
-          <datalist id="tag-list">
-            {tags.map((tag) => (
-              <option key={tag} value={tag} />
-            ))}
-          </datalist>
-        </div>
+        <DepartmentTagFilters departments={departments} tags={tags} department={filters.department} tag={filters.tag} />
         <div className="field">
           <button type="submit" className="secondary">
             {t("review.filter")}

@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { nextPageHref } from "~/components/feed-list";
+import { DepartmentTagFilters } from "~/components/filters";
 import { requireUser } from "~/auth/guards.server";
 import { popularTags, searchContributions, searchParamsSchema, type SearchParams } from "~/contributions/search.server";
 import { db } from "~/db.server";
@@ -42,26 +43,7 @@ export default function Search() {
           <input id="q" type="search" name="q" defaultValue={params.q} maxLength={200} />
         </div>
         <div className="row">
-          <div className="grow field">
-            <label htmlFor="department">{t("search.department")}</label>
-            <select id="department" name="department" defaultValue={params.department ?? ""}>
-              <option value="">{t("search.any")}</option>
-              {departments.map((d) => (
-                <option key={d.id} value={d.id}>
-                  {d.name}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="grow field">
-            <label htmlFor="tag">{t("search.tag")}</label>
-            <input id="tag" name="tag" list="tag-list" defaultValue={params.tag ?? ""} maxLength={40} />
-            <datalist id="tag-list">
-              {tags.map((tag) => (
-                <option key={tag} value={tag} />
-              ))}
-            </datalist>
-          </div>
+          <DepartmentTagFilters departments={departments} tags={tags} department={params.department} tag={params.tag} />
           <div className="grow field">
             <label htmlFor="status">{t("search.status")}</label>
             <select id="status" name="status" defaultValue={params.status ?? ""}>

@@ -50,3 +50,10 @@ export async function attempt<T>(fn: () => Promise<T>): Promise<{ ok: true; valu
     return fieldErrors({ [error.field]: error.params ? [error.key, error.params] : error.key }, error.status);
   }
 }
+
+/** A positive integer id from the URL, or 404. */
+export function idParam(value: string | undefined): number {
+  const id = Number(value);
+  if (!Number.isSafeInteger(id) || id <= 0) throw new Response("Not Found", { status: 404 });
+  return id;
+}

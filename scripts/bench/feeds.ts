@@ -283,6 +283,16 @@ async function load(fn: (i: number) => Promise<unknown>): Promise<Measure> {
 
 let server: EmbeddedPostgres | undefined;
 let database: Db | undefined;
+// Ctrl-C: no throwaway cluster or folder left behind.
+process.once("SIGINT", () => {
+  console.error("interrupted: stopping PostgreSQL");
+  void (async () => {
+    await database?.db.destroy().catch(() => {});
+    await server?.stop();
+    if (!keptDir) fs.rmSync(workDir, { recursive: true, force: true });
+    process.exit(130);
+  })();
+});
 try {
   server = await startEmbeddedPostgres({ dataDir: path.join(workDir, "pg") });
   // App modules read DATABASE_URL lazily (env.server.ts); they are imported below, after this.
