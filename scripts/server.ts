@@ -7,6 +7,7 @@
  *   tsx scripts/server.ts --dev      Vite dev server with hot reload
  *   tsx scripts/server.ts --demo     build present, demo data seeded on first run
  */
+import http from "node:http";
 import path from "node:path";
 import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
@@ -62,6 +63,7 @@ const worker: Runner = await runWorker({
 });
 
 const app = express();
+const server = http.createServer(app);
 app.disable("x-powered-by");
 if (settings.TRUST_PROXY) app.set("trust proxy", settings.TRUST_PROXY === "true" ? true : settings.TRUST_PROXY);
 app.use(securityHeaders({ dev }));
@@ -77,7 +79,8 @@ if (settings.LOG_REQUESTS) {
 let build: ServerBuild | (() => Promise<ServerBuild>);
 if (dev) {
   const vite = await import("vite");
-  const viteServer = await vite.createServer({ server: { middlewareMode: true } });
+  // Hot reload over the same HTTP server (and port) as the app.
+  const viteServer = await vite.createServer({ server: { middlewareMode: true, hmr: { server } } });
   app.use(viteServer.middlewares);
   build = () => viteServer.ssrLoadModule("virtual:remix/server-build") as Promise<ServerBuild>;
 } else {
@@ -102,7 +105,7 @@ app.all(
   }),
 );
 
-const server = app.listen(settings.PORT, settings.HOST, () => {
+server.listen(settings.PORT, settings.HOST, () => {
   const url = `http://${settings.HOST === "127.0.0.1" || settings.HOST === "0.0.0.0" ? "localhost" : settings.HOST}:${settings.PORT}`;
   log(`Relais est prêt : ${url}`);
   if (demoLogins) console.log(demoLogins);
