@@ -346,7 +346,7 @@ try {
     { name: 'search "atelier" + tag "culture"', run: search("atelier", "culture") },
   ];
 
-  // What each search finds (for the reader: how much work the query has to do).
+  // A search that finds nothing would measure nothing: the data set must give each one work.
   for (const c of cases.filter((c) => c.name.startsWith("search"))) {
     const found = await c.run(db, 0);
     if (found.items.length === 0) throw new Error(`${c.name} : aucun résultat, le jeu de données ne convient pas`);
