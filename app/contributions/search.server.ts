@@ -77,7 +77,8 @@ export async function searchContributions(db: DB, viewer: Viewer, params: Search
       "d.name as department_name",
       cursorTime("c.updated_at").as("cursor_at"),
       params.q
-        ? sql<string>`ts_headline('relais_french', replace(c.body_text, '<', ${LT}), ${tsquery},
+        ? // The excerpt is taken from the first 3,000 characters: ts_headline's cost grows with the text.
+          sql<string>`ts_headline('relais_french', replace(left(c.body_text, 3000), '<', ${LT}), ${tsquery},
             ${`StartSel=${START}, StopSel=${STOP}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "`})`.as("headline")
         : sql<string>`left(c.body_text, 240)`.as("headline"),
       params.q

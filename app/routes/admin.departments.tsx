@@ -61,12 +61,12 @@ export default function AdminDepartments() {
         </Form>
       </section>
       {departments.length === 0 ? <p>{t("admin.departments.empty")}</p> : null}
-      <ul className="stack" style={{ listStyle: "none", padding: 0 }}>
+      <ul className="stack plain-list">
         {departments.map((d) => (
           <li key={d.id} className="card">
             <Form method="post" className="row">
               <input type="hidden" name="id" value={d.id} />
-              <div style={{ flex: "1 1 14rem" }}>
+              <div className="grow">
                 <label htmlFor={`dept-${d.id}`}>{t("admin.departments.name")}</label>
                 <input id={`dept-${d.id}`} type="text" name="name" defaultValue={d.name} maxLength={120} required />
                 <p className="hint">{t("admin.departments.members", { count: d.members ?? 0 })}</p>

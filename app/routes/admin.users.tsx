@@ -112,7 +112,7 @@ export default function AdminUsers() {
       </section>
 
       <Form method="get" role="search" className="row">
-        <div style={{ flex: "1 1 16rem" }}>
+        <div className="grow">
           <label htmlFor="user-search">{t("admin.users.search")}</label>
           <input id="user-search" type="search" name="q" defaultValue={q} placeholder={t("admin.users.searchPlaceholder")} />
         </div>
