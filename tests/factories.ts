@@ -6,6 +6,7 @@ import { createSessionCookie } from "~/auth/session.server";
 import { db } from "~/db.server";
 import { createDepartment } from "~/organisation/departments.server";
 import { createUser } from "~/organisation/users.server";
+import { SAMPLE_PHOTOS } from "./fixtures/photos";
 
 export const BASE = "http://relais.test";
 export const TEST_PASSWORD = "correct horse battery";
@@ -79,7 +80,7 @@ export async function queuedJobs<T = Record<string, unknown>>(task: string): Pro
 /* ---- contributions and photos (helpers for tests/integration/contributions-*.test.ts) ---- */
 
 /** Real camera photos shared by the tests (see its README.md). */
-export const SAMPLE_PHOTOS = "/work/shared/photos";
+export { SAMPLE_PHOTOS };
 
 /** Every file under `dir` (default: this test file's UPLOADS_DIR, tmp/ included), as sorted relative paths. */
 export async function filesUnder(dir = process.env.UPLOADS_DIR!): Promise<string[]> {

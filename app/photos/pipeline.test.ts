@@ -10,7 +10,7 @@ import { env } from "~/env.server";
 import { PhotoError, processPhoto, RENDITIONS, type PhotoErrorCode, type ProcessedPhoto } from "./pipeline.server";
 import { createDiskStorage, tmpDir, type Storage } from "./storage.server";
 
-const PHOTOS = "/work/shared/photos";
+import { SAMPLE_PHOTOS as PHOTOS } from "../../tests/fixtures/photos";
 const photo = (name: string) => path.join(PHOTOS, name);
 
 // Every real photo of the shared folder that is a photo we accept. invalid-image01137.jpg is in

@@ -8,7 +8,7 @@ import { processPhoto, type ProcessedPhoto } from "./pipeline.server";
 import { createDiskStorage, tmpDir, type Storage } from "./storage.server";
 import { deleteUnreferenced, sweepOrphanFiles } from "./sweeper.server";
 
-const PHOTOS = "/work/shared/photos";
+import { SAMPLE_PHOTOS as PHOTOS } from "../../tests/fixtures/photos";
 const GRACE_MS = 10 * 60_000;
 let contributionId: number;
 

@@ -5,7 +5,7 @@ import { PhotoError } from "./pipeline.server";
 import { tmpDir } from "./storage.server";
 import { discardTemps, parseUpload } from "./upload.server";
 
-const PHOTOS = "/work/shared/photos";
+import { SAMPLE_PHOTOS as PHOTOS } from "../../tests/fixtures/photos";
 const MB = 1024 * 1024;
 
 function photoBlob(name: string): Blob {

@@ -14,7 +14,8 @@ import { runInNewContext } from "node:vm";
 import { Worker } from "node:worker_threads";
 import sharp from "sharp";
 
-const PHOTO = "/work/shared/photos/mobile-HMD_Nokia_8.3_5G.jpg";
+import { SAMPLE_PHOTOS } from "../../tests/fixtures/photos";
+const PHOTO = `${SAMPLE_PHOTOS}/mobile-HMD_Nokia_8.3_5G.jpg`;
 const WARMUP = 3;
 const RUNS = 15;
 const MAX_RATIO = 1.3;

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { SAMPLE_PHOTOS } from "../fixtures/photos";
 
 /** Debian's Chromium (or CHROMIUM_PATH); never a downloaded browser. */
 export function chromiumPath(): string | null {
@@ -48,6 +49,8 @@ export async function signIn(page: Page, email: string, password = DEMO_PASSWORD
   await page.getByLabel("Mot de passe").fill(password);
   await page.getByRole("button", { name: "Se connecter" }).click();
   await page.waitForURL((url) => !url.pathname.startsWith("/login"));
+  // The URL changes before the signed-in page has rendered: wait for the sign-out button.
+  await page.getByRole("button", { name: "Se déconnecter" }).waitFor();
 }
 
 export type { Browser, BrowserContext, Page };
@@ -55,7 +58,7 @@ export type { Browser, BrowserContext, Page };
 // ---- Helpers for the contribution, review and responsive tests ----
 
 /** Real photos shared by the test suites. */
-export const SAMPLE_PHOTOS = "/work/shared/photos";
+export { SAMPLE_PHOTOS };
 
 /** Waits for the tiptap editor (it only exists once the page is hydrated). */
 export async function editorReady(page: Page) {

@@ -18,7 +18,9 @@ describe.skipIf(inject("e2eSkip"))("foundation in a real browser", () => {
     const { context, foreign } = await newContext(browser, baseUrl);
     const page = await context.newPage();
     await signIn(page, email);
-    const links = await page.getByRole("navigation", { name: "Navigation principale" }).getByRole("link").allInnerTexts();
+    const nav = page.getByRole("navigation", { name: "Navigation principale" });
+    await nav.getByRole("link", { name: "Fil" }).waitFor();
+    const links = await nav.getByRole("link").allInnerTexts();
     await context.close();
     return { links, foreign };
   };

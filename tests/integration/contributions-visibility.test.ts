@@ -11,6 +11,7 @@ import * as edit from "~/routes/contributions.$id.edit";
 import * as my from "~/routes/my";
 import * as photoRoute from "~/routes/photos.$id.$rendition";
 import * as search from "~/routes/search";
+import { SAMPLE_PHOTOS } from "../fixtures/photos";
 import {
   approveDirectly,
   context,
@@ -278,7 +279,7 @@ describe("the photo route", () => {
 
   it("never serves EXIF, GPS, XMP or IPTC, even from photos that carried them", async () => {
     // The uploads did carry them (so the checks below mean something).
-    const gpsIn = await exifr.gps(await fs.readFile("/work/shared/photos/gps-DSCN0010.jpg"));
+    const gpsIn = await exifr.gps(await fs.readFile(`${SAMPLE_PHOTOS}/gps-DSCN0010.jpg`));
     expect(gpsIn?.latitude).toBeTypeOf("number");
     for (const p of photos) {
       for (const rendition of ["thumb", "display", "master"]) {
@@ -304,7 +305,7 @@ describe("the photo route", () => {
 
   it("serves a photo upright (orientation applied) and sized per rendition", async () => {
     const rotated = photos[samples.indexOf("orientation-landscape_6.jpg")];
-    const original = await sharp(await fs.readFile("/work/shared/photos/orientation-landscape_6.jpg")).metadata();
+    const original = await sharp(await fs.readFile(`${SAMPLE_PHOTOS}/orientation-landscape_6.jpg`)).metadata();
     expect(original.orientation).toBe(6);
     // Orientation 6: stored portrait, shown landscape once rotated.
     expect(original.width!).toBeLessThan(original.height!);

@@ -16,7 +16,7 @@ import * as inbox from "~/routes/review._index";
 import * as contributionPage from "~/routes/contributions.$id._index";
 import { context, get, makeDepartment, outcome, post, run, signedIn } from "../factories";
 
-const PHOTOS = "/work/shared/photos".replace("/work/shared", process.env.SHARED_DIR ?? new URL("../../../shared", import.meta.url).pathname);
+import { SAMPLE_PHOTOS as PHOTOS } from "../fixtures/photos";
 const body = JSON.stringify({ type: "doc", content: [{ type: "paragraph", content: [{ type: "text", text: "Un compte rendu du terrain." }] }] });
 
 // A real SMTP server in the test process; the app sends through nodemailer via the job queue.
