@@ -23,11 +23,10 @@ function rendered(body: string) {
 function columns(fields: ContributionFields) {
   const body = rendered(fields.body);
   return {
-    title: fields.title.replace(/[\u0001-\u0003]/g, ""),
+    title: fields.title,
     body_json: JSON.stringify(body.json),
     body_html: body.html,
-    // \u0001-\u0003 mark highlights in search excerpts: they never come from users.
-    body_text: body.text.replace(/[\u0001-\u0003]/g, ""),
+    body_text: body.text,
     tags: fields.tags,
     event_date: fields.eventDate ?? null,
     place: fields.place ?? null,

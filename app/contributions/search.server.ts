@@ -4,17 +4,10 @@ import type { ContributionStatus } from "../../db/schema";
 import type { SessionUser } from "~/auth/session.server";
 import type { DB } from "~/db.server";
 import { afterCursor, cursorTime, decodeCursor, encodeCursor, PAGE_SIZE } from "./feeds.server";
+import { highlight } from "./excerpt";
 import { visibleTo } from "./visibility.server";
 
 type Viewer = Pick<SessionUser, "id" | "role" | "departmentId">;
-
-// Marks around matched words in excerpts: control characters that never occur in stored text, so
-// the excerpt can be split safely and rendered as <mark> elements without any HTML from the DB.
-const START = "\u0002";
-const STOP = "\u0003";
-// ts_headline reads "<...>" as markup and drops it: hide "<" behind another control character
-// while it works, and give it back afterwards, so the excerpt quotes the author exactly.
-const LT = "\u0001";
 
 const optionalInt = z.preprocess((v) => (v === "" || v == null ? undefined : v), z.coerce.number().int().positive().optional());
 const optionalDate = z.preprocess((v) => (v === "" || v == null ? undefined : v), z.iso.date().optional());
@@ -33,16 +26,10 @@ export const searchParamsSchema = z.object({
 });
 export type SearchParams = z.infer<typeof searchParamsSchema>;
 
-export type Excerpt = { text: string; hit: boolean }[];
-
-function splitExcerpt(headline: string): Excerpt {
-  const parts: Excerpt = [];
-  for (const chunk of headline.replaceAll(LT, "<").split(START)) {
-    const [hit, rest] = chunk.includes(STOP) ? chunk.split(STOP) : [null, chunk];
-    if (hit) parts.push({ text: hit, hit: true });
-    if (rest) parts.push({ text: rest, hit: false });
-  }
-  return parts;
+/** The search words as PostgreSQL's French stemmer reduces them (unaccented), for highlighting. */
+async function queryStems(db: DB, q: string): Promise<string[]> {
+  const { rows } = await sql<{ lexeme: string }>`SELECT lexeme FROM unnest(to_tsvector('relais_french', ${q}))`.execute(db);
+  return rows.map((r) => r.lexeme);
 }
 
 /**
@@ -76,23 +63,17 @@ export async function searchContributions(db: DB, viewer: Viewer, params: Search
       "a.display_name as author_name",
       "d.name as department_name",
       cursorTime("c.updated_at").as("cursor_at"),
-      params.q
-        ? // The excerpt is taken from the first 3,000 characters: ts_headline's cost grows with the text.
-          sql<string>`ts_headline('relais_french', replace(left(c.body_text, 3000), '<', ${LT}), ${tsquery},
-            ${`StartSel=${START}, StopSel=${STOP}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "`})`.as("headline")
-        : sql<string>`left(c.body_text, 240)`.as("headline"),
-      params.q
-        ? sql<string>`ts_headline('relais_french', replace(c.title, '<', ${LT}), ${tsquery}, ${`StartSel=${START}, StopSel=${STOP}, HighlightAll=true`})`.as("title_headline")
-        : sql<string>`c.title`.as("title_headline"),
+      sql<string>`left(c.body_text, 3000)`.as("body_head"),
     ])
     .orderBy("c.updated_at", "desc")
     .orderBy("c.id", "desc")
     .limit(PAGE_SIZE + 1)
     .execute();
-  const items = rows.slice(0, PAGE_SIZE).map(({ headline, title_headline, cursor_at: _, ...row }) => ({
+  const stems = params.q ? await queryStems(db, params.q) : [];
+  const items = rows.slice(0, PAGE_SIZE).map(({ body_head, cursor_at: _, ...row }) => ({
     ...row,
-    excerpt: splitExcerpt(headline),
-    titleParts: splitExcerpt(title_headline),
+    excerpt: highlight(body_head, stems, 40),
+    titleParts: highlight(row.title, stems),
   }));
   const last = rows[PAGE_SIZE - 1];
   return { items, next: rows.length > PAGE_SIZE ? encodeCursor(last.cursor_at, last.id) : null };

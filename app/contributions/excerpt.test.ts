@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { fold, highlight } from "./excerpt";
+
+describe("search excerpts", () => {
+  it("folds accents and case as the French search does", () => {
+    expect(fold("Fête ÉTÉ Noël")).toBe("fete ete noel");
+  });
+
+  it("marks the words the stems start, whatever their accents", () => {
+    expect(highlight("La Fête de la musique et les fêtes d'été", ["fet", "musiqu"])).toEqual([
+      { text: "La ", hit: false },
+      { text: "Fête", hit: true },
+      { text: " de la ", hit: false },
+      { text: "musique", hit: true },
+      { text: " et les ", hit: false },
+      { text: "fêtes", hit: true },
+      { text: " d'été", hit: false },
+    ]);
+  });
+
+  it("keeps a window around the first match with ellipses where it cut", () => {
+    const words = Array.from({ length: 100 }, (_, i) => `mot${i}`);
+    words[60] = "kermesse";
+    const parts = highlight(words.join(" "), ["kermess"], 12);
+    const text = parts.map((p) => p.text).join("");
+    expect(text.startsWith("… ")).toBe(true);
+    expect(text.endsWith(" …")).toBe(true);
+    expect(parts.filter((p) => p.hit)).toEqual([{ text: "kermesse", hit: true }]);
+    expect(text.split(" ").filter((w) => w.startsWith("mot") || w === "kermesse")).toHaveLength(12);
+  });
+
+  it("quotes what the author wrote, markup included, as text", () => {
+    const parts = highlight("Attention <b>gras</b> et <script>x</script>", ["gras"]);
+    expect(parts.map((p) => p.text).join("")).toBe("Attention <b>gras</b> et <script>x</script>");
+    expect(parts.find((p) => p.hit)).toEqual({ text: "gras", hit: true });
+  });
+
+  it("starts at the beginning when nothing in the body matches (the title or tags did)", () => {
+    const parts = highlight("un deux trois quatre cinq six", ["zzz"], 3);
+    expect(parts).toEqual([{ text: "un deux trois …", hit: false }]);
+  });
+});
