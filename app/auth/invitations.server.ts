@@ -83,7 +83,8 @@ export async function acceptInvitation(db: DB, token: string, password: string, 
       .returning("user_id")
       .executeTakeFirst();
     if (!used) return { ok: false as const, field: "form", key: "invite.used" };
-    await trx.updateTable("app_user").set({ password_hash: passwordHash, active: true }).where("id", "=", used.user_id).execute();
+    // A deactivated account stays deactivated (and has no open invitation left: setActive removes them).
+    await trx.updateTable("app_user").set({ password_hash: passwordHash }).where("id", "=", used.user_id).execute();
     return { ok: true as const, userId: used.user_id };
   });
 }

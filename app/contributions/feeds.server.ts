@@ -20,7 +20,10 @@ export function decodeCursor(cursor: string | null | undefined): { at: string; i
   if (!cursor) return null;
   const [at, id] = Buffer.from(cursor, "base64url").toString().split("|");
   const n = Number(id);
-  return /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/.test(at ?? "") && Number.isSafeInteger(n) ? { at, id: n } : null;
+  if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/.test(at ?? "") || !Number.isSafeInteger(n)) return null;
+  // A well-shaped but impossible time (month 13) would fail in PostgreSQL: it must round-trip.
+  const date = new Date(at.slice(0, 23) + "Z");
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 19) === at.slice(0, 19) ? { at, id: n } : null;
 }
 
 /** The text form of a timestamp column that decodeCursor accepts, to select beside the rows. */

@@ -8,6 +8,10 @@ export const MAX_PHOTOS = 10;
 export const AUTHOR_EDITABLE: readonly ContributionStatus[] = ["draft", "submitted", "changes_requested"];
 export const MAX_TAGS = 10;
 
+/** A calendar date (YYYY-MM-DD) in a range PostgreSQL and people both understand. */
+export const isoDate = (message: string) =>
+  z.iso.date(message).refine((d) => d >= "1900-01-01" && d <= "2999-12-31", message);
+
 const optionalText = (max: number, key: string) =>
   z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), z.string().trim().max(max, key).optional());
 
@@ -34,7 +38,7 @@ export const contributionFields = z.object({
   tags: tagsField,
   eventDate: z.preprocess(
     (v) => (v === "" ? undefined : v),
-    z.iso.date("contributions.errors.eventDate").optional(),
+    isoDate("contributions.errors.eventDate").optional(),
   ),
   place: optionalText(200, "contributions.errors.placeTooLong"),
   visibilityWish: z.enum(["department", "organisation"], "contributions.errors.visibility").default("department"),
@@ -50,7 +54,7 @@ export const photoFields = z
     credit: z.string().trim().max(200, "photos.errors.creditTooLong").default(""),
     rightsStatus: z.enum(RIGHTS_STATUSES, "photos.errors.rights").default("unknown"),
     rightsScope: z.preprocess((v) => (v === "" ? null : v), z.enum(["internal", "external"], "photos.errors.rights").nullable().default(null)),
-    rightsExpiresOn: z.preprocess((v) => (v === "" ? null : v), z.iso.date("photos.errors.expiry").nullable().default(null)),
+    rightsExpiresOn: z.preprocess((v) => (v === "" ? null : v), isoDate("photos.errors.expiry").nullable().default(null)),
   })
   .refine((p) => p.rightsStatus !== "authorised" || p.rightsScope !== null, {
     message: "photos.errors.scopeRequired",

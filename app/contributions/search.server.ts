@@ -5,12 +5,13 @@ import type { SessionUser } from "~/auth/session.server";
 import type { DB } from "~/db.server";
 import { afterCursor, cursorTime, decodeCursor, encodeCursor, PAGE_SIZE } from "./feeds.server";
 import { highlight } from "./excerpt";
+import { isoDate } from "./schema";
 import { visibleTo } from "./visibility.server";
 
 type Viewer = Pick<SessionUser, "id" | "role" | "departmentId">;
 
 const optionalInt = z.preprocess((v) => (v === "" || v == null ? undefined : v), z.coerce.number().int().positive().optional());
-const optionalDate = z.preprocess((v) => (v === "" || v == null ? undefined : v), z.iso.date().optional());
+const optionalDate = z.preprocess((v) => (v === "" || v == null ? undefined : v), isoDate("search.errors.date").optional());
 
 export const searchParamsSchema = z.object({
   q: z.string().trim().max(200).default(""),

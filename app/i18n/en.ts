@@ -256,6 +256,7 @@ export const en: Messages = {
     any: "All",
     submit: "Search",
     empty: "No result.",
+    errors: { date: "Invalid date." },
     results: "Results",
   },
   notifications: {

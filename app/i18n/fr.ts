@@ -256,6 +256,7 @@ export const fr = {
     any: "Tous",
     submit: "Rechercher",
     empty: "Aucun résultat.",
+    errors: { date: "Date invalide." },
     results: "Résultats",
   },
   notifications: {

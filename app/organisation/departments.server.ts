@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import type { DB } from "~/db.server";
-import { UserError } from "~/utils/errors.server";
+import { onUniqueViolation, UserError } from "~/utils/errors.server";
 
 export async function listDepartments(db: DB) {
   return db
@@ -28,14 +28,16 @@ async function assertNameFree(db: DB, name: string, exceptId?: number) {
 export async function createDepartment(db: DB, name: string): Promise<number> {
   const clean = cleanName(name);
   await assertNameFree(db, clean);
-  const row = await db.insertInto("department").values({ name: clean }).returning("id").executeTakeFirstOrThrow();
+  const taken = new UserError("admin.departments.nameTaken", "name", 409);
+  const row = await onUniqueViolation(taken, db.insertInto("department").values({ name: clean }).returning("id").executeTakeFirstOrThrow());
   return row.id;
 }
 
 export async function renameDepartment(db: DB, id: number, name: string): Promise<void> {
   const clean = cleanName(name);
   await assertNameFree(db, clean, id);
-  const result = await db.updateTable("department").set({ name: clean }).where("id", "=", id).executeTakeFirst();
+  const taken = new UserError("admin.departments.nameTaken", "name", 409);
+  const result = await onUniqueViolation(taken, db.updateTable("department").set({ name: clean }).where("id", "=", id).executeTakeFirst());
   if (result.numUpdatedRows === 0n) throw new UserError("admin.users.departmentUnknown", "name", 404);
 }
 

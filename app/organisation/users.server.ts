@@ -5,7 +5,7 @@ import { ROLES, type Locale, type Role } from "../../db/schema";
 import { endAllSessions } from "~/auth/session.server";
 import { hashPassword } from "~/auth/password.server";
 import type { DB } from "~/db.server";
-import { UserError } from "~/utils/errors.server";
+import { onUniqueViolation, UserError } from "~/utils/errors.server";
 
 export const emailSchema = z
   .string()
@@ -42,7 +42,7 @@ export async function createUser(db: DB, fields: UserFields, password?: string):
   const taken = await db.selectFrom("app_user").select("id").where("email", "=", fields.email).executeTakeFirst();
   if (taken) throw new UserError("admin.users.emailTaken", "email", 409);
   const id = generateIdFromEntropySize(10);
-  await db
+  await onUniqueViolation(new UserError("admin.users.emailTaken", "email", 409), db
     .insertInto("app_user")
     .values({
       id,
@@ -53,7 +53,7 @@ export async function createUser(db: DB, fields: UserFields, password?: string):
       locale: fields.locale as Locale,
       password_hash: password ? await hashPassword(password) : null,
     })
-    .execute();
+    .execute());
   return id;
 }
 
@@ -116,7 +116,10 @@ export async function setActive(db: DB, id: string, active: boolean, actorId: st
   if (!active && id === actorId) throw new UserError("admin.users.notSelf");
   const result = await db.updateTable("app_user").set({ active }).where("id", "=", id).executeTakeFirst();
   if (result.numUpdatedRows === 0n) throw new Response("Not Found", { status: 404 });
-  if (!active) await endAllSessions(id);
+  if (!active) {
+    await endAllSessions(id);
+    await db.deleteFrom("invitation").where("user_id", "=", id).where("used_at", "is", null).execute();
+  }
 }
 
 export async function setLocale(db: DB, id: string, locale: Locale): Promise<void> {

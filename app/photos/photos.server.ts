@@ -6,7 +6,6 @@ import { storage } from "./storage.server";
 import { deleteUnreferenced } from "./sweeper.server";
 import { discardTemps, type UploadedTemp } from "./upload.server";
 
-const keysOf = (p: ProcessedPhoto) => [p.masterKey, p.displayKey, p.thumbKey];
 
 /**
  * Runs every uploaded file through the pipeline. All or nothing: when one file is refused, the
@@ -19,16 +18,19 @@ export async function ingestPhotos(db: DB, files: UploadedTemp[]): Promise<Proce
     for (const file of files) done.push(await processPhoto(file.path, storage()));
     return done;
   } catch (error) {
-    await removeFiles(db, done.flatMap(keysOf));
+    await forgetPhotos(db, done);
     throw error;
   } finally {
     await discardTemps(files);
   }
 }
 
-/** Undo for files written before a transaction that then failed. */
+/**
+ * Undo for files written before a transaction that then failed: only the files this request
+ * created, so that a concurrent upload of the same image keeps the ones it relies on.
+ */
 export async function forgetPhotos(db: DB, photos: ProcessedPhoto[]): Promise<void> {
-  await removeFiles(db, photos.flatMap(keysOf));
+  await removeFiles(db, photos.flatMap((p) => p.createdKeys));
 }
 
 /** Appends photo rows after the existing ones, in the order given. */

@@ -55,6 +55,11 @@ export interface ProcessedPhoto {
   bytes: number;
   /** ThumbHash of the image, base64. */
   placeholder: string;
+  /**
+   * The keys this call created (the others already existed, shared with other photos): what to
+   * remove if the caller then gives up, without touching files another upload relies on.
+   */
+  createdKeys: string[];
 }
 
 /** Longest side (px, never enlarged) and WebP quality of each stored rendition. */
@@ -264,8 +269,9 @@ export async function processPhoto(tmpPath: string, store: Storage): Promise<Pro
   }
 
   const { master, display, thumb } = renditions;
-  await storeAll(store, [master, display, thumb]);
+  const createdKeys = await storeAll(store, [master, display, thumb]);
   return {
+    createdKeys,
     masterKey: master.key,
     displayKey: display.key,
     thumbKey: thumb.key,
@@ -282,7 +288,7 @@ export async function processPhoto(tmpPath: string, store: Storage): Promise<Pro
  * image at the very same moment, one of which fails to write, could still remove the other's
  * file; the writes come last, so only a disk failure gets there.)
  */
-async function storeAll(store: Storage, files: Encoded[]): Promise<void> {
+async function storeAll(store: Storage, files: Encoded[]): Promise<string[]> {
   const unique = [...new Map(files.map((file) => [file.key, file])).values()];
   const existed = new Set<string>();
   const written: string[] = [];
@@ -301,4 +307,5 @@ async function storeAll(store: Storage, files: Encoded[]): Promise<void> {
     await Promise.allSettled(written.filter((key) => !existed.has(key)).map((key) => store.delete(key)));
     throw failure.reason;
   }
+  return written.filter((key) => !existed.has(key));
 }

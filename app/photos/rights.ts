@@ -19,6 +19,8 @@ export type ExternalBlock = "alt_missing" | "rights_missing" | "rights_refused" 
  */
 export function externalBlock(photo: RightsInfo, today: string): ExternalBlock | null {
   if (photo.alt_text.trim() === "") return "alt_missing";
+  // A recorded withdrawal stands whatever status was chosen afterwards.
+  if (photo.rights_withdrawn_at) return "withdrawn";
   switch (photo.rights_status) {
     case "unknown":
       return "rights_missing";
@@ -27,7 +29,6 @@ export function externalBlock(photo: RightsInfo, today: string): ExternalBlock |
     case "no_person":
       return null;
     case "authorised":
-      if (photo.rights_withdrawn_at) return "withdrawn";
       if (photo.rights_scope !== "external") return "internal_only";
       if (photo.rights_expires_on && photo.rights_expires_on < today) return "expired";
       return null;

@@ -111,6 +111,10 @@ export async function parseUpload(
     return composed(part);
   };
 
+  if (!(request.headers.get("content-type") ?? "").toLowerCase().startsWith("multipart/form-data")) {
+    // A form posted without its files' encoding (a script, or a broken client): say so, never a 500.
+    throw new PhotoError("unsupported", "Le formulaire doit être envoyé en multipart/form-data.", 415);
+  }
   try {
     const form = await unstable_parseMultipartFormData(request, countedHandler);
     return { form, files };

@@ -196,8 +196,11 @@ describe("parseUpload", () => {
     expect(temps()).toEqual([]);
   });
 
-  it("a request that is not multipart is not a PhotoError (the caller answers 400 itself)", async () => {
+  it("refuses a request that is not multipart with 415 and a French message", async () => {
     const request = new Request("http://localhost/", { method: "POST", body: "a=1", headers: { "content-type": "application/x-www-form-urlencoded" } });
-    await expect(parseUpload(request, { maxFiles: 10, fieldName: "photos" })).rejects.toThrow(TypeError);
+    const error = await parseUpload(request, { maxFiles: 10, fieldName: "photos" }).catch((e) => e);
+    expect(error).toBeInstanceOf(PhotoError);
+    expect(error.status).toBe(415);
+    expect(error.message).toBe("Le formulaire doit être envoyé en multipart/form-data.");
   });
 });

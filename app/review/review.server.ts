@@ -4,11 +4,12 @@ import type { SessionUser } from "~/auth/session.server";
 import type { DB } from "~/db.server";
 import { addEvent } from "~/contributions/history.server";
 import { renderRichText } from "~/contributions/richtext.server";
+import { canView } from "~/contributions/visibility.server";
 import { externalBlock, type ExternalBlock } from "~/photos/rights";
 import { UserError } from "~/utils/errors.server";
 import { notify } from "./notifications.server";
 
-type Comms = Pick<SessionUser, "id" | "role">;
+type Comms = Pick<SessionUser, "id" | "role" | "departmentId">;
 
 function assertComms(actor: Comms) {
   if (actor.role !== "comms") throw new Response("Forbidden", { status: 403 });
@@ -197,16 +198,24 @@ export async function editInReview(
  * usable outside at once; an approved contribution loses its external eligibility, the history
  * says so and the comms team is alerted (the publishing queue will act on the same flag).
  */
-export async function withdrawRights(db: DB, actor: Pick<SessionUser, "id" | "role">, photoId: number): Promise<void> {
+export async function withdrawRights(
+  db: DB,
+  actor: Pick<SessionUser, "id" | "role" | "departmentId">,
+  contributionId: number,
+  photoId: number,
+): Promise<void> {
   if (actor.role !== "comms" && actor.role !== "admin") throw new Response("Forbidden", { status: 403 });
   await db.transaction().execute(async (trx) => {
     const photo = await trx
-      .selectFrom("photo")
-      .select(["id", "contribution_id", "position", "rights_status", "rights_withdrawn_at"])
-      .where("id", "=", photoId)
+      .selectFrom("photo as p")
+      .innerJoin("contribution as c", "c.id", "p.contribution_id")
+      .select(["p.id", "p.contribution_id", "p.position", "p.rights_status", "p.rights_withdrawn_at", "c.author_id", "c.department_id", "c.status", "c.visibility"])
+      .where("p.id", "=", photoId)
+      .where("p.contribution_id", "=", contributionId)
       .forUpdate()
       .executeTakeFirst();
-    if (!photo) throw new Response("Not Found", { status: 404 });
+    // Only a photo of this contribution, and of a contribution the actor may see.
+    if (!photo || !canView(actor, photo)) throw new Response("Not Found", { status: 404 });
     if (photo.rights_status !== "authorised" || photo.rights_withdrawn_at) throw new UserError("review.errors.nothingToWithdraw", "form", 409);
     await trx.updateTable("photo").set({ rights_withdrawn_at: sql`now()` }).where("id", "=", photoId).execute();
     await flagExternalUse(trx, photo.contribution_id, actor.id, { photo: photo.position + 1, reason: "withdrawn" });

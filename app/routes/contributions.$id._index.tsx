@@ -57,12 +57,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
         return editComment(db(), user, input.commentId, input.body);
       case "deleteComment":
         return deleteComment(db(), user, input.commentId);
-      case "withdrawRights": {
+      case "withdrawRights":
         // Comms or the DPO (admin) record that a person withdrew their consent.
-        const c = await getContribution(db(), user, id);
-        if (!c.photos.some((p) => p.id === input.photoId)) throw new Response("Not Found", { status: 404 });
-        return withdrawRights(db(), user, input.photoId);
-      }
+        return withdrawRights(db(), user, id, input.photoId);
     }
   });
   if (!("value" in result)) return result;

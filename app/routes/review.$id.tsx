@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { redirect } from "@remix-run/node";
 import { useTranslation } from "react-i18next";
+import { z } from "zod";
 import { Field, FieldError, FormError, useMsg } from "~/components/forms";
 import { History } from "~/components/history";
 import { PhotoImage } from "~/components/photo-image";
@@ -42,7 +43,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
     return { ok: true as const, message: result.value ? "review.edited" : "review.noChange" };
   }
   if (intent === "withdrawRights") {
-    const result = await attempt(() => withdrawRights(db(), user, Number(form.get("photoId"))));
+    const photoId = z.coerce.number().int().positive().safeParse(form.get("photoId"));
+    if (!photoId.success) throw new Response("Not Found", { status: 404 });
+    const result = await attempt(() => withdrawRights(db(), user, id, photoId.data));
     if (!("value" in result)) return result;
     return { ok: true as const, message: "review.rightsWithdrawn" };
   }

@@ -57,3 +57,13 @@ export function idParam(value: string | undefined): number {
   if (!Number.isSafeInteger(id) || id <= 0) throw new Response("Not Found", { status: 404 });
   return id;
 }
+
+/** A unique index refused the write (two requests raced past a check): answer with `error`. */
+export async function onUniqueViolation<T>(error: UserError, write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (cause) {
+    if ((cause as { code?: string }).code === "23505") throw error;
+    throw cause;
+  }
+}
