@@ -33,7 +33,7 @@ export async function addComment(db: DB, actor: Actor, contributionId: number, b
       .values({ contribution_id: contributionId, author_id: actor.id, body })
       .returning("id")
       .executeTakeFirstOrThrow();
-    await notify(trx, { userIds: [c.author_id], kind: "commented", contributionId, actorId: actor.id });
+    await notify(trx, { userIds: [c.author_id], kind: "commented", contributionId, actorId: actor.id, title: c.title });
     return id;
   });
 }
@@ -80,6 +80,6 @@ export async function thank(db: DB, actor: Actor, contributionId: number): Promi
       .returning("user_id")
       .executeTakeFirst();
     if (!inserted) throw new UserError("thanks.errors.already", "form", 409);
-    await notify(trx, { userIds: [c.author_id], kind: "thanked", contributionId, actorId: actor.id });
+    await notify(trx, { userIds: [c.author_id], kind: "thanked", contributionId, actorId: actor.id, title: c.title });
   });
 }

@@ -25,7 +25,15 @@ export async function unreadCount(db: DB, userId: string): Promise<number> {
  */
 export async function notify(
   trx: DB,
-  n: { userIds: string[]; kind: NotificationKind; contributionId: number | null; actorId: string | null; data?: Record<string, unknown> },
+  n: {
+    userIds: string[];
+    kind: NotificationKind;
+    contributionId: number | null;
+    actorId: string | null;
+    /** The title as it was: a later rename (perhaps of a draft the recipient may no longer see) does not show. */
+    title: string;
+    data?: Record<string, unknown>;
+  },
 ): Promise<void> {
   const recipients = [...new Set(n.userIds)].filter((id) => id !== n.actorId);
   if (recipients.length === 0) return;
@@ -37,7 +45,7 @@ export async function notify(
         kind: n.kind,
         contribution_id: n.contributionId,
         actor_id: n.actorId,
-        data: JSON.stringify(n.data ?? {}),
+        data: JSON.stringify({ ...n.data, title: n.title }),
       })),
     )
     .returning(["id", "user_id"])
@@ -59,15 +67,14 @@ export async function notify(
 /** A new submission: every active comms member is told. */
 export async function notifyCommsOfSubmission(trx: DB, s: { contributionId: number; actorId: string; title: string }): Promise<void> {
   const comms = await trx.selectFrom("app_user").select("id").where("role", "=", "comms").where("active", "=", true).execute();
-  await notify(trx, { userIds: comms.map((c) => c.id), kind: "submitted", contributionId: s.contributionId, actorId: s.actorId });
+  await notify(trx, { userIds: comms.map((c) => c.id), kind: "submitted", contributionId: s.contributionId, actorId: s.actorId, title: s.title });
 }
 
 export async function listNotifications(db: DB, userId: string, limit = 50) {
   return db
     .selectFrom("notification as n")
-    .leftJoin("contribution as c", "c.id", "n.contribution_id")
     .leftJoin("app_user as a", "a.id", "n.actor_id")
-    .select(["n.id", "n.kind", "n.contribution_id", "n.read_at", "n.created_at", "n.data", "c.title", "a.display_name as actor_name"])
+    .select(["n.id", "n.kind", "n.contribution_id", "n.read_at", "n.created_at", "n.data", sql<string>`n.data->>'title'`.as("title"), "a.display_name as actor_name"])
     .where("n.user_id", "=", userId)
     .orderBy("n.id", "desc")
     .limit(limit)
@@ -84,9 +91,8 @@ async function describe(db: DB, notificationIds: number[]) {
   return db
     .selectFrom("notification as n")
     .innerJoin("app_user as u", "u.id", "n.user_id")
-    .leftJoin("contribution as c", "c.id", "n.contribution_id")
     .leftJoin("app_user as a", "a.id", "n.actor_id")
-    .select(["n.id", "n.kind", "n.contribution_id", "n.data", "u.email", "u.locale", "u.active", "c.title", "a.display_name as actor_name"])
+    .select(["n.id", "n.kind", "n.contribution_id", "n.data", "u.email", "u.locale", "u.active", sql<string>`n.data->>'title'`.as("title"), "a.display_name as actor_name"])
     .where("n.id", "in", notificationIds)
     .where("n.emailed_at", "is", null)
     .orderBy("n.id")

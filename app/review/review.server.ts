@@ -126,7 +126,7 @@ export async function decide(db: DB, actor: Comms, id: number, d: Decision): Pro
     const message = d.decision === "approve" ? null : d.message;
     const data = d.decision === "approve" ? { visibility: d.visibility, externalEligible: d.externalEligible } : {};
     await addEvent(trx, { contributionId: id, actorId: actor.id, kind: status, message, data });
-    await notify(trx, { userIds: [row.author_id], kind: status, contributionId: id, actorId: actor.id, data: message ? { message } : {} });
+    await notify(trx, { userIds: [row.author_id], kind: status, contributionId: id, actorId: actor.id, title: row.title, data: message ? { message } : {} });
   });
 }
 
@@ -232,7 +232,7 @@ async function flagExternalUse(trx: DB, contributionId: number, actorId: string 
     .executeTakeFirstOrThrow();
   await addEvent(trx, { contributionId, actorId, kind: "rights_withdrawn", data: why });
   const comms = await trx.selectFrom("app_user").select("id").where("role", "=", "comms").where("active", "=", true).execute();
-  await notify(trx, { userIds: comms.map((u) => u.id), kind: "rights_alert", contributionId, actorId, data: { ...why, title: c.title } });
+  await notify(trx, { userIds: comms.map((u) => u.id), kind: "rights_alert", contributionId, actorId, title: c.title, data: why });
 }
 
 /**
