@@ -3,9 +3,13 @@ export type Excerpt = { text: string; hit: boolean }[];
 
 const WORD = /[\p{L}\p{N}]+/gu;
 
+const ASCII = /^[\x00-\x7f]*$/;
+
 /** Lower case without accents, as the `relais_french` search configuration sees words. */
 export function fold(word: string): string {
-  return word.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
+  const lower = word.toLowerCase();
+  // Most words are plain ASCII: skip the (costly) Unicode decomposition for them.
+  return ASCII.test(lower) ? lower : lower.normalize("NFD").replace(/\p{M}/gu, "");
 }
 
 /**
@@ -15,7 +19,13 @@ export function fold(word: string): string {
  * which costs more than the search itself on a page of results.
  */
 export function highlight(text: string, stems: string[], maxWords?: number): Excerpt {
-  const words = [...text.matchAll(WORD)].map((m) => ({ start: m.index!, end: m.index! + m[0].length, hit: stems.some((s) => fold(m[0]).startsWith(s)) }));
+  const shortest = Math.min(...stems.map((s) => s.length));
+  const hits = (word: string) => {
+    if (stems.length === 0 || word.length < shortest) return false;
+    const folded = fold(word);
+    return stems.some((s) => folded.startsWith(s));
+  };
+  const words = [...text.matchAll(WORD)].map((m) => ({ start: m.index!, end: m.index! + m[0].length, hit: hits(m[0]) }));
   let from = 0;
   let to = text.length;
   if (maxWords !== undefined && words.length > maxWords) {
