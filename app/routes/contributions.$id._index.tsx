@@ -6,6 +6,7 @@ import { z } from "zod";
 import { FormError, useMsg } from "~/components/forms";
 import { History } from "~/components/history";
 import { PhotoImage } from "~/components/photo-image";
+import { WithdrawRightsButton } from "~/components/withdraw-rights";
 import { requireUser } from "~/auth/guards.server";
 import { addComment, commentBody, deleteComment, editComment, listComments, thank } from "~/contributions/comments.server";
 import { deleteContribution, getContribution, submitContribution, withdrawContribution } from "~/contributions/contributions.server";
@@ -122,14 +123,7 @@ export default function ContributionPage() {
                   <strong>{t("photos.withdrawn", { date: new Date(p.rights_withdrawn_at).toLocaleDateString(i18n.language) })}</strong>
                 </figcaption>
               ) : null}
-              {(me.role === "comms" || me.role === "admin") && p.rights_status === "authorised" && !p.rights_withdrawn_at ? (
-                <Form method="post">
-                  <input type="hidden" name="photoId" value={p.id} />
-                  <button type="submit" name="intent" value="withdrawRights" className="secondary">
-                    {t("review.withdrawRights")}
-                  </button>
-                </Form>
-              ) : null}
+              {me.role === "comms" || me.role === "admin" ? <WithdrawRightsButton photo={p} /> : null}
             </figure>
           ))}
         </div>

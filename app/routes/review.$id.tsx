@@ -6,6 +6,7 @@ import { z } from "zod";
 import { Field, FieldError, FormError, useMsg } from "~/components/forms";
 import { History } from "~/components/history";
 import { PhotoImage } from "~/components/photo-image";
+import { WithdrawRightsButton } from "~/components/withdraw-rights";
 import { RichTextField } from "~/components/rich-text-field";
 import { requireRole } from "~/auth/guards.server";
 import { getContribution } from "~/contributions/contributions.server";
@@ -179,14 +180,7 @@ export default function ReviewContribution() {
                       </>
                     ) : null}
                   </figcaption>
-                  {p.rights_status === "authorised" && !p.rights_withdrawn_at ? (
-                    <Form method="post">
-                      <input type="hidden" name="photoId" value={p.id} />
-                      <button type="submit" name="intent" value="withdrawRights" className="secondary">
-                        {t("review.withdrawRights")}
-                      </button>
-                    </Form>
-                  ) : null}
+                  <WithdrawRightsButton photo={p} />
                 </figure>
               );
             })}
