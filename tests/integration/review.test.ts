@@ -22,6 +22,8 @@ const body = JSON.stringify({ type: "doc", content: [{ type: "paragraph", conten
 // A real SMTP server in the test process; the app sends through nodemailer via the job queue.
 const received: { to: string[]; raw: string }[] = [];
 let smtp: SMTPServer;
+/** While set, the server refuses every message (a mail server that is down for a moment). */
+let refuse = false;
 beforeAll(async () => {
   const port = await freePort();
   smtp = new SMTPServer({
@@ -29,6 +31,11 @@ beforeAll(async () => {
     disabledCommands: ["STARTTLS"],
     disableReverseLookup: true, // no DNS here: a reverse lookup would stall every session
     onData(stream, session, callback) {
+      if (refuse) {
+        stream.resume();
+        stream.on("end", () => callback(Object.assign(new Error("Service temporairement indisponible"), { responseCode: 451 })));
+        return;
+      }
       let raw = "";
       stream.on("data", (c) => (raw += c));
       stream.on("end", () => {
@@ -318,6 +325,33 @@ describe("notification e-mails", () => {
     expect(decodeHeader(toComms!.raw, "Subject")).toMatch(/^Relais : Nouvelle contribution à relire : « Sortie/);
     const emailed = await db().selectFrom("notification").select("emailed_at").where("user_id", "=", c.agent.id).where("contribution_id", "=", c.id).executeTakeFirstOrThrow();
     expect(emailed.emailed_at).not.toBeNull();
+  });
+
+  it("retries a send the mail server refused, and delivers it once it is back", async () => {
+    await isolateMailQueue();
+    const comms = await signedIn("comms");
+    const c = await submitted();
+    await decide(db(), comms, c.id, { decision: "reject", version: c.version, message: "Hors sujet" });
+    refuse = true;
+    try {
+      await runOnce({ pgPool: pool(), taskList, logger: quietLogger });
+    } finally {
+      refuse = false;
+    }
+    expect(received.filter((m) => m.to.includes(c.agent.email))).toHaveLength(0);
+    const { rows } = await sql<{ attempts: number; last_error: string }>`
+      SELECT attempts, last_error FROM graphile_worker._private_jobs`.execute(db());
+    expect(rows.length).toBeGreaterThanOrEqual(1); // the author's mail (and the comms' one of the submission)
+    for (const row of rows) {
+      expect(row.attempts).toBe(1);
+      expect(row.last_error).toContain("Service temporairement indisponible");
+    }
+    // The retry is scheduled with a back-off; bring it forward rather than wait.
+    await sql`UPDATE graphile_worker._private_jobs SET run_at = now()`.execute(db());
+    await runOnce({ pgPool: pool(), taskList, logger: quietLogger });
+    expect(received.filter((m) => m.to.includes(c.agent.email))).toHaveLength(1);
+    const left = await sql`SELECT 1 FROM graphile_worker._private_jobs`.execute(db());
+    expect(left.rows).toHaveLength(0);
   });
 
   it("respects each person's choice: no mail for unwanted kinds, one daily digest instead of single mails", async () => {
