@@ -1,6 +1,6 @@
 import { redirect } from "@remix-run/node";
 import type { Role } from "../../db/schema";
-import { readSession, type CurrentSession, type SessionUser } from "./session.server";
+import { readSession, type SessionUser } from "./session.server";
 
 // Root and route loaders of one request share the same Request: read the session once.
 const cache = new WeakMap<Request, ReturnType<typeof readSession>>();
@@ -27,11 +27,6 @@ export async function requireUser(request: Request): Promise<SessionUser> {
     throw redirect(back === "/" ? "/login" : `/login?redirectTo=${encodeURIComponent(back)}`);
   }
   return user;
-}
-
-export async function requireSession(request: Request): Promise<CurrentSession> {
-  await requireUser(request);
-  return (await getSession(request)) as CurrentSession;
 }
 
 export function forbidden(): Response {

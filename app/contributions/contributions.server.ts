@@ -214,4 +214,3 @@ export async function getContribution(db: DB, viewer: Actor, id: number) {
   const [photos, history] = await Promise.all([listPhotos(db, id), listEvents(db, id)]);
   return { ...row, photos, history };
 }
-export type ContributionView = Awaited<ReturnType<typeof getContribution>>;

@@ -91,8 +91,6 @@ async function page(query: Query, sortColumn: "c.approved_at" | "c.updated_at", 
   const last = rows[PAGE_SIZE - 1];
   return { items, next: rows.length > PAGE_SIZE ? encodeCursor(last.cursor_at, last.id) : null };
 }
-export type FeedPage = Awaited<ReturnType<typeof page>>;
-export type FeedItem = FeedPage["items"][number];
 
 /** Approved items of the viewer's department (both visibilities), newest first. */
 export async function departmentFeed(db: DB, viewer: Viewer, cursor?: string | null) {

@@ -27,4 +27,3 @@ export async function listEvents(db: DB, contributionId: number) {
     .orderBy("e.id")
     .execute();
 }
-export type HistoryEvent = Awaited<ReturnType<typeof listEvents>>[number];

@@ -84,7 +84,6 @@ export async function searchContributions(db: DB, viewer: Viewer, params: Search
   const last = rows[PAGE_SIZE - 1];
   return { items, next: rows.length > PAGE_SIZE ? encodeCursor(last.cursor_at, last.id) : null };
 }
-export type SearchResult = Awaited<ReturnType<typeof searchContributions>>["items"][number];
 
 /** Tags in use among the approved items the viewer sees, most used first, for the filter list. */
 export async function popularTags(db: DB, viewer: Viewer, limit = 50): Promise<string[]> {

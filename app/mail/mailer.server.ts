@@ -37,7 +37,3 @@ function transporter(): Transporter {
 export async function sendMail(mail: Mail): Promise<void> {
   await transporter().sendMail({ from: env().MAIL_FROM, to: mail.to, subject: mail.subject, text: mail.text });
 }
-
-export function mailConfigured(): boolean {
-  return Boolean(env().SMTP_HOST);
-}

@@ -57,10 +57,6 @@ export async function createUser(db: DB, fields: UserFields, password?: string):
   return id;
 }
 
-export async function findUserByEmail(db: DB, email: string) {
-  return db.selectFrom("app_user").selectAll().where("email", "=", email.trim().toLowerCase()).executeTakeFirst();
-}
-
 export interface UserListFilters {
   q?: string;
   after?: string;

@@ -88,7 +88,6 @@ export async function listPhotos(db: DB, contributionId: number) {
     .orderBy("position")
     .execute();
 }
-export type PhotoView = Awaited<ReturnType<typeof listPhotos>>[number];
 
 /** Alt text, credit and image rights of a photo of `contributionId` (404 for a photo of another one). */
 export async function updatePhotoFields(trx: DB, contributionId: number, photoId: number, fields: PhotoFields): Promise<void> {

@@ -26,13 +26,6 @@ export class FormRefusal extends Error {
   }
 }
 
-/** 404 (or `status`) unless `value` is there. */
-export function invariantResponse<T>(value: T, status = 404): asserts value is NonNullable<T> {
-  if (value === null || value === undefined || value === false) {
-    throw new Response(status === 404 ? "Not Found" : "Error", { status });
-  }
-}
-
 export function fieldErrors(errors: FieldErrors, status = 400) {
   return data({ ok: false as const, errors }, { status });
 }
