@@ -44,6 +44,7 @@ const startupSchema = z.object({
   LOG_REQUESTS: z.string().optional(),
   NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
   RELAIS_DEMO: z.string().optional(),
+  RUN_WORKER: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
 });
 
 /**

@@ -52,15 +52,10 @@ if (demo || settings.RELAIS_DEMO) {
   demoLogins = await seedDemo();
 }
 
-const worker: Runner = await runWorker({
-  pgPool: pool,
-  taskList,
-  crontab,
-  concurrency: 2,
-  noHandleSignals: true,
-  pollInterval: 2000,
-  logger: quietLogger,
-});
+// The worker runs here unless it has its own process (`npm run worker`, RUN_WORKER=false here).
+const worker: Runner | undefined = settings.RUN_WORKER
+  ? await runWorker({ pgPool: pool, taskList, crontab, concurrency: 2, noHandleSignals: true, pollInterval: 2000, logger: quietLogger })
+  : undefined;
 
 const app = express();
 const server = http.createServer(app);
@@ -121,7 +116,7 @@ server.on("error", async (error: NodeJS.ErrnoException) => {
 });
 
 async function shutdownServices() {
-  await worker.stop().catch(() => {});
+  await worker?.stop().catch(() => {});
   await closeSharedDb().catch(() => {});
   await embedded?.stop();
 }

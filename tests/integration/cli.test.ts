@@ -50,3 +50,27 @@ describe("npm run relais -- user:create", () => {
     expect(await db().selectFrom("app_user").select("id").where("email", "=", "x@example.org").execute()).toEqual([]);
   }, 60_000);
 });
+
+describe("npm run worker", () => {
+  it("runs queued jobs on its own and stops cleanly on SIGTERM", async () => {
+    const { spawn } = await import("node:child_process");
+    const { enqueue } = await import("~/jobs/queue.server");
+    const { sql } = await import("kysely");
+    await enqueue(db(), "send_email", { to: "someone@example.org", subject: "Test", text: "Corps" });
+    const child = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], {
+      env: { ...process.env, DATABASE_URL: process.env.DATABASE_URL, SMTP_HOST: "" },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout!.on("data", (c) => (out += c));
+    const pending = async () => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM graphile_worker._private_jobs`.execute(db())).rows[0].n;
+    for (let i = 0; i < 100 && (await pending()) > 0; i++) await new Promise((r) => setTimeout(r, 200));
+    expect(await pending()).toBe(0);
+    const code = await new Promise<number | null>((resolve) => {
+      child.once("exit", resolve);
+      child.kill("SIGTERM");
+    });
+    expect(code).toBe(0);
+    expect(out).toContain("worker arrêté proprement.");
+  }, 60_000);
+});

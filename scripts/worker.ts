@@ -1,0 +1,32 @@
+/**
+ * The job worker on its own (`npm run worker`), for deployments that run it apart from the web
+ * instances (start those with RUN_WORKER=false). Uses DATABASE_URL, or the embedded server of a
+ * running Relais. SIGINT/SIGTERM finish the jobs in hand, then stop.
+ */
+import { run } from "graphile-worker";
+import { quietLogger } from "../db/migrate";
+import { sharedDb } from "../db/pool";
+import { crontab, taskList } from "../app/jobs/tasks.server";
+import { openDatabase } from "./database";
+
+const database = await openDatabase();
+const worker = await run({
+  pgPool: sharedDb(database.url).pool,
+  taskList,
+  crontab,
+  concurrency: 2,
+  noHandleSignals: true,
+  logger: quietLogger,
+});
+console.log("[relais] worker prêt");
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, async () => {
+    if (stopping) return;
+    stopping = true;
+    await worker.stop();
+    await database.close();
+    console.log("[relais] worker arrêté proprement.");
+    process.exit(0);
+  });
+}
