@@ -4,6 +4,7 @@ import type { FieldErrors } from "~/utils/forms";
 import { Field, FieldError, FormError, useMsg } from "./forms";
 import { PhotoDetails, type EditablePhoto } from "./photo-details";
 import { RichTextField } from "./rich-text-field";
+import { VisibilityChoice } from "./visibility-choice";
 
 export interface ContributionDefaults {
   title?: string;
@@ -48,18 +49,13 @@ export function ContributionForm({
           <Field name="place" type="text" label={t("contributions.place")} maxLength={200} defaultValue={defaults.place ?? ""} errors={errors} />
         </div>
       </div>
-      <fieldset>
-        <legend>{t("contributions.visibilityWish")}</legend>
-        <label className="choice">
-          <input type="radio" name="visibilityWish" value="department" defaultChecked={(defaults.visibilityWish ?? "department") === "department"} />
-          {t("contributions.wishDepartment")}
-        </label>
-        <label className="choice">
-          <input type="radio" name="visibilityWish" value="organisation" defaultChecked={defaults.visibilityWish === "organisation"} />
-          {t("contributions.wishOrganisation")}
-        </label>
-        <FieldError id="f-visibilityWish-error" message={msg(errors?.visibilityWish)} />
-      </fieldset>
+      <VisibilityChoice
+        name="visibilityWish"
+        legend={t("contributions.visibilityWish")}
+        labels={{ department: t("contributions.wishDepartment"), organisation: t("contributions.wishOrganisation") }}
+        defaultValue={defaults.visibilityWish ?? "department"}
+        error={msg(errors?.visibilityWish)}
+      />
       <label className="choice">
         <input type="checkbox" name="proposeExternal" defaultChecked={defaults.proposeExternal} />
         {t("contributions.proposeExternal")}

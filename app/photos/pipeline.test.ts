@@ -7,10 +7,11 @@ import sharp from "sharp";
 import { thumbHashToRGBA } from "thumbhash";
 import { describe, expect, it } from "vitest";
 import { env } from "~/env.server";
-import { PhotoError, processPhoto, RENDITIONS, type PhotoErrorCode, type ProcessedPhoto } from "./pipeline.server";
+import { processPhoto, RENDITIONS, type PhotoErrorCode, type ProcessedPhoto } from "./pipeline.server";
 import { createDiskStorage, tmpDir, type Storage } from "./storage.server";
 
 import { SAMPLE_PHOTOS as PHOTOS } from "../../tests/fixtures/photos";
+import { refusal } from "../../tests/fixtures/photo-errors";
 const photo = (name: string) => path.join(PHOTOS, name);
 
 // Every real photo of the shared folder that is a photo we accept. invalid-image01137.jpg is in
@@ -49,16 +50,6 @@ function uploadTemp(data: Buffer): string {
   const file = path.join(tmpDir(), `upload-${randomBytes(8).toString("hex")}`);
   fs.writeFileSync(file, data);
   return file;
-}
-
-async function refusal(promise: Promise<unknown>): Promise<PhotoError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(PhotoError);
-    return error as PhotoError;
-  }
-  throw new Error("expected a PhotoError, the photo was accepted");
 }
 
 /** Longest side capped at `max`, never enlarged: what sharp's fit "inside" gives. */

@@ -6,6 +6,7 @@ import { tmpDir } from "./storage.server";
 import { discardTemps, parseUpload } from "./upload.server";
 
 import { SAMPLE_PHOTOS as PHOTOS } from "../../tests/fixtures/photos";
+import { refusal } from "../../tests/fixtures/photo-errors";
 const MB = 1024 * 1024;
 
 function photoBlob(name: string): Blob {
@@ -14,16 +15,6 @@ function photoBlob(name: string): Blob {
 
 function post(form: FormData): Request {
   return new Request("http://localhost/contributions/1/photos", { method: "POST", body: form });
-}
-
-async function refusal(promise: Promise<unknown>): Promise<PhotoError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(PhotoError);
-    return error as PhotoError;
-  }
-  throw new Error("expected a PhotoError");
 }
 
 const temps = () => fs.readdirSync(tmpDir());

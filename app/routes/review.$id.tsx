@@ -6,6 +6,7 @@ import { z } from "zod";
 import { Field, FieldError, FormError, useMsg } from "~/components/forms";
 import { History } from "~/components/history";
 import { PhotoImage } from "~/components/photo-image";
+import { VisibilityChoice } from "~/components/visibility-choice";
 import { WithdrawRightsButton } from "~/components/withdraw-rights";
 import { RichTextField } from "~/components/rich-text-field";
 import { requireRole } from "~/auth/guards.server";
@@ -194,18 +195,11 @@ export default function ReviewContribution() {
             <h2 id="decide-title">{t("review.decide")}</h2>
             <Form method="post" className="stack">
               <input type="hidden" name="version" value={c.version} />
-              <fieldset>
-                <legend>{t("review.approveVisibility")}</legend>
-                <label className="choice">
-                  <input type="radio" name="visibility" value="department" defaultChecked={c.visibility_wish === "department"} />
-                  {t("contributions.visibility.department")}
-                </label>
-                <label className="choice">
-                  <input type="radio" name="visibility" value="organisation" defaultChecked={c.visibility_wish === "organisation"} />
-                  {t("contributions.visibility.organisation")}
-                </label>
-                <FieldError id="visibility-error" message={msg(errors?.visibility)} />
-              </fieldset>
+              <VisibilityChoice
+                name="visibility"
+                legend={t("review.approveVisibility")}
+                labels={{ department: t("contributions.visibility.department"), organisation: t("contributions.visibility.organisation") }}
+                defaultValue={c.visibility_wish} error={msg(errors?.visibility)} />
               <label className="choice">
                 <input type="checkbox" name="externalEligible" defaultChecked={c.propose_external && blocks.length === 0} aria-describedby="external-error" />
                 {t("review.externalEligible")}

@@ -353,9 +353,14 @@ describe("notification e-mails", () => {
     // The retry is scheduled with a back-off; bring it forward rather than wait.
     await sql`UPDATE graphile_worker._private_jobs SET run_at = now()`.execute(db());
     await runOnce({ pgPool: pool(), taskList, logger: quietLogger });
+    // graphile-worker records a completion just after runOnce resolves: wait for it.
+    let left = 1;
+    for (let i = 0; i < 50 && left > 0; i++) {
+      left = (await sql`SELECT 1 FROM graphile_worker._private_jobs`.execute(db())).rows.length;
+      if (left > 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(left).toBe(0);
     expect(received.filter((m) => m.to.includes(c.agent.email))).toHaveLength(1);
-    const left = await sql`SELECT 1 FROM graphile_worker._private_jobs`.execute(db());
-    expect(left.rows).toHaveLength(0);
   });
 
   it("respects each person's choice: no mail for unwanted kinds, one daily digest instead of single mails", async () => {
