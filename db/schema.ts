@@ -86,6 +86,17 @@ export interface ContributionTable {
   approved_at: Timestamp | null;
   created_at: CreatedAt;
   updated_at: Timestamp;
+}
+
+/** What search reads, one row per contribution, kept by a trigger on `contribution` (migration 05). */
+export interface ContributionSearchTable {
+  id: ColumnType<number, never, never>;
+  updated_at: ColumnType<Date, never, never>;
+  department_id: ColumnType<number, never, never>;
+  status: ColumnType<ContributionStatus, never, never>;
+  visibility: ColumnType<Visibility | null, never, never>;
+  author_id: ColumnType<string, never, never>;
+  tags: ColumnType<string[], never, never>;
   search: ColumnType<string, never, never>;
 }
 
@@ -153,6 +164,7 @@ export interface Database {
   login_failure: LoginFailureTable;
   invitation: InvitationTable;
   contribution: ContributionTable;
+  contribution_search: ContributionSearchTable;
   photo: PhotoTable;
   comment: CommentTable;
   thanks: ThanksTable;

@@ -40,3 +40,26 @@ describe("search excerpts", () => {
     expect(parts).toEqual([{ text: "un deux trois …", hit: false }]);
   });
 });
+
+describe("search excerpts, edge cases", () => {
+  it("finds words written with a separate accent or a ligature, and keeps the text as written", () => {
+    const text = "Le cafe\u0301 de la Fe\u0302te, une ŒUVRE et un chef-d'œuvre";
+    const parts = highlight(text, ["fet", "oeuvr"]);
+    expect(parts.map((p) => p.text).join("")).toBe(text);
+    expect(parts.filter((p) => p.hit).map((p) => p.text)).toEqual(["Fe\u0302te", "ŒUVRE", "œuvre"]);
+  });
+
+  it("matches the start of a word only, and treats stems as text, not as patterns", () => {
+    expect(highlight("refête fête", ["fet"]).filter((p) => p.hit)).toEqual([{ text: "fête", hit: true }]);
+    expect(highlight("axb", ["a.b"]).filter((p) => p.hit)).toEqual([]);
+  });
+
+  it("near the end of a long text, the window still holds as many words", () => {
+    const words = Array.from({ length: 100 }, (_, i) => `mot${i}`);
+    words[98] = "kermesse";
+    const text = highlight(words.join(" "), ["kermess"], 12).map((p) => p.text).join("");
+    expect(text.startsWith("… ")).toBe(true);
+    expect(text.endsWith("mot99")).toBe(true);
+    expect(text.split(" ").filter((w) => w.startsWith("mot") || w === "kermesse")).toHaveLength(12);
+  });
+});

@@ -4,7 +4,7 @@ import type { ContributionStatus } from "../../db/schema";
 import type { SessionUser } from "~/auth/session.server";
 import type { DB } from "~/db.server";
 import { afterCursor, cursorTime, decodeCursor, encodeCursor, PAGE_SIZE } from "./feeds.server";
-import { highlight } from "./excerpt";
+import { highlighter } from "./excerpt";
 import { isoDate } from "./schema";
 import { visibleTo } from "./visibility.server";
 
@@ -34,7 +34,8 @@ export type SearchParams = z.infer<typeof searchParamsSchema>;
  */
 export async function searchContributions(db: DB, viewer: Viewer, params: SearchParams) {
   const tsquery = sql`websearch_to_tsquery('relais_french', ${params.q})`;
-  let q = db.selectFrom("contribution as c").where(visibleTo(viewer));
+  // The page's ids come from the narrow copy that search keeps (migration 05), the rest from `contribution`.
+  let q = db.selectFrom("contribution_search as c").where(visibleTo(viewer));
   if (params.q) q = q.where(sql<boolean>`c.search @@ ${tsquery}`);
   if (params.department) q = q.where("c.department_id", "=", params.department);
   if (params.tag) q = q.where(sql<boolean>`c.tags @> ARRAY[${params.tag.toLowerCase()}]::text[]`);
@@ -76,10 +77,11 @@ export async function searchContributions(db: DB, viewer: Viewer, params: Search
     .orderBy("page.updated_at", "desc")
     .orderBy("page.id", "desc")
     .execute();
-  const items = rows.slice(0, PAGE_SIZE).map(({ body_head, stems, cursor_at: _, ...row }) => ({
+  const mark = highlighter(rows[0]?.stems ?? []);
+  const items = rows.slice(0, PAGE_SIZE).map(({ body_head, stems: _stems, cursor_at: _, ...row }) => ({
     ...row,
-    excerpt: highlight(body_head, stems, 40),
-    titleParts: highlight(row.title, stems),
+    excerpt: mark(body_head, 40),
+    titleParts: mark(row.title),
   }));
   const last = rows[PAGE_SIZE - 1];
   return { items, next: rows.length > PAGE_SIZE ? encodeCursor(last.cursor_at, last.id) : null };

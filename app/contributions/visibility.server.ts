@@ -31,9 +31,12 @@ export function canView(viewer: Viewer, c: Visible): boolean {
   return viewer.departmentId === c.department_id || managesDepartment(viewer, c.department_id);
 }
 
-/** The same rule as canView, as a SQL condition on a `contribution` aliased `c`. */
+/** The columns canView reads, in `contribution` and in `contribution_search`. */
+type VisibilityColumns = Pick<Database["contribution"], "author_id" | "department_id" | "status" | "visibility">;
+
+/** The same rule as canView, as a SQL condition on `contribution` (or `contribution_search`) aliased `c`. */
 export function visibleTo(viewer: Viewer) {
-  return (eb: ExpressionBuilder<Database & { c: Database["contribution"] }, "c">): Expression<SqlBool> => {
+  return (eb: ExpressionBuilder<{ c: VisibilityColumns }, "c">): Expression<SqlBool> => {
     const published = eb("c.status", "in", ["approved", "archived"]);
     const audience: Expression<SqlBool>[] = [eb("c.visibility", "=", "organisation")];
     if (viewer.departmentId !== null) audience.push(eb("c.department_id", "=", viewer.departmentId));

@@ -3,6 +3,7 @@ import * as foundation from "./2026_11_21_01_foundation";
 import * as contributions from "./2026_11_21_02_contributions";
 import * as review from "./2026_11_21_03_review";
 import * as searchOrder from "./2026_11_21_04_search_order";
+import * as searchTable from "./2026_11_22_05_search_table";
 
 // Listed here rather than read from the folder so that every runner (tsx, vitest, a bundle) sees
 // the same set. Names sort by date: add new ones at the end.
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   "2026_11_21_02_contributions": contributions,
   "2026_11_21_03_review": review,
   "2026_11_21_04_search_order": searchOrder,
+  "2026_11_22_05_search_table": searchTable,
 };

@@ -298,8 +298,9 @@ try {
   // App modules read DATABASE_URL lazily (env.server.ts); they are imported below, after this.
   process.env.DATABASE_URL = server.url;
   await migrateToLatest(server.url);
-  // The shared pool holds 10 connections: 20 concurrent requests need their own.
-  database = createDb(server.url, CONCURRENCY + 5);
+  // The pool the app itself opens (10 connections): the 20 concurrent requests wait for one as they
+  // would in the app, rather than 20 PostgreSQL processes competing for the cores.
+  database = createDb(server.url);
   const db = database.db;
 
   const size = async () =>

@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { db } from "~/db.server";
+import * as page from "~/routes/contributions.$id._index";
+import * as edit from "~/routes/contributions.$id.edit";
 import * as search from "~/routes/search";
-import { approveDirectly, context, get, makeDepartment, newDraft, outcome, richDoc, run, signedIn } from "../factories";
+import { approveDirectly, context, contributionForm, get, makeDepartment, newDraft, outcome, post, richDoc, run, signedIn } from "../factories";
 
 type Person = Awaited<ReturnType<typeof signedIn>>;
 type Item = { id: number; title: string; status: string; excerpt: { text: string; hit: boolean }[]; titleParts: { text: string; hit: boolean }[] };
@@ -176,5 +178,48 @@ describe("results only among what the viewer may see", () => {
     expect(body.items).toBeNull();
     expect(body.departments.map((d: { id: number }) => Number(d.id))).toEqual(expect.arrayContaining([deptA, deptB]));
     expect(body.tags).toEqual(expect.arrayContaining(["randonnée", "nature", "atelier"]));
+  });
+});
+
+describe("search follows every change (its narrow copy is kept by a trigger)", () => {
+  const searchRow = (id: number) =>
+    db().selectFrom("contribution_search").select(["status", "visibility", "tags", "updated_at"]).where("id", "=", id).executeTakeFirst();
+  const act = (who: Person, id: number, intent: string) =>
+    run(() => page.action({ request: post(`/contributions/${id}`, { intent }, who.cookie), params: { id: String(id) }, context }));
+
+  it("finds the new words after an edit and no longer the old ones", async () => {
+    const id = await newDraft(author.cookie, { title: "Tournoi de pétanque", body: richDoc("Boules et bonne humeur."), tags: "sport" });
+    expect(idsOf(await find(author, q("petanque")))).toEqual([id]);
+    const form = contributionForm({ title: "Tournoi de belote", body: richDoc("Cartes et bonne humeur."), tags: "jeux", intent: "save" });
+    const result = await run(() => edit.action({ request: post(`/contributions/${id}/edit`, form, author.cookie), params: { id: String(id) }, context }));
+    expect(outcome(result).status).toBeLessThan(400);
+    expect(await find(author, q("petanque"))).toEqual([]);
+    expect(idsOf(await find(author, q("belote")))).toEqual([id]);
+    expect(idsOf(await find(author, "tag=jeux"))).toEqual([id]);
+    expect(await find(author, "tag=sport").then((items) => items.some((i) => Number(i.id) === id))).toBe(false);
+  });
+
+  it("follows the status: submitted, withdrawn, approved, deleted", async () => {
+    const id = await newDraft(author.cookie, { title: "Vide-grenier", body: richDoc("Un vide-grenier dans la cour.") });
+    expect((await searchRow(id))?.status).toBe("draft");
+    expect(await find(comms, q("vide-grenier"))).toEqual([]);
+
+    await act(author, id, "submit");
+    expect((await searchRow(id))?.status).toBe("submitted");
+    expect(idsOf(await find(comms, q("vide-grenier")))).toEqual([id]);
+
+    await act(author, id, "withdraw");
+    expect((await searchRow(id))?.status).toBe("draft");
+    expect(await find(comms, q("vide-grenier"))).toEqual([]);
+
+    await approveDirectly(id, "organisation");
+    expect(await searchRow(id)).toMatchObject({ status: "approved", visibility: "organisation" });
+    expect(idsOf(await find(outsider, q("vide-grenier")))).toEqual([id]);
+
+    const gone = await newDraft(author.cookie, { title: "Brouillon jetable", body: richDoc("Un mot introuvable : zigouigoui.") });
+    expect(await searchRow(gone)).toBeDefined();
+    await act(author, gone, "delete");
+    expect(await searchRow(gone)).toBeUndefined();
+    expect(await find(author, q("zigouigoui"))).toEqual([]);
   });
 });
