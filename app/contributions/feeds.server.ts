@@ -2,7 +2,8 @@ import { sql, type SelectQueryBuilder } from "kysely";
 import type { Database } from "../../db/schema";
 import type { SessionUser } from "~/auth/session.server";
 import type { DB } from "~/db.server";
-import { visibleTo } from "./visibility.server";
+import { forbidden } from "~/auth/guards.server";
+import { canReadDepartmentFeed, visibleTo } from "./visibility.server";
 
 export const PAGE_SIZE = 20;
 type Viewer = Pick<SessionUser, "id" | "role" | "departmentId">;
@@ -92,10 +93,14 @@ async function page(query: Query, sortColumn: "c.approved_at" | "c.updated_at", 
   return { items, next: rows.length > PAGE_SIZE ? encodeCursor(last.cursor_at, last.id) : null };
 }
 
-/** Approved items of the viewer's department (both visibilities), newest first. */
-export async function departmentFeed(db: DB, viewer: Viewer, cursor?: string | null) {
-  if (viewer.departmentId === null) return organisationFeed(db, viewer, cursor);
-  const q = db.selectFrom("contribution as c").where("c.status", "=", "approved").where("c.department_id", "=", viewer.departmentId);
+/**
+ * Approved items of a department (both visibilities), newest first: the viewer's own, or another
+ * one that they oversee (comms, organisation-wide managers); 403 for anyone else.
+ */
+export async function departmentFeed(db: DB, viewer: Viewer, cursor?: string | null, departmentId = viewer.departmentId) {
+  if (departmentId === null) return organisationFeed(db, viewer, cursor);
+  if (!canReadDepartmentFeed(viewer, departmentId)) throw forbidden();
+  const q = db.selectFrom("contribution as c").where("c.status", "=", "approved").where("c.department_id", "=", departmentId);
   return page(q, "c.approved_at", cursor);
 }
 

@@ -17,6 +17,19 @@ function managesDepartment(viewer: Viewer, departmentId: number): boolean {
 }
 
 /**
+ * Whose department feed the viewer may read: their own department's; comms and the managers above
+ * a department read every department they oversee (canView lets them see those items anyway).
+ */
+export function canReadDepartmentFeed(viewer: Viewer, departmentId: number): boolean {
+  return viewer.departmentId === departmentId || viewer.role === "comms" || managesDepartment(viewer, departmentId);
+}
+
+/** Viewers who may read other departments' feeds (and so get a department chooser). */
+export function readsOtherDepartments(viewer: Viewer): boolean {
+  return viewer.role === "comms" || (viewer.role === "manager" && viewer.departmentId === null);
+}
+
+/**
  * Who sees a contribution (DESIGN.md): a draft, its author only; in review, changes requested or
  * rejected, the author and comms; approved (or archived) for the department, that department,
  * comms and the managers above it; approved for the organisation, everyone signed in.

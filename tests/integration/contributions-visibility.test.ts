@@ -338,3 +338,40 @@ describe("the photo route", () => {
     expect(response.status).toBe(404);
   });
 });
+
+describe("a department's feed, read by whoever oversees it", () => {
+  const load = (who: Person, query: string) => run(() => feed.loader({ request: get(`/?${query}`, who.cookie), params: {}, context }));
+  const idsOf = (body: { items: { id: number }[] }) => body.items.map((i) => Number(i.id));
+
+  it("comms and organisation-wide managers choose a department and see its department-only items", async () => {
+    for (const viewer of ["comms", "managerOrgWide"] as const) {
+      const { status, body } = outcome(await load(people[viewer], `department=${deptA}`));
+      expect(status, viewer).toBe(200);
+      expect(body.scope).toBe("department");
+      expect(body.departmentId).toBe(deptA);
+      expect(body.departments.map((d: { id: number }) => d.id)).toContain(deptA);
+      expect(idsOf(body)).toEqual(expect.arrayContaining([ids.approvedDepartment, ids.approvedOrganisation]));
+      // Only approved items: nothing in review or refused shows in a feed.
+      for (const c of ["draft", "submitted", "changes_requested", "rejected"] as const) expect(idsOf(body)).not.toContain(ids[c]);
+    }
+  });
+
+  it("agents and managers of another department get 403, and no chooser", async () => {
+    for (const viewer of ["agentOtherDept", "managerOtherDept", "adminOtherDept"] as const) {
+      expect(outcome(await load(people[viewer], `department=${deptA}`)).status, viewer).toBe(403);
+      const own = outcome(await load(people[viewer], ""));
+      expect(own.body.departments, viewer).toEqual([]);
+      expect(idsOf(own.body)).not.toContain(ids.approvedDepartment);
+    }
+    // Their own department, asked by number, is simply their feed.
+    const same = outcome(await load(people.agentSameDept, `department=${deptA}`));
+    expect(same.status).toBe(200);
+    expect(idsOf(same.body)).toContain(ids.approvedDepartment);
+  });
+
+  it("answers 404 for a department that does not exist or a malformed one", async () => {
+    expect(outcome(await load(people.comms, "department=999999")).status).toBe(404);
+    expect(outcome(await load(people.comms, "department=abc")).status).toBe(404);
+    expect(outcome(await load(people.agentSameDept, "department=-1")).status).toBe(404);
+  });
+});
