@@ -64,7 +64,7 @@ export default function Feed() {
         </ul>
       </nav>
       {departments.length > 0 ? (
-        <Form method="get" className="row" aria-label={t("contributions.feed.chooseDepartment")}>
+        <Form method="get" className="row">
           <div className="field">
             <label htmlFor="feed-department">{t("contributions.feed.chooseDepartment")}</label>
             <select id="feed-department" name="department" defaultValue={other?.id ?? ""} key={other?.id ?? ""}>

@@ -123,6 +123,28 @@ describe.skipIf(inject("e2eSkip"))("on a phone, and with a keyboard", () => {
     await Promise.all([agentSession.context.close(), commsSession.context.close()]);
   });
 
+  it("lets comms, on a phone and with the keyboard, read another department's feed with its department-only items", async () => {
+    const { context, foreign } = await newContext(browser, baseUrl, phone);
+    const page = await context.newPage();
+    await signIn(page, "comms@demo.relais");
+    await page.goto("/");
+    // The demo's department-only item of the Médiathèque is not in comms' own feed.
+    const departmentOnly = "Nouveau créneau pour l'atelier numérique";
+    await expect(page.locator(".feed-card", { hasText: departmentOnly }).count()).resolves.toBe(0);
+    const chooser = page.getByLabel("Fil d'un service");
+    await chooser.focus();
+    await chooser.selectOption({ label: "Médiathèque" });
+    await page.keyboard.press("Tab");
+    await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe("Afficher");
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/\?department=\d+$/);
+    await page.getByRole("heading", { name: "Service : Médiathèque" }).waitFor();
+    await page.locator(".feed-card", { hasText: departmentOnly }).waitFor();
+    await expectFits(page, "fil d'un autre service");
+    expect(foreign).toEqual([]);
+    await context.close();
+  });
+
   it("lets a keyboard reach the e-mail field, the password and the button in order, each with a visible focus ring", async () => {
     const { context } = await newContext(browser, baseUrl);
     const page = await context.newPage();
