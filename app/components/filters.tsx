@@ -1,5 +1,14 @@
 import { useTranslation } from "react-i18next";
 
+/** One <option> per department, for a department <select>. */
+export function DepartmentOptions({ departments }: { departments: { id: number; name: string }[] }) {
+  return departments.map((d) => (
+    <option key={d.id} value={d.id}>
+      {d.name}
+    </option>
+  ));
+}
+
 /** The department and tag filters shared by search and the review inbox. */
 export function DepartmentTagFilters({
   departments,
@@ -19,11 +28,7 @@ export function DepartmentTagFilters({
         <label htmlFor="department">{t("search.department")}</label>
         <select id="department" name="department" defaultValue={department ?? ""}>
           <option value="">{t("search.any")}</option>
-          {departments.map((d) => (
-            <option key={d.id} value={d.id}>
-              {d.name}
-            </option>
-          ))}
+          <DepartmentOptions departments={departments} />
         </select>
       </div>
       <div className="grow field">

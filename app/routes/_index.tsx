@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { FeedList, nextPageHref } from "~/components/feed-list";
+import { DepartmentOptions } from "~/components/filters";
 import { requireUser } from "~/auth/guards.server";
 import { departmentFeed, organisationFeed } from "~/contributions/feeds.server";
 import { readsOtherDepartments } from "~/contributions/visibility.server";
@@ -71,11 +72,7 @@ export default function Feed() {
               <option value="" disabled>
                 {t("contributions.feed.pickDepartment")}
               </option>
-              {departments.map((d) => (
-                <option key={d.id} value={d.id}>
-                  {d.name}
-                </option>
-              ))}
+              <DepartmentOptions departments={departments} />
             </select>
           </div>
           <button type="submit">{t("contributions.feed.show")}</button>
