@@ -2,6 +2,12 @@ import { sql } from "kysely";
 import type { DB } from "~/db.server";
 import { onUniqueViolation, UserError } from "~/utils/errors.server";
 
+/** Every department's id and name, by name: what a department <select> needs. */
+export async function departmentChoices(db: DB): Promise<{ id: number; name: string }[]> {
+  return db.selectFrom("department").select(["id", "name"]).orderBy(sql`lower(name)`).execute();
+}
+
+/** Every department with its number of members, for the admin page. */
 export async function listDepartments(db: DB) {
   return db
     .selectFrom("department as d")

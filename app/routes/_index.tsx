@@ -7,7 +7,7 @@ import { requireUser } from "~/auth/guards.server";
 import { departmentFeed, organisationFeed } from "~/contributions/feeds.server";
 import { readsOtherDepartments } from "~/contributions/visibility.server";
 import { db } from "~/db.server";
-import { listDepartments } from "~/organisation/departments.server";
+import { departmentChoices } from "~/organisation/departments.server";
 
 export const meta: MetaFunction = () => [{ title: "Fil · Relais" }];
 
@@ -16,9 +16,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const url = new URL(request.url);
   const cursor = url.searchParams.get("cursor");
   // Comms and organisation-wide managers choose whose department feed to read (?department=id).
-  const departments = readsOtherDepartments(user)
-    ? (await listDepartments(db())).map((d) => ({ id: Number(d.id), name: d.name }))
-    : [];
+  const departments = readsOtherDepartments(user) ? await departmentChoices(db()) : [];
   let departmentId = user.departmentId;
   const asked = url.searchParams.get("department");
   if (asked !== null) {

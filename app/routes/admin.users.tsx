@@ -7,7 +7,7 @@ import { Field, FieldError, FormError, useMsg } from "~/components/forms";
 import { requireRole } from "~/auth/guards.server";
 import { createInvitation } from "~/auth/invitations.server";
 import { db } from "~/db.server";
-import { listDepartments } from "~/organisation/departments.server";
+import { departmentChoices } from "~/organisation/departments.server";
 import { createUser, listUsers, setActive, updateUser, userFieldsSchema } from "~/organisation/users.server";
 import { attempt, fieldErrors } from "~/utils/errors.server";
 import { parseForm, type FieldErrors } from "~/utils/forms";
@@ -17,7 +17,7 @@ export const meta: MetaFunction = () => [{ title: "Personnes · Relais" }];
 export async function loader({ request }: LoaderFunctionArgs) {
   await requireRole(request, "admin");
   const q = new URL(request.url).searchParams.get("q") ?? "";
-  const [users, departments] = await Promise.all([listUsers(db(), { q }), listDepartments(db())]);
+  const [users, departments] = await Promise.all([listUsers(db(), { q }), departmentChoices(db())]);
   return { users, departments, q };
 }
 

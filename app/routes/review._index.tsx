@@ -4,7 +4,7 @@ import { useTranslation } from "react-i18next";
 import { DepartmentTagFilters } from "~/components/filters";
 import { requireRole } from "~/auth/guards.server";
 import { db } from "~/db.server";
-import { listDepartments } from "~/organisation/departments.server";
+import { departmentChoices } from "~/organisation/departments.server";
 import { inboxFilters, reviewInbox } from "~/review/review.server";
 import { popularTags } from "~/contributions/search.server";
 
@@ -15,8 +15,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const url = new URL(request.url);
   const parsed = inboxFilters.safeParse(Object.fromEntries(url.searchParams));
   const filters = parsed.success ? parsed.data : {};
-  const [items, departments, tags] = await Promise.all([reviewInbox(db(), filters), listDepartments(db()), popularTags(db(), user)]);
-  return { items, filters, departments: departments.map((d) => ({ id: d.id, name: d.name })), tags };
+  const [items, departments, tags] = await Promise.all([reviewInbox(db(), filters), departmentChoices(db()), popularTags(db(), user)]);
+  return { items, filters, departments, tags };
 }
 
 export default function ReviewInbox() {

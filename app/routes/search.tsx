@@ -6,7 +6,7 @@ import { DepartmentTagFilters } from "~/components/filters";
 import { requireUser } from "~/auth/guards.server";
 import { popularTags, searchContributions, searchParamsSchema, type SearchParams } from "~/contributions/search.server";
 import { db } from "~/db.server";
-import { listDepartments } from "~/organisation/departments.server";
+import { departmentChoices } from "~/organisation/departments.server";
 
 export const meta: MetaFunction = () => [{ title: "Recherche · Relais" }];
 
@@ -18,13 +18,13 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const params: SearchParams = parsed.success ? parsed.data : { q: (url.searchParams.get("q") ?? "").slice(0, 200) };
   const searched = url.searchParams.size > 0;
   const [departments, tags, results] = await Promise.all([
-    listDepartments(db()),
+    departmentChoices(db()),
     popularTags(db(), user),
     searched ? searchContributions(db(), user, params) : Promise.resolve(null),
   ]);
   return {
     params,
-    departments: departments.map((d) => ({ id: d.id, name: d.name })),
+    departments,
     tags,
     items: results?.items ?? null,
     nextHref: results ? nextPageHref(request, results.next) : null,

@@ -17,7 +17,7 @@ describe("admin pages are for admins only", () => {
     it(`answers 403 to a ${role} and changes nothing`, async () => {
       const someone = await signedIn(role);
       const before = await countUsers();
-      const loaders = [
+      const loaders: (() => Promise<unknown>)[] = [
         () => users.loader({ request: get("/admin/users", someone.cookie), params: {}, context }),
         () => departments.loader({ request: get("/admin/departments", someone.cookie), params: {}, context }),
       ];
