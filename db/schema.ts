@@ -100,6 +100,13 @@ export interface ContributionSearchTable {
   search: ColumnType<string, never, never>;
 }
 
+/** Approved contributions per tag and audience (NULL: the organisation), rebuilt hourly. */
+export interface TagUsageTable {
+  department_id: number | null;
+  tag: string;
+  uses: number;
+}
+
 export interface PhotoTable {
   id: Generated<number>;
   contribution_id: number;
@@ -165,6 +172,7 @@ export interface Database {
   invitation: InvitationTable;
   contribution: ContributionTable;
   contribution_search: ContributionSearchTable;
+  tag_usage: TagUsageTable;
   photo: PhotoTable;
   comment: CommentTable;
   thanks: ThanksTable;

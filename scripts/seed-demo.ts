@@ -3,6 +3,7 @@ import path from "node:path";
 import sharp from "sharp";
 import type { Role } from "../db/schema";
 import { createContribution, submitContribution } from "../app/contributions/contributions.server";
+import { refreshTagUsage } from "../app/contributions/tags.server";
 import { db } from "../app/db.server";
 import { ingestPhotos } from "../app/photos/photos.server";
 import { tmpDir } from "../app/photos/storage.server";
@@ -40,6 +41,7 @@ export async function seedDemo(): Promise<string> {
       return users;
     });
     await seedContributions(users);
+    await refreshTagUsage(db()); // the tag suggestions, without waiting for the hourly job
   }
   const width = Math.max(...DEMO_ACCOUNTS.map((a) => a.email.length));
   return [

@@ -1,4 +1,6 @@
 import { useTranslation } from "react-i18next";
+import type { FieldErrors } from "~/utils/forms";
+import { FieldError, useMsg } from "./forms";
 
 /** One <option> per department, for a department <select>. */
 export function DepartmentOptions({ departments }: { departments: { id: number; name: string }[] }) {
@@ -15,25 +17,46 @@ export function DepartmentTagFilters({
   tags,
   department,
   tag,
+  errors,
 }: {
   departments: { id: number; name: string }[];
   tags: string[];
-  department?: number;
-  tag?: string;
+  department?: number | string;
+  tag?: string | number;
+  errors?: FieldErrors | null;
 }) {
   const { t } = useTranslation();
+  const msg = useMsg();
+  const departmentError = msg(errors?.department);
+  const tagError = msg(errors?.tag);
   return (
     <>
       <div className="grow field">
         <label htmlFor="department">{t("search.department")}</label>
-        <select id="department" name="department" defaultValue={department ?? ""}>
+        <select
+          id="department"
+          name="department"
+          defaultValue={department ?? ""}
+          aria-invalid={departmentError ? true : undefined}
+          aria-describedby={departmentError ? "department-error" : undefined}
+        >
           <option value="">{t("search.any")}</option>
           <DepartmentOptions departments={departments} />
         </select>
+        <FieldError id="department-error" message={departmentError} />
       </div>
       <div className="grow field">
         <label htmlFor="tag">{t("search.tag")}</label>
-        <input id="tag" name="tag" list="tag-list" defaultValue={tag ?? ""} maxLength={40} />
+        <input
+          id="tag"
+          name="tag"
+          list="tag-list"
+          defaultValue={tag ?? ""}
+          maxLength={40}
+          aria-invalid={tagError ? true : undefined}
+          aria-describedby={tagError ? "tag-error" : undefined}
+        />
+        <FieldError id="tag-error" message={tagError} />
         <datalist id="tag-list">
           {tags.map((one) => (
             <option key={one} value={one} />

@@ -5,6 +5,7 @@ import { getSchema, type JSONContent } from "@tiptap/core";
 import { DOMSerializer, type Node as PMNode, type Schema } from "@tiptap/pm/model";
 import { Window } from "happy-dom";
 import sanitizeHtml from "sanitize-html";
+import { withoutNul } from "~/utils/forms";
 import { RICH_TEXT_HEADING_LEVELS, RICH_TEXT_LINK_REL, isAllowedHref, richTextExtensions } from "./richtext";
 
 export type RichTextResult = { ok: true; json: JSONContent; html: string; text: string } | { ok: false; error: string };
@@ -285,14 +286,15 @@ function toText(doc: PMNode): string {
  */
 export function renderRichText(input: unknown): RichTextResult {
   try {
-    let raw: unknown = input;
-    if (typeof input === "string") {
-      if (input.length > RICH_TEXT_MAX_JSON_LENGTH) return { ok: false, error: messages.tooLong };
-      try {
-        raw = JSON.parse(input);
-      } catch {
-        return { ok: false, error: messages.unreadable };
-      }
+    const json = typeof input === "string" ? input : JSON.stringify(input);
+    if (json === undefined) return { ok: false, error: messages.notADoc };
+    if (json.length > RICH_TEXT_MAX_JSON_LENGTH) return { ok: false, error: messages.tooLong };
+    let raw: unknown;
+    try {
+      // NUL characters (which PostgreSQL refuses in text and JSON) are dropped wherever they are.
+      raw = JSON.parse(json, (_key, value: unknown) => withoutNul(value));
+    } catch {
+      return { ok: false, error: messages.unreadable };
     }
     if (!isPlainObject(raw)) return { ok: false, error: messages.notADoc };
 

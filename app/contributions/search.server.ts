@@ -10,18 +10,19 @@ import { visibleTo } from "./visibility.server";
 
 type Viewer = Pick<SessionUser, "id" | "role" | "departmentId">;
 
-const optionalInt = z.preprocess((v) => (v === "" || v == null ? undefined : v), z.coerce.number().int().positive().optional());
-const optionalDate = z.preprocess((v) => (v === "" || v == null ? undefined : v), isoDate("search.errors.date").optional());
+const blank = (v: unknown) => (v === "" || v == null ? undefined : v);
+const optionalDate = z.preprocess(blank, isoDate("search.errors.date").optional());
 
+/** The search form's fields (in the URL); each message is shown next to its field. */
 export const searchParamsSchema = z.object({
-  q: z.string().trim().max(200).default(""),
-  department: optionalInt,
-  tag: z.preprocess((v) => (v === "" || v == null ? undefined : v), z.string().trim().max(40).optional()),
+  q: z.string("search.errors.q").trim().max(200, "search.errors.q").default(""),
+  department: z.preprocess(blank, z.coerce.number("search.errors.department").int("search.errors.department").positive("search.errors.department").optional()),
+  tag: z.preprocess(blank, z.string("search.errors.tag").trim().max(40, "search.errors.tag").optional()),
   from: optionalDate,
   to: optionalDate,
   status: z.preprocess(
-    (v) => (v === "" || v == null ? undefined : v),
-    z.enum(["draft", "submitted", "changes_requested", "approved", "rejected", "archived"]).optional(),
+    blank,
+    z.enum(["draft", "submitted", "changes_requested", "approved", "rejected", "archived"], "search.errors.status").optional(),
   ),
   cursor: z.string().max(200).optional(),
 });
@@ -86,24 +87,4 @@ export async function searchContributions(db: DB, viewer: Viewer, params: Search
   }));
   const last = rows[PAGE_SIZE - 1];
   return { items, next: rows.length > PAGE_SIZE ? encodeCursor(last.cursor_at, last.id) : null };
-}
-
-/** Tags in use among the approved items the viewer sees, most used first, for the filter list. */
-export async function popularTags(db: DB, viewer: Viewer, limit = 50): Promise<string[]> {
-  const rows = await db
-    .selectFrom(
-      db
-        .selectFrom("contribution as c")
-        .select(sql<string>`unnest(c.tags)`.as("tag"))
-        .where("c.status", "=", "approved")
-        .where(visibleTo(viewer))
-        .as("t"),
-    )
-    .select("t.tag")
-    .groupBy("t.tag")
-    .orderBy(sql`count(*)`, "desc")
-    .orderBy("t.tag")
-    .limit(limit)
-    .execute();
-  return rows.map((r) => r.tag);
 }

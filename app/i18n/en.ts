@@ -265,7 +265,13 @@ export const en: Messages = {
     any: "All",
     submit: "Search",
     empty: "No result.",
-    errors: { date: "Invalid date." },
+    errors: {
+      date: "Invalid date: pick a date in the calendar.",
+      q: "A search is at most 200 characters long.",
+      department: "Pick a department from the list.",
+      tag: "A tag is at most 40 characters long.",
+      status: "Pick a status from the list.",
+    },
     results: "Results",
   },
   notifications: {

@@ -265,7 +265,13 @@ export const fr = {
     any: "Tous",
     submit: "Rechercher",
     empty: "Aucun résultat.",
-    errors: { date: "Date invalide." },
+    errors: {
+      date: "Date invalide : choisissez une date dans le calendrier (jj/mm/aaaa).",
+      q: "La recherche fait 200 caractères au plus.",
+      department: "Choisissez un service dans la liste.",
+      tag: "Un mot-clé fait 40 caractères au plus.",
+      status: "Choisissez un état dans la liste.",
+    },
     results: "Résultats",
   },
   notifications: {

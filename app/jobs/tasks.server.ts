@@ -1,5 +1,6 @@
 import type { Task, TaskList } from "graphile-worker";
 import { pruneFailures } from "~/auth/throttle.server";
+import { refreshTagUsage } from "~/contributions/tags.server";
 import { db } from "~/db.server";
 import { sendMail, type Mail } from "~/mail/mailer.server";
 import { sweepOrphanFiles } from "~/photos/sweeper.server";
@@ -15,6 +16,7 @@ export interface TaskPayloads {
   notification_digest: Record<string, never>;
   sweep_uploads: Record<string, never>;
   flag_expired_rights: Record<string, never>;
+  refresh_tag_usage: Record<string, never>;
 }
 
 // One line per task, pointing into the feature modules.
@@ -26,6 +28,7 @@ export const taskList: TaskList = {
   // Files no row points at, left by a crash between writing a file and its row; a day's grace.
   sweep_uploads: (async () => void (await sweepOrphanFiles(db(), storage(), { graceMs: 24 * 3600_000 }))) as Task,
   flag_expired_rights: (async () => void (await flagExpiredRights(db()))) as Task,
+  refresh_tag_usage: (async () => refreshTagUsage(db())) as Task,
 };
 
 export const crontab = [
@@ -33,4 +36,5 @@ export const crontab = [
   "0 7 * * * notification_digest",
   "30 3 * * * sweep_uploads",
   "5 0 * * * flag_expired_rights",
+  "10 * * * * refresh_tag_usage",
 ].join("\n");

@@ -8,6 +8,7 @@ import { db } from "~/db.server";
 import { createDepartment, deleteDepartment, listDepartments, renameDepartment } from "~/organisation/departments.server";
 import { attempt, fieldErrors } from "~/utils/errors.server";
 import { parseForm, type FieldErrors } from "~/utils/forms";
+import { readForm } from "~/utils/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "Services · Relais" }];
 
@@ -25,7 +26,7 @@ const intents = z.discriminatedUnion("intent", [
 
 export async function action({ request }: ActionFunctionArgs) {
   await requireRole(request, "admin");
-  const parsed = parseForm(intents, await request.formData());
+  const parsed = parseForm(intents, await readForm(request));
   if (!parsed.ok) return fieldErrors(parsed.errors);
   const input = parsed.data;
   const result = await attempt(async () => {

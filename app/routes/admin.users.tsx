@@ -11,6 +11,7 @@ import { departmentChoices } from "~/organisation/departments.server";
 import { createUser, listUsers, setActive, updateUser, userFieldsSchema } from "~/organisation/users.server";
 import { attempt, fieldErrors } from "~/utils/errors.server";
 import { parseForm, type FieldErrors } from "~/utils/forms";
+import { readForm } from "~/utils/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "Personnes · Relais" }];
 
@@ -32,7 +33,7 @@ const intents = z.discriminatedUnion("intent", [
 
 export async function action({ request }: ActionFunctionArgs) {
   const admin = await requireRole(request, "admin");
-  const parsed = parseForm(intents, await request.formData());
+  const parsed = parseForm(intents, await readForm(request));
   if (!parsed.ok) return fieldErrors(parsed.errors);
   const input = parsed.data;
   switch (input.intent) {

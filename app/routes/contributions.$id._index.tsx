@@ -15,6 +15,7 @@ import { db } from "~/db.server";
 import { withdrawRights } from "~/review/review.server";
 import { attempt, fieldErrors, idParam } from "~/utils/errors.server";
 import { parseForm } from "~/utils/forms";
+import { readForm } from "~/utils/forms.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.c.title ?? "Contribution"} · Relais` }];
 
@@ -39,7 +40,7 @@ const intents = z.discriminatedUnion("intent", [
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUser(request);
   const id = idParam(params.id);
-  const parsed = parseForm(intents, await request.formData());
+  const parsed = parseForm(intents, await readForm(request));
   if (!parsed.ok) return fieldErrors(parsed.errors);
   const input = parsed.data;
   const result = await attempt(async () => {

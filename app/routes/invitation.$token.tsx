@@ -7,6 +7,7 @@ import { acceptInvitation, checkInvitation } from "~/auth/invitations.server";
 import { PASSWORD_MIN_LENGTH } from "~/auth/password-rules";
 import { createSessionCookie } from "~/auth/session.server";
 import { db } from "~/db.server";
+import { readForm } from "~/utils/forms.server";
 
 // Public page: the token itself is the credential. A used, expired or unknown link gets a clear page.
 export async function loader({ params }: LoaderFunctionArgs) {
@@ -21,7 +22,7 @@ export async function loader({ params }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
-  const form = await request.formData();
+  const form = await readForm(request);
   const result = await acceptInvitation(db(), params.token ?? "", String(form.get("password") ?? ""), String(form.get("confirm") ?? ""));
   if (!result.ok) {
     const message = result.params ? ([result.key, result.params] as [string, Record<string, unknown>]) : result.key;

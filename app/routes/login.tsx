@@ -9,6 +9,7 @@ import { authenticate } from "~/auth/login.server";
 import { createSessionCookie } from "~/auth/session.server";
 import { db } from "~/db.server";
 import { parseForm } from "~/utils/forms";
+import { readForm } from "~/utils/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "Connexion · Relais" }];
 
@@ -24,7 +25,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const parsed = parseForm(schema, await request.formData());
+  const parsed = parseForm(schema, await readForm(request));
   if (!parsed.ok) return data({ errors: parsed.errors }, { status: 400 });
   const { email, password, redirectTo } = parsed.data;
   const result = await authenticate(db(), email, password, context.clientIp);

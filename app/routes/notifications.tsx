@@ -4,6 +4,7 @@ import { useTranslation } from "react-i18next";
 import { requireUser } from "~/auth/guards.server";
 import { db } from "~/db.server";
 import { listNotifications, markRead } from "~/review/notifications.server";
+import { readForm } from "~/utils/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "Notifications · Relais" }];
 
@@ -14,7 +15,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireUser(request);
-  const form = await request.formData();
+  const form = await readForm(request);
   const id = Number(form.get("id"));
   await markRead(db(), user.id, Number.isSafeInteger(id) && id > 0 ? [id] : undefined);
   return { ok: true as const };

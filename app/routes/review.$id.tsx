@@ -16,6 +16,7 @@ import { db } from "~/db.server";
 import { commsEditSchema, decide, decisionSchema, editInReview, externalBlocks, withdrawRights } from "~/review/review.server";
 import { attempt, fieldErrors, idParam } from "~/utils/errors.server";
 import { parseForm, type FieldErrors } from "~/utils/forms";
+import { readForm } from "~/utils/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "Relecture · Relais" }];
 
@@ -29,7 +30,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireRole(request, "comms");
   const id = idParam(params.id);
-  const form = await request.formData();
+  const form = await readForm(request);
   const intent = form.get("intent");
   if (intent === "edit") {
     if (!form.get("body") && typeof form.get("bodyPlain") === "string") form.set("body", plainTextToDoc(String(form.get("bodyPlain"))));

@@ -6,7 +6,7 @@ import { requireRole } from "~/auth/guards.server";
 import { db } from "~/db.server";
 import { departmentChoices } from "~/organisation/departments.server";
 import { inboxFilters, reviewInbox } from "~/review/review.server";
-import { popularTags } from "~/contributions/search.server";
+import { popularTags } from "~/contributions/tags.server";
 
 export const meta: MetaFunction = () => [{ title: "À relire · Relais" }];
 

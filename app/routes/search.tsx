@@ -1,52 +1,69 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { nextPageHref } from "~/components/feed-list";
 import { DepartmentTagFilters } from "~/components/filters";
+import { FieldError, useMsg } from "~/components/forms";
 import { requireUser } from "~/auth/guards.server";
-import { popularTags, searchContributions, searchParamsSchema, type SearchParams } from "~/contributions/search.server";
+import { searchContributions, searchParamsSchema, type SearchParams } from "~/contributions/search.server";
+import { popularTags } from "~/contributions/tags.server";
 import { db } from "~/db.server";
 import { departmentChoices } from "~/organisation/departments.server";
+import { parseForm, withoutNul } from "~/utils/forms";
 
 export const meta: MetaFunction = () => [{ title: "Recherche · Relais" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   const url = new URL(request.url);
-  const parsed = searchParamsSchema.safeParse(Object.fromEntries(url.searchParams));
-  // Malformed filters (a hand-edited URL) are dropped rather than failing the page.
-  const params: SearchParams = parsed.success ? parsed.data : { q: (url.searchParams.get("q") ?? "").slice(0, 200) };
+  const raw = Object.fromEntries(url.searchParams);
+  const parsed = parseForm(searchParamsSchema, raw);
   const searched = url.searchParams.size > 0;
   const [departments, tags, results] = await Promise.all([
     departmentChoices(db()),
     popularTags(db(), user),
-    searched ? searchContributions(db(), user, params) : Promise.resolve(null),
+    searched && parsed.ok ? searchContributions(db(), user, parsed.data) : Promise.resolve(null),
   ]);
-  return {
-    params,
-    departments,
-    tags,
-    items: results?.items ?? null,
-    nextHref: results ? nextPageHref(request, results.next) : null,
-  };
+  // A malformed filter (a hand-edited URL) is answered 400 with its message by the field, the
+  // form filled as it was sent.
+  const values: Partial<Record<keyof SearchParams, string | number>> = parsed.ok
+    ? parsed.data
+    : Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, withoutNul(v).slice(0, 200)]));
+  return data(
+    {
+      values,
+      errors: parsed.ok ? null : parsed.errors,
+      departments,
+      tags,
+      items: results?.items ?? null,
+      nextHref: results ? nextPageHref(request, results.next) : null,
+    },
+    { status: parsed.ok ? 200 : 400 },
+  );
 }
 
 export default function Search() {
-  const { params, departments, tags, items, nextHref } = useLoaderData<typeof loader>();
+  const { values, errors, departments, tags, items, nextHref } = useLoaderData<typeof loader>();
   const { t, i18n } = useTranslation();
+  const msg = useMsg();
+  /** aria attributes and the message of a field refused in the URL. */
+  const invalid = (name: keyof SearchParams) =>
+    errors?.[name] ? { "aria-invalid": true, "aria-describedby": `${name}-error` } : {};
+  const error = (name: keyof SearchParams) => <FieldError id={`${name}-error`} message={msg(errors?.[name])} />;
   return (
     <div className="stack">
       <h1>{t("search.title")}</h1>
       <Form method="get" role="search" className="card stack">
         <div className="field">
           <label htmlFor="q">{t("search.q")}</label>
-          <input id="q" type="search" name="q" defaultValue={params.q} maxLength={200} />
+          <input id="q" type="search" name="q" defaultValue={values.q} maxLength={200} {...invalid("q")} />
+          {error("q")}
         </div>
         <div className="row">
-          <DepartmentTagFilters departments={departments} tags={tags} department={params.department} tag={params.tag} />
+          <DepartmentTagFilters departments={departments} tags={tags} department={values.department} tag={values.tag} errors={errors} />
           <div className="grow field">
             <label htmlFor="status">{t("search.status")}</label>
-            <select id="status" name="status" defaultValue={params.status ?? ""}>
+            <select id="status" name="status" defaultValue={values.status ?? ""} {...invalid("status")}>
               <option value="">{t("search.any")}</option>
               {(["draft", "submitted", "changes_requested", "approved", "rejected", "archived"] as const).map((s) => (
                 <option key={s} value={s}>
@@ -54,16 +71,19 @@ export default function Search() {
                 </option>
               ))}
             </select>
+            {error("status")}
           </div>
         </div>
         <div className="row">
           <div className="grow field">
             <label htmlFor="from">{t("search.from")}</label>
-            <input id="from" type="date" name="from" defaultValue={params.from ?? ""} />
+            <input id="from" type="date" name="from" defaultValue={values.from ?? ""} {...invalid("from")} />
+            {error("from")}
           </div>
           <div className="grow field">
             <label htmlFor="to">{t("search.to")}</label>
-            <input id="to" type="date" name="to" defaultValue={params.to ?? ""} />
+            <input id="to" type="date" name="to" defaultValue={values.to ?? ""} {...invalid("to")} />
+            {error("to")}
           </div>
         </div>
         <div>

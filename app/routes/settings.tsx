@@ -9,6 +9,7 @@ import { setLocale } from "~/organisation/users.server";
 import { NOTIFICATION_KINDS, setEmailPreferences } from "~/review/notifications.server";
 import { fieldErrors } from "~/utils/errors.server";
 import { parseForm } from "~/utils/forms";
+import { readForm } from "~/utils/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "Préférences · Relais" }];
 
@@ -27,7 +28,7 @@ const intents = z.discriminatedUnion("intent", [
 
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireUser(request);
-  const form = await request.formData();
+  const form = await readForm(request);
   const parsed = parseForm(intents, form);
   if (!parsed.ok) return fieldErrors(parsed.errors);
   if (parsed.data.intent === "locale") {

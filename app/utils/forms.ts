@@ -5,6 +5,14 @@ export type Msg = string | [string, Record<string, unknown>];
 export type FieldErrors = Record<string, Msg>;
 
 /**
+ * Without NUL characters, which PostgreSQL refuses in text (and nobody types): a pasted or forged
+ * value is stored without them rather than failing the request.
+ */
+export function withoutNul<T>(value: T): T {
+  return (typeof value === "string" && value.includes("\0") ? value.replaceAll("\0", "") : value) as T;
+}
+
+/**
  * Validates a form against a zod schema whose messages are translation keys; returns the data or
  * one message key per field (the first), for the form to show next to each field.
  */
@@ -12,7 +20,7 @@ export function parseForm<S extends z.ZodType>(
   schema: S,
   form: FormData | Record<string, unknown>,
 ): { ok: true; data: z.infer<S> } | { ok: false; errors: FieldErrors } {
-  const input = form instanceof FormData ? Object.fromEntries(form) : form;
+  const input = Object.fromEntries(Object.entries(form instanceof FormData ? Object.fromEntries(form) : form).map(([k, v]) => [k, withoutNul(v)]));
   const result = schema.safeParse(input);
   if (result.success) return { ok: true, data: result.data };
   const errors: FieldErrors = {};

@@ -4,6 +4,7 @@ import * as contributions from "./2026_11_21_02_contributions";
 import * as review from "./2026_11_21_03_review";
 import * as searchOrder from "./2026_11_21_04_search_order";
 import * as searchTable from "./2026_11_22_05_search_table";
+import * as tagUsage from "./2026_11_22_06_tag_usage";
 
 // Listed here rather than read from the folder so that every runner (tsx, vitest, a bundle) sees
 // the same set. Names sort by date: add new ones at the end.
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   "2026_11_21_03_review": review,
   "2026_11_21_04_search_order": searchOrder,
   "2026_11_22_05_search_table": searchTable,
+  "2026_11_22_06_tag_usage": tagUsage,
 };

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { popularTags, refreshTagUsage } from "~/contributions/tags.server";
 import { db } from "~/db.server";
 import * as page from "~/routes/contributions.$id._index";
 import * as edit from "~/routes/contributions.$id.edit";
@@ -85,7 +86,7 @@ describe("French full-text search", () => {
   it("combines words (all must match) and survives odd input", async () => {
     expect(idsOf(await find(colleague, q("atelier dessin")))).toEqual(ids("cultureWorkshop"));
     expect(idsOf(await find(colleague, q("atelier -dessin")))).toEqual(ids("sportsWorkshop"));
-    for (const odd of ["' OR 1=1 --", "été & | ! (", "\\", "<script>", "x".repeat(500)]) {
+    for (const odd of ["' OR 1=1 --", "été & | ! (", "\\", "<script>", "x".repeat(200), "\0"]) {
       await find(colleague, q(odd));
     }
     expect(await find(colleague, q("zzzzinconnu"))).toEqual([]);
@@ -174,10 +175,56 @@ describe("results only among what the viewer may see", () => {
   });
 
   it("shows the search form without results until something is asked", async () => {
+    await refreshTagUsage(db());
     const { body } = outcome(await run(() => search.loader({ request: get("/search", colleague.cookie), params: {}, context })));
     expect(body.items).toBeNull();
     expect(body.departments.map((d: { id: number }) => Number(d.id))).toEqual(expect.arrayContaining([deptA, deptB]));
     expect(body.tags).toEqual(expect.arrayContaining(["randonnée", "nature", "atelier"]));
+  });
+
+  it("answers a malformed filter with 400 and its message by the field, the form as sent", async () => {
+    for (const [query, field, key] of [
+      ["q=atelier&department=abc", "department", "search.errors.department"],
+      ["q=atelier&status=published", "status", "search.errors.status"],
+      ["q=atelier&from=2026-02-30", "from", "search.errors.date"],
+      ["q=atelier&to=demain", "to", "search.errors.date"],
+      [`q=atelier&tag=${"x".repeat(41)}`, "tag", "search.errors.tag"],
+      [`q=${"x".repeat(201)}`, "q", "search.errors.q"],
+    ]) {
+      const { status, body } = outcome(await run(() => search.loader({ request: get(`/search?${query}`, colleague.cookie), params: {}, context })));
+      expect([query, status, body.errors]).toEqual([query, 400, { [field]: key }]);
+      expect(body.items).toBeNull();
+      expect(String(body.values[field])).toBe(new URLSearchParams(query).get(field)!.slice(0, 200));
+    }
+  });
+});
+
+describe("tag suggestions (hourly roll-up of approved items per audience)", () => {
+  it("counts each viewer's readable approved items only, most used first", async () => {
+    const deptC = await makeDepartment("Jeunesse");
+    const writer = await signedIn("agent", deptC);
+    const tagged = async (tags: string, visibility: "department" | "organisation" | null) => {
+      const id = await newDraft(writer.cookie, { tags });
+      if (visibility) await approveDirectly(id, visibility);
+      return id;
+    };
+    await tagged("zz-partout, zz-interne", "organisation");
+    await tagged("zz-partout", "organisation");
+    await tagged("zz-interne", "department");
+    await tagged("zz-brouillon", null);
+    const archived = await tagged("zz-archive", "organisation");
+    await db().updateTable("contribution").set({ status: "archived" }).where("id", "=", archived).execute();
+
+    const ours = (tags: string[]) => tags.filter((t) => t.startsWith("zz-"));
+    const before = await popularTags(db(), writer);
+    expect(ours(before)).toEqual([]); // not yet rolled up
+    await refreshTagUsage(db());
+    const colleagueC = await signedIn("agent", deptC);
+    expect(ours(await popularTags(db(), colleagueC))).toEqual(["zz-interne", "zz-partout"]); // 2 each, by name
+    expect(ours(await popularTags(db(), outsider))).toEqual(["zz-partout", "zz-interne"]); // 2 and 1 for the organisation
+    expect(ours(await popularTags(db(), comms))).toEqual(["zz-interne", "zz-partout"]);
+    expect(ours(await popularTags(db(), await signedIn("manager", null)))).toEqual(["zz-interne", "zz-partout"]);
+    expect(ours(await popularTags(db(), await signedIn("manager", deptB)))).toEqual(["zz-partout", "zz-interne"]);
   });
 });
 

@@ -5,10 +5,11 @@ import { externalBlock } from "~/photos/rights";
 import * as users from "~/routes/admin.users";
 import * as feed from "~/routes/_index";
 import * as invitation from "~/routes/invitation.$token";
+import * as contributionPage from "~/routes/contributions.$id._index";
 import * as newPage from "~/routes/contributions.new";
 import * as reviewPage from "~/routes/review.$id";
 import * as searchPage from "~/routes/search";
-import { approveDirectly, context, fileBlob, filesUnder, get, makeDepartment, newDraft, outcome, post, run, signedIn } from "../factories";
+import { approveDirectly, context, fileBlob, filesUnder, get, makeDepartment, newDraft, outcome, post, richDoc, run, signedIn } from "../factories";
 
 // Holes found in review, each closed and kept closed.
 describe("hardening", () => {
@@ -54,7 +55,8 @@ describe("hardening", () => {
     expect(page.status).toBe(200);
     expect(page.body.items.map((i: { id: number }) => i.id)).toContain(id);
     const search = outcome(await run(() => searchPage.loader({ request: get("/search?q=texte&from=0000-01-01", agent.cookie), params: {}, context })));
-    expect(search.status).toBe(200);
+    expect(search.status).toBe(400);
+    expect(search.body.errors).toEqual({ from: "search.errors.date" });
     const before = await filesUnder();
     const ancient = await run(() =>
       newPage.action({ request: post("/contributions/new", { title: "T", body: '{"type":"doc"}', eventDate: "0000-01-01", intent: "save" }, agent.cookie), params: {}, context }),
@@ -68,5 +70,48 @@ describe("hardening", () => {
     const refused = outcome(await run(() => newPage.action({ request: urlencoded, params: {}, context })));
     expect(refused.status).toBe(415);
     expect(await filesUnder()).toEqual(before);
+  });
+
+  it("answers a body that is not a form with 415, and stores nothing", async () => {
+    const agent = await signedIn("agent", await makeDepartment());
+    const id = await newDraft(agent.cookie);
+    await approveDirectly(id, "organisation");
+    const params = { id: String(id) };
+    for (const [type, body] of [
+      ["application/json", JSON.stringify({ intent: "comment", body: "Bonjour" })],
+      ["text/plain", "intent=comment&body=Bonjour"],
+      [null, "intent=comment&body=Bonjour"],
+    ] as const) {
+      const headers: Record<string, string> = { Cookie: agent.cookie, Origin: "http://relais.test" };
+      if (type) headers["Content-Type"] = type;
+      const request = new Request(`http://relais.test/contributions/${id}`, { method: "POST", body, headers });
+      if (!type) request.headers.delete("Content-Type"); // a string body gets text/plain by default
+      expect(outcome(await run(() => contributionPage.action({ request, params, context }))).status).toBe(415);
+    }
+    const broken = new Request(`http://relais.test/contributions/${id}`, {
+      method: "POST",
+      body: "--x\r\nContent-Disposition: form-data; name=\"intent\"\r\n\r\ncomm",
+      headers: { "Content-Type": "multipart/form-data; boundary=x", Cookie: agent.cookie, Origin: "http://relais.test" },
+    });
+    expect(outcome(await run(() => contributionPage.action({ request: broken, params, context }))).status).toBe(400);
+    expect(await db().selectFrom("comment").select("id").where("contribution_id", "=", id).execute()).toEqual([]);
+  });
+
+  it("drops NUL characters (which PostgreSQL refuses) from forms, rich text and searches", async () => {
+    const agent = await signedIn("agent", await makeDepartment());
+    const id = await newDraft(agent.cookie, { title: "Un\0 titre", place: "Salle\0 B", body: richDoc("Un\0 texte.") });
+    const row = await db().selectFrom("contribution").select(["title", "place", "body_text", "body_json"]).where("id", "=", id).executeTakeFirstOrThrow();
+    expect([row.title, row.place, row.body_text]).toEqual(["Un titre", "Salle B", "Un texte."]);
+    expect(JSON.stringify(row.body_json)).not.toContain("\\u0000");
+    await approveDirectly(id, "organisation");
+    const commented = await run(() =>
+      contributionPage.action({ request: post(`/contributions/${id}`, { intent: "comment", body: "Bravo\0 !" }, agent.cookie), params: { id: String(id) }, context }),
+    );
+    expect(outcome(commented).status).toBe(200);
+    const comments = await db().selectFrom("comment").select("body").where("contribution_id", "=", id).execute();
+    expect(comments.map((c) => c.body)).toEqual(["Bravo !"]);
+    const search = outcome(await run(() => searchPage.loader({ request: get("/search?q=%00titre%00", agent.cookie), params: {}, context })));
+    expect(search.status).toBe(200);
+    expect(search.body.items.map((i: { id: number }) => i.id)).toContain(id);
   });
 });

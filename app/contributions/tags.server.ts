@@ -1,0 +1,40 @@
+import { sql } from "kysely";
+import type { SessionUser } from "~/auth/session.server";
+import type { DB } from "~/db.server";
+import { readsOtherDepartments } from "./visibility.server";
+
+type Viewer = Pick<SessionUser, "id" | "role" | "departmentId">;
+
+/**
+ * Rebuilds the `tag_usage` roll-up: approved contributions per tag, for the organisation (items
+ * approved for everyone) and per department (items approved for that department). Run hourly by
+ * the worker (and once after the demo seed); one pass over the approved items, in a transaction
+ * so that readers see the old counts or the new ones.
+ */
+export async function refreshTagUsage(db: DB): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom("tag_usage").execute();
+    await sql`
+      INSERT INTO tag_usage (department_id, tag, uses)
+      SELECT CASE WHEN c.visibility = 'organisation' THEN NULL ELSE c.department_id END, t.tag, count(*)
+      FROM contribution c CROSS JOIN LATERAL unnest(c.tags) AS t (tag)
+      WHERE c.status = 'approved'
+      GROUP BY 1, 2`.execute(trx);
+  });
+}
+
+/**
+ * The tags most used among the approved items the viewer may read (as of the last roll-up):
+ * those approved for the organisation, and those approved for a department whose feed the viewer
+ * reads (canReadDepartmentFeed: their own; every department for comms and organisation-wide
+ * managers). For the tag filters' suggestions.
+ */
+export async function popularTags(db: DB, viewer: Viewer, limit = 50): Promise<string[]> {
+  let q = db.selectFrom("tag_usage as u").select("u.tag");
+  if (!readsOtherDepartments(viewer)) {
+    const own = viewer.departmentId;
+    q = q.where((eb) => eb.or([eb("u.department_id", "is", null), ...(own === null ? [] : [eb("u.department_id", "=", own)])]));
+  }
+  const rows = await q.groupBy("u.tag").orderBy(sql`sum(u.uses)`, "desc").orderBy("u.tag").limit(limit).execute();
+  return rows.map((r) => r.tag);
+}

@@ -1,0 +1,228 @@
+import { createHash, randomBytes } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { crc32, deflateSync } from "node:zlib";
+import { parseCrontab } from "graphile-worker";
+import type { JobHelpers } from "graphile-worker";
+import { describe, expect, it, vi } from "vitest";
+import { db } from "~/db.server";
+import { env } from "~/env.server";
+import { crontab, taskList, type TaskPayloads } from "~/jobs/tasks.server";
+import { MAX_INPUT_PIXELS, PHOTO_MESSAGES, processPhoto, sniffFormat } from "./pipeline.server";
+import { createDiskStorage, keyForHash, storage, tmpDir, type Storage } from "./storage.server";
+
+import { SAMPLE_PHOTOS as PHOTOS } from "../../tests/fixtures/photos";
+import { refusal } from "../../tests/fixtures/photo-errors";
+
+// Every call of sharp(input, options) made in this file (by the pipeline included), so that the
+// options it decodes uploads with can be checked; sharp itself still does the work.
+const sharpCalls = vi.hoisted(() => [] as { input: unknown; options: Record<string, unknown> | undefined }[]);
+vi.mock("sharp", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("sharp")>();
+  const real = actual.default;
+  const spied = new Proxy(real, {
+    apply(target, thisArg, args: unknown[]) {
+      sharpCalls.push({ input: args[0], options: args[1] as Record<string, unknown> | undefined });
+      return Reflect.apply(target, thisArg, args);
+    },
+  });
+  return { ...actual, default: spied };
+});
+const { default: sharp } = await import("sharp");
+
+const photo = (name: string) => path.join(PHOTOS, name);
+
+function freshStore(): { store: Storage; root: string } {
+  const root = path.join(env().UPLOADS_DIR, `store-${randomBytes(6).toString("hex")}`);
+  return { store: createDiskStorage(root), root };
+}
+
+function uploadTemp(data: Buffer): string {
+  const file = path.join(tmpDir(), `upload-${randomBytes(8).toString("hex")}`);
+  fs.writeFileSync(file, data);
+  return file;
+}
+
+function filesIn(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name);
+}
+
+/** A black 1-bit greyscale PNG of `side` x `side` pixels that weighs a few kilobytes. */
+function blackPng(side: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(side, 0);
+  header.writeUInt32BE(side, 4);
+  header[8] = 1; // bit depth
+  header[9] = 0; // greyscale
+  const rows = Buffer.alloc((1 + Math.ceil(side / 8)) * side);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", header),
+    chunk("IDAT", deflateSync(rows, { level: 9 })),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
+}
+
+describe("sharp's limitInputPixels guards every decode of an upload", () => {
+  // 7100 x 7100 = 50.41 MP: over our 50 MP, far under sharp's own default limit (~268 MP).
+  const side = 7100;
+
+  it("every sharp() call on the uploaded bytes carries limitInputPixels = 50 MP, and those options alone refuse a 50.4 MP image", async () => {
+    sharpCalls.length = 0;
+    const upload = fs.readFileSync(photo("orientation-landscape_1.jpg"));
+    const { store } = freshStore();
+    await processPhoto(uploadTemp(upload), store);
+
+    // The calls that read the upload (header check, then decode); the others start from raw pixels.
+    const onUpload = sharpCalls.filter((c) => Buffer.isBuffer(c.input) && (c.input as Buffer).equals(upload));
+    expect(onUpload.length).toBeGreaterThanOrEqual(2);
+    for (const call of onUpload) expect(call.options?.limitInputPixels).toBe(MAX_INPUT_PIXELS);
+    expect(MAX_INPUT_PIXELS).toBe(50_000_000);
+    for (const call of sharpCalls.filter((c) => !onUpload.includes(c))) expect(call.options, "raw pixels of the master").toHaveProperty("raw");
+
+    // What those options do by themselves: sharp refuses the image before decoding it...
+    const big = blackPng(side);
+    const options = onUpload[onUpload.length - 1].options!;
+    await expect(sharp(big, options).metadata()).rejects.toThrow(/pixel limit/i);
+    await expect(sharp(big, options).raw().toBuffer()).rejects.toThrow(/pixel limit/i);
+    // ...which sharp's default would not (the control: same image, same options but the limit).
+    const { limitInputPixels: _, ...withoutLimit } = options;
+    const meta = await sharp(big, withoutLimit).metadata();
+    expect(meta.width! * meta.height!).toBe(side * side);
+    expect(side * side).toBeGreaterThan(MAX_INPUT_PIXELS);
+  });
+
+  it("the pipeline refuses that 50.4 MP image with the 50 MP message, leaving nothing", async () => {
+    const { store, root } = freshStore();
+    const input = uploadTemp(blackPng(side));
+    const error = await refusal(processPhoto(input, store));
+    expect(error.code).toBe("too_many_pixels");
+    expect(error.status).toBe(400);
+    expect(error.message).toBe(PHOTO_MESSAGES.too_many_pixels);
+    expect(filesIn(root)).toEqual([]);
+    fs.rmSync(input);
+  });
+
+  it("accepts an image just under the limit (7000 x 7000 = 49 MP)", { timeout: 90_000 }, async () => {
+    const { store } = freshStore();
+    const input = uploadTemp(blackPng(7000));
+    const result = await processPhoto(input, store);
+    expect(result).toMatchObject({ width: 2560, height: 2560 });
+    fs.rmSync(input);
+  });
+});
+
+describe("HEIC recognised by its bytes, whatever its name", () => {
+  /** The smallest ISO-BMFF start the sniffer reads: an ftyp box with a major and compatible brands. */
+  function ftyp(major: string, ...compatible: string[]): Buffer {
+    const size = 16 + 4 * compatible.length;
+    const box = Buffer.alloc(size);
+    box.writeUInt32BE(size, 0);
+    box.write("ftyp", 4, "latin1");
+    box.write(major, 8, "latin1");
+    compatible.forEach((brand, i) => box.write(brand, 16 + 4 * i, "latin1"));
+    return box;
+  }
+
+  it("a bare ftyp 'heic' box is sniffed as HEIC and refused with the HEIC message", async () => {
+    const bytes = Buffer.concat([ftyp("heic", "mif1", "heic"), randomBytes(256)]);
+    expect(sniffFormat(bytes)).toBe("heic");
+    expect(sniffFormat(ftyp("mif1", "heic"))).toBe("heic");
+    expect(sniffFormat(ftyp("avif", "mif1", "avif"))).toBe("avif");
+    const { store, root } = freshStore();
+    const input = uploadTemp(bytes);
+    const error = await refusal(processPhoto(input, store));
+    expect(error.code).toBe("heic");
+    expect(error.message).toBe(PHOTO_MESSAGES.heic);
+    expect(filesIn(root)).toEqual([]);
+    fs.rmSync(input);
+  });
+});
+
+describe("daily tasks are registered in the worker's crontab", () => {
+  const items = parseCrontab(crontab);
+  /** How many times in a day (a Wednesday, 2026-07-15) the item runs. */
+  const runsOnDay = (task: string, date = 15, month = 7, dow = 3) => {
+    const item = items.find((i) => i.task === task)!;
+    let n = 0;
+    for (let hour = 0; hour < 24; hour++) for (let min = 0; min < 60; min++) if (item.match({ min, hour, date, month, dow })) n++;
+    return n;
+  };
+
+  it("every crontab line parses and names a task of the task list", () => {
+    const lines = crontab.split("\n").filter((l) => l.trim() && !l.trim().startsWith("#"));
+    expect(items).toHaveLength(lines.length);
+    for (const item of items) expect(Object.keys(taskList), item.task).toContain(item.task);
+    for (const item of items) expect(typeof taskList[item.task]).toBe("function");
+    // No task is scheduled twice.
+    expect(new Set(items.map((i) => i.task)).size).toBe(items.length);
+  });
+
+  it("the upload sweeper runs once a day, every day of the week, at night", () => {
+    const line = crontab.split("\n").find((l) => /\ssweep_uploads\b/.test(l));
+    expect(line).toBeDefined();
+    expect(line!.trim().split(/\s+/)).toHaveLength(6);
+    for (let dow = 0; dow < 7; dow++) expect(runsOnDay("sweep_uploads", 10 + dow, 7, dow), `day ${dow}`).toBe(1);
+    const item = items.find((i) => i.task === "sweep_uploads")!;
+    const hours = Array.from({ length: 24 }, (_, hour) => hour).filter((hour) =>
+      Array.from({ length: 60 }, (_, min) => min).some((min) => item.match({ min, hour, date: 15, month: 7, dow: 3 })),
+    );
+    expect(hours).toHaveLength(1);
+    // Off-peak: between 22:00 and 06:00.
+    expect(hours[0] >= 22 || hours[0] < 6).toBe(true);
+  });
+
+  it("the other daily tasks run once a day, and login failures are pruned often", () => {
+    for (const task of ["flag_expired_rights", "notification_digest", "sweep_uploads"] as const) expect(runsOnDay(task), task).toBe(1);
+    expect(runsOnDay("prune_login_failures")).toBeGreaterThanOrEqual(24);
+    // The periodic tasks are all in the crontab (others may be added beside them).
+    const scheduled: (keyof TaskPayloads)[] = ["prune_login_failures", "notification_digest", "sweep_uploads", "flag_expired_rights"];
+    expect(items.map((i) => i.task)).toEqual(expect.arrayContaining(scheduled));
+  });
+
+  it("the registered sweep_uploads task removes orphans older than a day, and keeps younger or referenced files", async () => {
+    const store = storage();
+    const put = async (ageHours: number) => {
+      const data = randomBytes(64);
+      const key = keyForHash(createHash("sha256").update(data).digest("hex"));
+      await store.putBuffer(key, data);
+      const when = new Date(Date.now() - ageHours * 3600_000);
+      fs.utimesSync(path.join(env().UPLOADS_DIR, key), when, when);
+      return key;
+    };
+    const oldOrphan = await put(25);
+    const youngOrphan = await put(23);
+    const oldReferenced = await put(48);
+    const department = await db().insertInto("department").values({ name: "Balayage" }).returning("id").executeTakeFirstOrThrow();
+    await db().insertInto("app_user").values({ id: "balayeur", email: "balai@example.org", display_name: "Balai", role: "agent", department_id: department.id }).execute();
+    const c = await db()
+      .insertInto("contribution")
+      .values({ author_id: "balayeur", department_id: department.id, title: "Gardée", body_json: JSON.stringify({ type: "doc", content: [] }), body_html: "", body_text: "" })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await db()
+      .insertInto("photo")
+      .values({ contribution_id: c.id, position: 0, master_key: oldReferenced, display_key: oldReferenced, thumb_key: oldReferenced, width: 1, height: 1, bytes: 64, placeholder: "" })
+      .execute();
+    const oldTemp = path.join(tmpDir(), `upload-${randomBytes(8).toString("hex")}`);
+    fs.writeFileSync(oldTemp, "x");
+    const twoDaysAgo = new Date(Date.now() - 48 * 3600_000);
+    fs.utimesSync(oldTemp, twoDaysAgo, twoDaysAgo);
+
+    await taskList.sweep_uploads({}, {} as JobHelpers);
+
+    expect(await store.exists(oldOrphan)).toBe(false);
+    expect(await store.exists(youngOrphan)).toBe(true);
+    expect(await store.exists(oldReferenced)).toBe(true);
+    expect(fs.existsSync(oldTemp)).toBe(false);
+  });
+});
