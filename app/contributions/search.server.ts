@@ -5,7 +5,9 @@ import type { SessionUser } from "~/auth/session.server";
 import type { DB } from "~/db.server";
 import { afterCursor, cursorTime, decodeCursor, encodeCursor, PAGE_SIZE } from "./feeds.server";
 import { highlighter } from "./excerpt";
+import { departmentChoices } from "~/organisation/departments.server";
 import { isoDate } from "./schema";
+import { popularTags } from "./tags.server";
 import { visibleTo } from "./visibility.server";
 
 type Viewer = Pick<SessionUser, "id" | "role" | "departmentId">;
@@ -87,4 +89,17 @@ export async function searchContributions(db: DB, viewer: Viewer, params: Search
   }));
   const last = rows[PAGE_SIZE - 1];
   return { items, next: rows.length > PAGE_SIZE ? encodeCursor(last.cursor_at, last.id) : null };
+}
+
+/**
+ * What the search page shows: the filters' choices (departments, tag suggestions) and, once
+ * something is asked (`params`), a page of results. The route and the benchmark both call this.
+ */
+export async function searchPage(db: DB, viewer: Viewer, params: SearchParams | null) {
+  const [departments, tags, results] = await Promise.all([
+    departmentChoices(db),
+    popularTags(db, viewer),
+    params ? searchContributions(db, viewer, params) : null,
+  ]);
+  return { departments, tags, results };
 }

@@ -5,10 +5,8 @@ import { nextPageHref } from "~/components/feed-list";
 import { DepartmentTagFilters } from "~/components/filters";
 import { FieldError, useMsg } from "~/components/forms";
 import { requireUser } from "~/auth/guards.server";
-import { searchContributions, searchParamsSchema, type SearchParams } from "~/contributions/search.server";
-import { popularTags } from "~/contributions/tags.server";
+import { searchPage, searchParamsSchema, type SearchParams } from "~/contributions/search.server";
 import { db } from "~/db.server";
-import { departmentChoices } from "~/organisation/departments.server";
 import { parseForm, withoutNul } from "~/utils/forms";
 
 export const meta: MetaFunction = () => [{ title: "Recherche · Relais" }];
@@ -19,11 +17,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const raw = Object.fromEntries(url.searchParams);
   const parsed = parseForm(searchParamsSchema, raw);
   const searched = url.searchParams.size > 0;
-  const [departments, tags, results] = await Promise.all([
-    departmentChoices(db()),
-    popularTags(db(), user),
-    searched && parsed.ok ? searchContributions(db(), user, parsed.data) : Promise.resolve(null),
-  ]);
+  const { departments, tags, results } = await searchPage(db(), user, searched && parsed.ok ? parsed.data : null);
   // A malformed filter (a hand-edited URL) is answered 400 with its message by the field, the
   // form filled as it was sent.
   const values: Partial<Record<keyof SearchParams, string | number>> = parsed.ok
