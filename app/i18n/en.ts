@@ -196,8 +196,8 @@ export const en: Messages = {
       notSubmittable: "This contribution cannot be sent for review in its current state.",
       notWithdrawable: "Only a contribution in review can be withdrawn.",
       notDeletable: "Only a draft or a rejected contribution can be deleted.",
-      altMissing_one: "Describe photo {{positions}} (alternative text) before sending.",
-      altMissing_other: "Describe photos {{positions}} (alternative text) before sending.",
+      altMissing_one: "Describe photo {{positions}} (alternative text): it is required once in review.",
+      altMissing_other: "Describe photos {{positions}} (alternative text): it is required once in review.",
     },
   },
   photos: {
@@ -224,6 +224,7 @@ export const en: Messages = {
     noAlt: "Description missing",
     errors: {
       altTooLong: "The description is 1000 characters at most.",
+      altRequired: "Describe this photo for people who cannot see it (required).",
       creditTooLong: "The credit is 200 characters at most.",
       rights: "Choose an image rights status.",
       scopeRequired: "Say what the authorisation covers.",
@@ -351,6 +352,8 @@ export const en: Messages = {
       visibility: "Choose who will see the contribution.",
       commentRequired: "Tell the author what needs changing.",
       reasonRequired: "Give the reason for the rejection.",
+      altMissing_one: "Photo {{positions}} has no description (alternative text): add it below before approving.",
+      altMissing_other: "Photos {{positions}} have no description (alternative text): add them below before approving.",
       tooLong: "5000 characters at most.",
       conflict: "Someone else acted on this contribution before you (a decision or an edit). Nothing was applied: reload the page to see where it stands.",
       notInReview: "This contribution is not in review: no decision is possible.",

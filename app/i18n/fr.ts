@@ -196,8 +196,8 @@ export const fr = {
       notSubmittable: "Cette contribution ne peut pas être envoyée en relecture dans son état actuel.",
       notWithdrawable: "Seule une contribution en relecture peut être retirée.",
       notDeletable: "Seul un brouillon ou une contribution refusée peut être supprimé.",
-      altMissing_one: "Ajoutez une description (texte alternatif) à la photo {{positions}} avant d'envoyer.",
-      altMissing_other: "Ajoutez une description (texte alternatif) aux photos {{positions}} avant d'envoyer.",
+      altMissing_one: "Ajoutez une description (texte alternatif) à la photo {{positions}} : elle est obligatoire dès l'envoi en relecture.",
+      altMissing_other: "Ajoutez une description (texte alternatif) aux photos {{positions}} : elle est obligatoire dès l'envoi en relecture.",
     },
   },
   photos: {
@@ -224,6 +224,7 @@ export const fr = {
     noAlt: "Description manquante",
     errors: {
       altTooLong: "La description fait 1000 caractères au plus.",
+      altRequired: "Décrivez cette photo pour les personnes qui ne la voient pas (obligatoire).",
       creditTooLong: "Le crédit fait 200 caractères au plus.",
       rights: "Choisissez un statut de droit à l'image.",
       scopeRequired: "Précisez la portée de l'autorisation.",
@@ -351,6 +352,8 @@ export const fr = {
       visibility: "Choisissez qui verra la contribution.",
       commentRequired: "Dites à l'auteur ce qu'il faut modifier.",
       reasonRequired: "Donnez le motif du refus.",
+      altMissing_one: "La photo {{positions}} n'a pas de description (texte alternatif) : ajoutez-la ci-dessous avant d'approuver.",
+      altMissing_other: "Les photos {{positions}} n'ont pas de description (texte alternatif) : ajoutez-la ci-dessous avant d'approuver.",
       tooLong: "5000 caractères au plus.",
       conflict: "Quelqu'un d'autre a agi sur cette contribution avant vous (décision ou modification). Rien n'a été appliqué : rechargez la page pour voir son état actuel.",
       notInReview: "Cette contribution n'est pas en relecture : aucune décision n'est possible.",

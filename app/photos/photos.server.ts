@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { DB } from "~/db.server";
 import type { PhotoFields } from "~/contributions/schema";
+import { FormRefusal } from "~/utils/errors.server";
 import { processPhoto, type ProcessedPhoto } from "./pipeline.server";
 import { storage } from "./storage.server";
 import { deleteUnreferenced } from "./sweeper.server";
@@ -66,6 +67,20 @@ export async function photoCount(db: DB, contributionId: number): Promise<number
     .where("contribution_id", "=", contributionId)
     .executeTakeFirstOrThrow();
   return row.n;
+}
+
+/**
+ * Every photo of a contribution needs its alt text from the moment it is in review until it is
+ * approved (DESIGN.md). Otherwise refused: `summary` (a translation key given the photos'
+ * positions and count) for the form, and a message by each photo's alt field, named `field(id)`.
+ */
+export async function assertAltTexts(db: DB, contributionId: number, summary: string, field: (photoId: number) => string): Promise<void> {
+  const missing = (await listPhotos(db, contributionId)).filter((p) => p.alt_text.trim() === "");
+  if (missing.length === 0) return;
+  throw new FormRefusal({
+    form: [summary, { positions: missing.map((p) => p.position + 1).join(", "), count: missing.length }],
+    ...Object.fromEntries(missing.map((p) => [field(p.id), "photos.errors.altRequired"])),
+  });
 }
 
 export async function listPhotos(db: DB, contributionId: number) {

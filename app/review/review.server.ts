@@ -5,6 +5,7 @@ import type { DB } from "~/db.server";
 import { addEvent } from "~/contributions/history.server";
 import { renderRichText } from "~/contributions/richtext.server";
 import { canView } from "~/contributions/visibility.server";
+import { assertAltTexts } from "~/photos/photos.server";
 import { externalBlock, type ExternalBlock } from "~/photos/rights";
 import { UserError } from "~/utils/errors.server";
 import { notify } from "./notifications.server";
@@ -92,7 +93,8 @@ export async function externalBlocks(db: DB, contributionId: number): Promise<{ 
 /**
  * Approve, request changes or reject a contribution in review. `version` is the one the reviewer
  * saw: if anyone decided or edited since, nothing is applied and they are told so plainly.
- * Approval as eligible for external publication passes the image-rights and alt-text gates.
+ * Approval needs every photo's alt text; as eligible for external publication, it also passes the
+ * image-rights gates.
  */
 export async function decide(db: DB, actor: Comms, id: number, d: Decision): Promise<void> {
   assertComms(actor);
@@ -110,6 +112,8 @@ export async function decide(db: DB, actor: Comms, id: number, d: Decision): Pro
         });
       }
     }
+    // Any approval needs every photo's alt text (DESIGN.md); comms can add it in the edit form.
+    if (d.decision === "approve") await assertAltTexts(trx, id, "review.errors.altMissing", (photoId) => `alt.${photoId}`);
     const status = d.decision === "approve" ? "approved" : d.decision === "reject" ? "rejected" : "changes_requested";
     await trx
       .updateTable("contribution")

@@ -223,14 +223,26 @@ export default function ReviewContribution() {
               <input type="hidden" name="version" value={c.version} />
               <Field name="title" type="text" label={t("contributions.title")} defaultValue={c.title} maxLength={200} errors={errors} />
               <RichTextField name="body" label={t("contributions.body")} defaultValue={c.body_json} error={msg(errors?.body)} />
-              {c.photos.map((p, i) => (
-                <div className="field" key={p.id}>
-                  <label htmlFor={`alt-${p.id}`}>
-                    {t("photos.photo", { n: i + 1 })} — {t("photos.alt")}
-                  </label>
-                  <textarea id={`alt-${p.id}`} name={`alt.${p.id}`} rows={2} maxLength={1000} defaultValue={p.alt_text} />
-                </div>
-              ))}
+              {c.photos.map((p, i) => {
+                const altError = msg(errors?.[`alt.${p.id}`]);
+                return (
+                  <div className="field" key={p.id}>
+                    <label htmlFor={`alt-${p.id}`}>
+                      {t("photos.photo", { n: i + 1 })} — {t("photos.alt")}
+                    </label>
+                    <textarea
+                      id={`alt-${p.id}`}
+                      name={`alt.${p.id}`}
+                      rows={2}
+                      maxLength={1000}
+                      defaultValue={p.alt_text}
+                      aria-invalid={altError ? true : undefined}
+                      aria-describedby={altError ? `alt-${p.id}-error` : undefined}
+                    />
+                    <FieldError id={`alt-${p.id}-error`} message={altError} />
+                  </div>
+                );
+              })}
               <div>
                 <button type="submit" name="intent" value="edit" className="secondary">
                   {t("review.saveEdit")}

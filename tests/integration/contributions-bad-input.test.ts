@@ -306,7 +306,12 @@ describe("alt text at submission", () => {
     const form = contributionForm({ ...baseFields, intent: "submit", [`photo.${photos[1].id}.alt`]: "Un groupe devant le musée" });
     const { status, body } = outcome(await submitEdit(id, form));
     expect(status).toBe(400);
-    expect(body.errors.form).toEqual(["contributions.errors.altMissing", { positions: "1, 3", count: 2 }]);
+    expect(body.errors).toEqual({
+      form: ["contributions.errors.altMissing", { positions: "1, 3", count: 2 }],
+      // Next to each photo's own alt field too.
+      [`photo.${photos[0].id}.alt`]: "photos.errors.altRequired",
+      [`photo.${photos[2].id}.alt`]: "photos.errors.altRequired",
+    });
     expect((await db().selectFrom("contribution").select("status").where("id", "=", id).executeTakeFirstOrThrow()).status).toBe("draft");
     // The alt text typed in the refused submission is not kept either.
     const alts = await db().selectFrom("photo").select("alt_text").where("contribution_id", "=", id).orderBy("position").execute();

@@ -239,8 +239,20 @@ describe("external publication gates", () => {
         expect(key).toBe("review.errors.gates");
         expect(params.blocks).toEqual([{ photo: 1, reason }]);
         expect(await statusOf(c.id)).toMatchObject({ status: "submitted", external_eligible: false, version: c.version });
+        let version = c.version;
+        if (reason === "alt_missing") {
+          // Alt text is required for any approval (DESIGN.md): comms is told which photo, by its field.
+          const internal = outcome(await decideVia(comms.cookie, c.id, { intent: "approve", version: String(version), visibility: "department" }));
+          const photo = await db().selectFrom("photo").select("id").where("contribution_id", "=", c.id).executeTakeFirstOrThrow();
+          expect(internal.status).toBe(400);
+          expect(internal.body.errors).toEqual({ form: ["review.errors.altMissing", { positions: "1", count: 1 }], [`alt.${photo.id}`]: "photos.errors.altRequired" });
+          expect(await statusOf(c.id)).toMatchObject({ status: "submitted", version });
+          const body = JSON.stringify({ type: "doc", content: [{ type: "paragraph", content: [{ type: "text", text: "Texte." }] }] });
+          await decideVia(comms.cookie, c.id, { intent: "edit", version: String(version), title: "Sortie", body, [`alt.${photo.id}`]: "Le groupe au départ" });
+          version = (await statusOf(c.id)).version;
+        }
         // Approval for internal use only is still possible.
-        await decideVia(comms.cookie, c.id, { intent: "approve", version: String(c.version), visibility: "department" });
+        await decideVia(comms.cookie, c.id, { intent: "approve", version: String(version), visibility: "department" });
         expect(await statusOf(c.id)).toMatchObject({ status: "approved", external_eligible: false });
       }
     });
