@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import fs from "node:fs";
 import fsp from "node:fs/promises";
 import sharp, { type Metadata, type ResizeOptions, type SharpOptions } from "sharp";
 import { rgbaToThumbHash } from "thumbhash";
@@ -82,6 +83,9 @@ const decodeOptions: SharpOptions = { failOn: FAIL_ON, limitInputPixels: MAX_INP
 
 type Sniffed = "jpeg" | "png" | "webp" | "avif" | "heic" | "svg" | "unknown";
 
+/** How much of the start of a file sniffFormat needs (HEIF's metadata comes first). */
+export const SNIFF_BYTES = 64 * 1024;
+
 /** The format told by the first bytes; the file name and Content-Type are never trusted. */
 export function sniffFormat(bytes: Buffer): Sniffed {
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return "jpeg";
@@ -92,7 +96,12 @@ export function sniffFormat(bytes: Buffer): Sniffed {
     return "webp";
   }
   if (bytes.length >= 16 && bytes.toString("latin1", 4, 8) === "ftyp") {
-    // ISO-BMFF: the major brand (8..12) then compatible brands (16..box end) tell AVIF from HEIC.
+    // ISO-BMFF (HEIF). The codec configuration box of the image, in the metadata at the start,
+    // says what it is coded with: an HEVC image is a HEIC whatever its brands claim.
+    const hevc = bytes.includes("hvcC", 0, "latin1");
+    const av1 = bytes.includes("av1C", 0, "latin1");
+    if (hevc && !av1) return "heic";
+    // Otherwise the major brand (8..12) then compatible brands (16..box end) tell AVIF from HEIC.
     const boxSize = Math.min(bytes.readUInt32BE(0), bytes.length, 4096);
     const brands = [bytes.toString("latin1", 8, 12)];
     for (let offset = 16; offset + 4 <= boxSize; offset += 4) brands.push(bytes.toString("latin1", offset, offset + 4));
@@ -157,6 +166,31 @@ export function containsMarkup(bytes: Buffer): boolean {
   return false;
 }
 
+/** containsMarkup over a file, read in chunks: the file is never held whole in memory. */
+export async function fileContainsMarkup(path: string): Promise<boolean> {
+  // Each chunk starts with the end of the previous one, enough for a marker cut in two.
+  const overlap = Math.max(...MARKUP.map((m) => m.text.length)) + 1;
+  let tail = Buffer.alloc(0);
+  for await (const chunk of fs.createReadStream(path, { highWaterMark: 1024 * 1024 })) {
+    const window = Buffer.concat([tail, chunk as Buffer]);
+    if (containsMarkup(window)) return true;
+    tail = window.subarray(Math.max(0, window.length - overlap));
+  }
+  return false;
+}
+
+/** The first `length` bytes of a file (fewer if it is shorter). */
+async function readHead(path: string, length: number): Promise<Buffer> {
+  const handle = await fsp.open(path, "r");
+  try {
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
 let decodersRestricted = false;
 
 /**
@@ -169,6 +203,8 @@ function restrictDecoders(): void {
   if (decodersRestricted) return;
   sharp.block({ operation: ["VipsForeignLoad"] });
   sharp.unblock({ operation: ["VipsForeignLoadJpeg", "VipsForeignLoadPng", "VipsForeignLoadWebp", "VipsForeignLoadHeif"] });
+  // Uploads are decoded from their temporary file: keep no file open once done with it.
+  sharp.cache({ files: 0 });
   decodersRestricted = true;
 }
 
@@ -214,18 +250,17 @@ export async function processPhoto(tmpPath: string, store: Storage): Promise<Pro
   const maxMb = env().MAX_UPLOAD_MB;
   if (size > maxMb * 1024 * 1024) throw new PhotoError("too_large", tooLargeMessage(maxMb), 413);
 
-  // Read once: the checks below need every byte, and sharp then decodes from memory.
-  const bytes = await fsp.readFile(tmpPath);
-  const format = sniffFormat(bytes);
+  // The upload stays on disk: checked in chunks, then decoded by libvips from the file.
+  const format = sniffFormat(await readHead(tmpPath, SNIFF_BYTES));
   if (format === "heic") throw new PhotoError("heic", PHOTO_MESSAGES.heic);
   if (format === "svg") throw new PhotoError("unsupported", PHOTO_MESSAGES.unsupported);
-  if (containsMarkup(bytes)) throw new PhotoError("html", PHOTO_MESSAGES.html);
+  if (await fileContainsMarkup(tmpPath)) throw new PhotoError("html", PHOTO_MESSAGES.html);
   if (format === "unknown") throw new PhotoError("unsupported", PHOTO_MESSAGES.unsupported);
 
   // Header only: confirms what the bytes said and refuses oversized images before decoding.
   let metadata: Metadata;
   try {
-    metadata = await sharp(bytes, decodeOptions).metadata();
+    metadata = await sharp(tmpPath, decodeOptions).metadata();
   } catch (error) {
     throw decodeError(error);
   }
@@ -241,7 +276,7 @@ export async function processPhoto(tmpPath: string, store: Storage): Promise<Pro
   try {
     // Decode, orient and shrink once; the smaller renditions start from these master pixels
     // (already sRGB) instead of decoding the upload again.
-    const { data: pixels, info } = await sharp(bytes, decodeOptions)
+    const { data: pixels, info } = await sharp(tmpPath, decodeOptions)
       .rotate()
       .resize(inside(RENDITIONS.master.size))
       .raw()
