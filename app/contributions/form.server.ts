@@ -6,9 +6,10 @@ import { FormRefusal } from "~/utils/errors.server";
 import { parseForm, type FieldErrors } from "~/utils/forms";
 import { contributionFields, photoFields, type ContributionFields, type PhotoFields } from "./schema";
 
-/** The pipeline's refusal of a photo, shown next to the photo field. */
+/** The pipeline's refusal of a photo, shown next to the photo field (the whole form's, above it). */
 export function photoRefusal(error: PhotoError): FormRefusal {
-  return new FormRefusal({ photos: ["common.raw", { text: error.message }] }, error.status);
+  const field = error.code === "form_too_large" ? "form" : "photos";
+  return new FormRefusal({ [field]: ["common.raw", { text: error.message }] }, error.status);
 }
 
 /** Without JavaScript the editor is a plain textarea: its paragraphs become a tiptap document. */

@@ -27,7 +27,7 @@ export const searchParamsSchema = z.object({
     z.enum(["draft", "submitted", "changes_requested", "approved", "rejected", "archived"], "search.errors.status").optional(),
   ),
   cursor: z.string().max(200).optional(),
-});
+}).refine((p) => !p.from || !p.to || p.from <= p.to, { message: "search.errors.range", path: ["to"] });
 export type SearchParams = z.infer<typeof searchParamsSchema>;
 
 /**

@@ -123,6 +123,7 @@ export const en: Messages = {
     400: "The request is not valid.",
     back: "Back to the home page",
     csrf: "Request refused: it does not come from Relais.",
+    pageTitle: { 400: "Invalid request", 403: "Access denied", 404: "Page not found", 500: "Error" },
   },
   contributions: {
     newTitle: "New contribution",
@@ -148,6 +149,7 @@ export const en: Messages = {
     resubmit: "Send for review again",
     withdraw: "Withdraw from review",
     delete: "Delete the contribution",
+    confirmDelete: "Delete this contribution for good? This cannot be undone.",
     edit: "Edit",
     view: "View",
     created: "Draft saved. Describe each photo, then send it for review.",
@@ -222,6 +224,8 @@ export const en: Messages = {
     saved: "Photos saved.",
     removed: "Photo removed.",
     noAlt: "Description missing",
+    original: "Photo {{n}}, full size",
+    originalWithAlt: "Photo {{n}}, full size: {{alt}}",
     errors: {
       altTooLong: "The description is 1000 characters at most.",
       altRequired: "Describe this photo for people who cannot see it (required).",
@@ -236,10 +240,12 @@ export const en: Messages = {
     count_other: "{{count}} comments",
     title: "Comments",
     label: "Your comment",
+    editLabel: "Edit your comment of {{date}}",
     add: "Comment",
     edit: "Edit",
     save: "Save",
     delete: "Delete",
+    confirmDelete: "Delete this comment for good?",
     edited: "edited",
     empty: "No comment yet.",
     errors: { empty: "The comment is empty.", tooLong: "A comment is 5000 characters at most." },
@@ -268,6 +274,7 @@ export const en: Messages = {
     empty: "No result.",
     errors: {
       date: "Invalid date: pick a date in the calendar.",
+      range: "This date is before the start date: nothing can match.",
       q: "A search is at most 200 characters long.",
       department: "Pick a department from the list.",
       tag: "A tag is at most 40 characters long.",
@@ -338,6 +345,7 @@ export const en: Messages = {
       rejected: "Contribution rejected.",
     },
     withdrawRights: "Record the withdrawal of the authorisation",
+    withdrawRightsOf: "— photo {{n}}",
     rightsWithdrawn: "Withdrawal recorded: the photo can no longer be used outside.",
     gates: {
       photo: "Photo {{n}}",
@@ -393,5 +401,6 @@ export const en: Messages = {
     },
   },
   editor: editorMessages.en,
+  editorList: { indent: "Increase indent (nested list)", outdent: "Decrease indent" },
   home: { welcome: "Hello {{name}}", empty: "Nothing new yet." },
 };

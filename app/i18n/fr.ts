@@ -123,6 +123,7 @@ export const fr = {
     400: "La demande n'est pas valide.",
     back: "Revenir à l'accueil",
     csrf: "Requête refusée : elle ne vient pas de Relais.",
+    pageTitle: { 400: "Demande invalide", 403: "Accès refusé", 404: "Page introuvable", 500: "Erreur" },
   },
   contributions: {
     newTitle: "Nouvelle contribution",
@@ -148,6 +149,7 @@ export const fr = {
     resubmit: "Renvoyer en relecture",
     withdraw: "Retirer de la relecture",
     delete: "Supprimer la contribution",
+    confirmDelete: "Supprimer définitivement cette contribution ? Cette action ne peut pas être annulée.",
     edit: "Modifier",
     view: "Voir",
     created: "Brouillon enregistré. Ajoutez une description à chaque photo, puis envoyez en relecture.",
@@ -222,6 +224,8 @@ export const fr = {
     saved: "Photos enregistrées.",
     removed: "Photo retirée.",
     noAlt: "Description manquante",
+    original: "Photo {{n}} en taille originale",
+    originalWithAlt: "Photo {{n}} en taille originale : {{alt}}",
     errors: {
       altTooLong: "La description fait 1000 caractères au plus.",
       altRequired: "Décrivez cette photo pour les personnes qui ne la voient pas (obligatoire).",
@@ -236,10 +240,12 @@ export const fr = {
     count_other: "{{count}} commentaires",
     title: "Commentaires",
     label: "Votre commentaire",
+    editLabel: "Modifier votre commentaire du {{date}}",
     add: "Commenter",
     edit: "Modifier",
     save: "Enregistrer",
     delete: "Supprimer",
+    confirmDelete: "Supprimer définitivement ce commentaire ?",
     edited: "modifié",
     empty: "Pas encore de commentaire.",
     errors: { empty: "Le commentaire est vide.", tooLong: "Le commentaire fait 5000 caractères au plus." },
@@ -268,6 +274,7 @@ export const fr = {
     empty: "Aucun résultat.",
     errors: {
       date: "Date invalide : choisissez une date dans le calendrier (jj/mm/aaaa).",
+      range: "Cette date précède celle de début : rien ne peut s'y trouver.",
       q: "La recherche fait 200 caractères au plus.",
       department: "Choisissez un service dans la liste.",
       tag: "Un mot-clé fait 40 caractères au plus.",
@@ -338,6 +345,7 @@ export const fr = {
       rejected: "Contribution refusée.",
     },
     withdrawRights: "Enregistrer le retrait de l'autorisation",
+    withdrawRightsOf: "— photo {{n}}",
     rightsWithdrawn: "Retrait de l'autorisation enregistré : la photo n'est plus utilisable à l'extérieur.",
     gates: {
       photo: "Photo {{n}}",
@@ -393,6 +401,7 @@ export const fr = {
     },
   },
   editor: editorMessages.fr,
+  editorList: { indent: "Augmenter le retrait (sous-liste)", outdent: "Diminuer le retrait" },
   home: { welcome: "Bonjour {{name}}", empty: "Rien de nouveau pour l'instant." },
 };
 

@@ -9,6 +9,7 @@ import { keyForHash, type Storage } from "./storage.server";
 export type PhotoErrorCode =
   | "empty"
   | "too_large"
+  | "form_too_large"
   | "too_many_files"
   | "unsupported"
   | "heic"

@@ -22,10 +22,14 @@ export interface UploadedTemp {
 }
 
 export const MAX_PHOTOS_PER_CONTRIBUTION = 10;
-/** Each text field of a multipart form; text is kept in memory, so it is bounded. */
-export const MAX_TEXT_FIELD_BYTES = 200 * 1024;
+/**
+ * Each text field of a multipart form; text is kept in memory, so it is bounded. Room for the
+ * rich text's JSON: its 100,000 characters of text with their formatting (richtext.server.ts
+ * refuses a longer text itself, with a message by the field).
+ */
+export const MAX_TEXT_FIELD_BYTES = 2 * 1024 * 1024;
 /** All text fields of one request together. */
-export const MAX_TEXT_BYTES = 1024 * 1024;
+export const MAX_TEXT_BYTES = 3 * 1024 * 1024;
 /** Parts of any kind in one request: a body without Content-Length could otherwise send endless tiny fields. */
 const MAX_PARTS = 500;
 
@@ -99,7 +103,7 @@ export async function parseUpload(
     const value = await textHandler(part);
     if (typeof value === "string") {
       textBytes += Buffer.byteLength(value);
-      if (textBytes > MAX_TEXT_BYTES) throw new PhotoError("too_large", FORM_TOO_LARGE, 413);
+      if (textBytes > MAX_TEXT_BYTES) throw new PhotoError("form_too_large", FORM_TOO_LARGE, 413);
     }
     return value;
   };
@@ -107,7 +111,7 @@ export async function parseUpload(
   const composed = unstable_composeUploadHandlers(fileHandler, boundedTextHandler);
   let parts = 0;
   const countedHandler: UploadHandler = async (part) => {
-    if (++parts > MAX_PARTS) throw new PhotoError("too_large", FORM_TOO_LARGE, 413);
+    if (++parts > MAX_PARTS) throw new PhotoError("form_too_large", FORM_TOO_LARGE, 413);
     return composed(part);
   };
 
@@ -121,7 +125,7 @@ export async function parseUpload(
   } catch (error) {
     await discardTemps([...created].map((p) => ({ path: p, size: 0 })));
     if (error instanceof PhotoError) throw error;
-    if (error instanceof MaxPartSizeExceededError) throw new PhotoError("too_large", FORM_TOO_LARGE, 413);
+    if (error instanceof MaxPartSizeExceededError) throw new PhotoError("form_too_large", FORM_TOO_LARGE, 413);
     // The multipart parser's own errors: a body cut short (interrupted upload) or malformed.
     if (error instanceof Error && /^malformed multipart/i.test(error.message)) {
       throw new PhotoError("corrupt", INTERRUPTED);

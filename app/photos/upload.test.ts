@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { PhotoError } from "./pipeline.server";
 import { tmpDir } from "./storage.server";
-import { discardTemps, parseUpload } from "./upload.server";
+import { discardTemps, MAX_TEXT_FIELD_BYTES, parseUpload } from "./upload.server";
 
 import { SAMPLE_PHOTOS as PHOTOS } from "../../tests/fixtures/photos";
 import { refusal } from "../../tests/fixtures/photo-errors";
@@ -110,7 +110,7 @@ describe("parseUpload", () => {
 
   it("refuses as soon as the declared length cannot fit", async () => {
     const form = new FormData();
-    form.append("photos", new Blob([Buffer.alloc(3 * MB)]), "a.jpg");
+    form.append("photos", new Blob([Buffer.alloc(5 * MB)]), "a.jpg"); // over 1 MB of photo + 3 MB of text
     const body = await new Response(form).arrayBuffer();
     const contentType = new Response(form).headers.get("content-type")!;
     const request = new Request("http://localhost/", {
@@ -153,21 +153,21 @@ describe("parseUpload", () => {
     await discardTemps(files);
   });
 
-  it("bounds text fields (kept in memory): 200 KB each", async () => {
+  it("bounds text fields (kept in memory): 2 MB each", async () => {
     const form = new FormData();
     form.append("photos", photoBlob("Canon_40D.jpg"), "a.jpg");
-    form.append("body", "x".repeat(201 * 1024));
+    form.append("body", "x".repeat(MAX_TEXT_FIELD_BYTES + 1));
     const error = await refusal(parseUpload(post(form), { maxFiles: 10, fieldName: "photos" }));
-    expect(error.code).toBe("too_large");
+    expect(error.code).toBe("form_too_large");
     expect(error.status).toBe(413);
     expect(temps()).toEqual([]);
   });
 
-  it("bounds text fields together: 1 MB", async () => {
+  it("bounds text fields together: 3 MB", async () => {
     const form = new FormData();
-    for (let i = 0; i < 6; i++) form.append(`field${i}`, "y".repeat(190 * 1024));
+    for (let i = 0; i < 4; i++) form.append(`field${i}`, "y".repeat(MAX_TEXT_FIELD_BYTES - 1024));
     const error = await refusal(parseUpload(post(form), { maxFiles: 10, fieldName: "photos" }));
-    expect(error.code).toBe("too_large");
+    expect(error.code).toBe("form_too_large");
   });
 
   it("a body cut short (interrupted upload) → PhotoError, and no temp file left", async () => {

@@ -213,6 +213,22 @@ describe("text fields", () => {
     expect((await db().selectFrom("contribution").select("title").where("id", "=", id).executeTakeFirstOrThrow()).title).toBe("Titre d'origine");
   });
 
+  it("takes a long formatted text (99,000 characters, its JSON well over 200 KB) and refuses one over 100,000 by the body", async () => {
+    // Paragraphs of 90 characters, every other word in bold: the editor's JSON is about 4 times the text.
+    const words = (n: number) => Array.from({ length: n }, (_, i) => ({ type: "text", text: `mot${String(i).padStart(5, "0")} `, ...(i % 2 ? { marks: [{ type: "bold" }] } : {}) }));
+    const body = (chars: number) => JSON.stringify({ type: "doc", content: Array.from({ length: Math.ceil(chars / 90) }, () => ({ type: "paragraph", content: words(10) })) });
+    const long = body(99_000);
+    expect(long.length).toBeGreaterThan(400 * 1024);
+    const id = await newDraft(author.cookie, { body: long });
+    const stored = await db().selectFrom("contribution").select("body_text").where("id", "=", id).executeTakeFirstOrThrow();
+    expect(stored.body_text.length).toBeGreaterThan(98_000);
+    expect(stored.body_text.length).toBeLessThanOrEqual(100_000);
+
+    const before = await snapshot();
+    const result = await submitNew(contributionForm({ ...baseFields, body: body(101_000) }));
+    await expectRefused(result, before, { field: "body", status: 400, text: /trop long.*100 000/ });
+  });
+
   const para = (content: unknown[], attrs?: Record<string, unknown>) => ({ type: "paragraph", ...(attrs ? { attrs } : {}), content });
   const doc = (...content: unknown[]) => JSON.stringify({ type: "doc", content });
   const link = (href: string, extra: Record<string, unknown> = {}) => ({

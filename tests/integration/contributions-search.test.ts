@@ -188,6 +188,7 @@ describe("results only among what the viewer may see", () => {
       ["q=atelier&status=published", "status", "search.errors.status"],
       ["q=atelier&from=2026-02-30", "from", "search.errors.date"],
       ["q=atelier&to=demain", "to", "search.errors.date"],
+      ["q=atelier&from=2026-05-02&to=2026-05-01", "to", "search.errors.range"],
       [`q=atelier&tag=${"x".repeat(41)}`, "tag", "search.errors.tag"],
       [`q=${"x".repeat(201)}`, "q", "search.errors.q"],
     ]) {
