@@ -286,15 +286,15 @@ function toText(doc: PMNode): string {
  */
 export function renderRichText(input: unknown): RichTextResult {
   try {
-    const json = typeof input === "string" ? input : JSON.stringify(input);
-    if (json === undefined) return { ok: false, error: messages.notADoc };
-    if (json.length > RICH_TEXT_MAX_JSON_LENGTH) return { ok: false, error: messages.tooLong };
-    let raw: unknown;
-    try {
-      // NUL characters (which PostgreSQL refuses in text and JSON) are dropped wherever they are.
-      raw = JSON.parse(json, (_key, value: unknown) => withoutNul(value));
-    } catch {
-      return { ok: false, error: messages.unreadable };
+    let raw: unknown = input;
+    if (typeof input === "string") {
+      if (input.length > RICH_TEXT_MAX_JSON_LENGTH) return { ok: false, error: messages.tooLong };
+      try {
+        // NUL characters (which PostgreSQL refuses in text and JSON) are dropped wherever they are.
+        raw = JSON.parse(input, (_key, value: unknown) => withoutNul(value));
+      } catch {
+        return { ok: false, error: messages.unreadable };
+      }
     }
     if (!isPlainObject(raw)) return { ok: false, error: messages.notADoc };
 

@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { SessionUser } from "~/auth/session.server";
 import type { DB } from "~/db.server";
+import { memoize } from "~/utils/memo.server";
 import { readsOtherDepartments } from "./visibility.server";
 
 type Viewer = Pick<SessionUser, "id" | "role" | "departmentId">;
@@ -21,7 +22,18 @@ export async function refreshTagUsage(db: DB): Promise<void> {
       WHERE c.status = 'approved'
       GROUP BY 1, 2`.execute(trx);
   });
+  suggestions.clear();
 }
+
+/** Per audience (every department, or the organisation and one department): the roll-up changes hourly. */
+const suggestions = memoize(5 * 60_000, async (db: DB, departmentId: number | null | "all", limit: number) => {
+  let q = db.selectFrom("tag_usage as u").select("u.tag");
+  if (departmentId !== "all") {
+    q = q.where((eb) => eb.or([eb("u.department_id", "is", null), ...(departmentId === null ? [] : [eb("u.department_id", "=", departmentId)])]));
+  }
+  const rows = await q.groupBy("u.tag").orderBy(sql`sum(u.uses)`, "desc").orderBy("u.tag").limit(limit).execute();
+  return rows.map((r) => r.tag);
+});
 
 /**
  * The tags most used among the approved items the viewer may read (as of the last roll-up):
@@ -30,11 +42,6 @@ export async function refreshTagUsage(db: DB): Promise<void> {
  * managers). For the tag filters' suggestions.
  */
 export async function popularTags(db: DB, viewer: Viewer, limit = 50): Promise<string[]> {
-  let q = db.selectFrom("tag_usage as u").select("u.tag");
-  if (!readsOtherDepartments(viewer)) {
-    const own = viewer.departmentId;
-    q = q.where((eb) => eb.or([eb("u.department_id", "is", null), ...(own === null ? [] : [eb("u.department_id", "=", own)])]));
-  }
-  const rows = await q.groupBy("u.tag").orderBy(sql`sum(u.uses)`, "desc").orderBy("u.tag").limit(limit).execute();
-  return rows.map((r) => r.tag);
+  const audience = readsOtherDepartments(viewer) ? "all" : viewer.departmentId;
+  return suggestions(`${audience}:${limit}`, db, audience, limit);
 }

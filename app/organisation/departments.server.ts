@@ -1,10 +1,17 @@
 import { sql } from "kysely";
 import type { DB } from "~/db.server";
 import { onUniqueViolation, UserError } from "~/utils/errors.server";
+import { memoize } from "~/utils/memo.server";
 
-/** Every department's id and name, by name: what a department <select> needs. */
+const choices = memoize(60_000, (db: DB) => db.selectFrom("department").select(["id", "name"]).orderBy(sql`lower(name)`).execute());
+
+/**
+ * Every department's id and name, by name: what a department <select> needs (search, review,
+ * feeds, invitations). Read on many pages, changed by an admin now and then: remembered for a
+ * minute, forgotten at once when this process changes a department.
+ */
 export async function departmentChoices(db: DB): Promise<{ id: number; name: string }[]> {
-  return db.selectFrom("department").select(["id", "name"]).orderBy(sql`lower(name)`).execute();
+  return choices("all", db);
 }
 
 /** Every department with its number of members, for the admin page. */
@@ -36,6 +43,7 @@ export async function createDepartment(db: DB, name: string): Promise<number> {
   await assertNameFree(db, clean);
   const taken = new UserError("admin.departments.nameTaken", "name", 409);
   const row = await onUniqueViolation(taken, db.insertInto("department").values({ name: clean }).returning("id").executeTakeFirstOrThrow());
+  choices.clear();
   return row.id;
 }
 
@@ -45,6 +53,7 @@ export async function renameDepartment(db: DB, id: number, name: string): Promis
   const taken = new UserError("admin.departments.nameTaken", "name", 409);
   const result = await onUniqueViolation(taken, db.updateTable("department").set({ name: clean }).where("id", "=", id).executeTakeFirst());
   if (result.numUpdatedRows === 0n) throw new UserError("admin.users.departmentUnknown", "name", 404);
+  choices.clear();
 }
 
 /** Only an empty department (no member, no contribution) can go. */
@@ -59,4 +68,5 @@ export async function deleteDepartment(db: DB, id: number): Promise<void> {
     if (used.members || used.contributions) throw new UserError("admin.departments.notEmpty", "form", 409);
     await trx.deleteFrom("department").where("id", "=", id).execute();
   });
+  choices.clear(); // once committed
 }

@@ -8,6 +8,7 @@
  * through the same pool and harness, measured just before it. When a target is missed, the query's plan
  * (EXPLAIN ANALYZE, BUFFERS) is printed to find the missing index.
  *
+ * BENCH_ONLY=search measures only the cases whose name contains "search".
  * BENCH_DATA_DIR=/some/folder keeps the seeded cluster there and reuses it on the next run
  * (migrations still run: a new index is picked up without seeding again).
  */
@@ -379,7 +380,8 @@ try {
   };
 
   const failed: Case[] = [];
-  for (const c of cases) {
+  // BENCH_ONLY=search (say) measures only the cases whose name contains it.
+  for (const c of cases.filter((c) => c.name.includes(process.env.BENCH_ONLY ?? ""))) {
     const bare = await bareMeasure();
     const m = await load((i) => c.run(db, i));
     const ok = m.p95 < TARGET_P95_MS && !m.truncated;

@@ -1,8 +1,11 @@
 import fs from "node:fs";
 import path from "node:path";
-import { sql } from "kysely";
+import { Kysely, PostgresDialect, sql } from "kysely";
+import type { Database } from "../../db/schema";
+import { departmentFeed, myContributions, organisationFeed } from "~/contributions/feeds.server";
+import { searchContributions } from "~/contributions/search.server";
 import { beforeAll, describe, expect, it } from "vitest";
-import { db } from "~/db.server";
+import { db, pool } from "~/db.server";
 import * as feed from "~/routes/_index";
 import * as page from "~/routes/contributions.$id._index";
 import * as edit from "~/routes/contributions.$id.edit";
@@ -388,6 +391,32 @@ describe("feeds", () => {
     const pages = await followPages(feed.loader, "/", reader.cookie);
     expect(pages.map((p) => p.length)).toEqual([20, 20, 5]);
     expect(pages.flat()).toEqual(ids); // ids[0] is the newest
+  });
+
+  it("reads each page by its cursor: no OFFSET and no count of the whole list, in feeds, my contributions and search", async () => {
+    const dept = await makeDepartment();
+    const reader = await signedIn("agent", dept);
+    await insertApproved(25, dept, reader.id, (i) => sql`now() - ${i} * interval '1 minute'`);
+    const sent: string[] = [];
+    const logged = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: pool() }),
+      log: (event) => void (event.level === "query" && sent.push(event.query.sql)),
+    });
+    const viewer = { id: reader.id, role: "agent" as const, departmentId: dept };
+    const second = (await departmentFeed(logged, viewer)).next;
+    expect(second).not.toBeNull();
+    await departmentFeed(logged, viewer, second);
+    await organisationFeed(logged, viewer);
+    await myContributions(logged, viewer);
+    await searchContributions(logged, viewer, { q: "", department: dept });
+    expect(sent.length).toBeGreaterThanOrEqual(5);
+    const counted = new Set<string>();
+    for (const query of sent) {
+      expect(query).not.toMatch(/\boffset\b/i);
+      for (const count of query.matchAll(/count\(\*\)[^)]*\bfrom\s+"?(\w+)"?/gi)) counted.add(count[1]);
+    }
+    // Counts only appear per card (its comments, thanks, photos), never over the list itself.
+    expect([...counted].sort()).toEqual(["comment", "photo", "thanks"]);
   });
 
   it("keeps no gap when several items share the same approval time (one bulk approval, microseconds)", async () => {
