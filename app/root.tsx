@@ -3,12 +3,13 @@ import { data } from "@remix-run/node";
 import { Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteLoaderData } from "@remix-run/react";
 import { useEffect } from "react";
 import { useTranslation } from "react-i18next";
-import { GeneralErrorBoundary } from "./components/error-boundary";
+import { errorKind, GeneralErrorBoundary } from "./components/error-boundary";
+import { useFocusAfterSubmit } from "./components/forms";
 import { Layout as Shell } from "./components/layout";
 import { getSession } from "./auth/guards.server";
 import { unreadCount } from "./review/notifications.server";
 import { db } from "./db.server";
-import { pickLocale } from "./i18n/i18n";
+import { isLocale, pickLocale, tFor } from "./i18n/i18n";
 import { useNonce } from "./utils/nonce";
 import styles from "./styles/app.css?url";
 
@@ -17,7 +18,13 @@ export const links: LinksFunction = () => [
   { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
 ];
 
-export const meta: MetaFunction = () => [{ title: "Relais" }];
+export const meta: MetaFunction<typeof loader> = ({ data, error }) => {
+  if (!error) return [{ title: "Relais" }];
+  // An error page says what happened in its title too (the first thing a screen reader reads).
+  const { key } = errorKind(error);
+  const t = tFor(isLocale(data?.locale) ? data.locale : "fr");
+  return [{ title: `${t(`errors.pageTitle.${key}`)} · Relais` }];
+};
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const current = await getSession(request);
@@ -67,6 +74,7 @@ export function Layout({ children }: { children: React.ReactNode }) {
 }
 
 export default function App() {
+  useFocusAfterSubmit();
   return <Outlet />;
 }
 

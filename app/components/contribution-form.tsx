@@ -1,7 +1,7 @@
-import { Form, useNavigation } from "@remix-run/react";
+import { Form } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import type { FieldErrors } from "~/utils/forms";
-import { Field, FieldError, FormError, useMsg } from "./forms";
+import { describedBy, Field, FieldError, FormError, SubmitButton, useMsg } from "./forms";
 import { PhotoDetails, type EditablePhoto } from "./photo-details";
 import { RichTextField } from "./rich-text-field";
 import { VisibilityChoice } from "./visibility-choice";
@@ -34,7 +34,6 @@ export function ContributionForm({
 }) {
   const { t } = useTranslation();
   const msg = useMsg();
-  const busy = useNavigation().state === "submitting";
   return (
     <Form method="post" encType="multipart/form-data" noValidate className="stack">
       <FormError errors={errors} />
@@ -81,7 +80,7 @@ export function ContributionForm({
             name="photos"
             multiple
             accept="image/jpeg,image/png,image/webp,image/avif"
-            aria-describedby="photos-hint photos-error"
+            aria-describedby={describedBy("photos-hint", errors?.photos && "photos-error")}
             aria-invalid={errors?.photos ? true : undefined}
           />
           <p className="hint" id="photos-hint">
@@ -95,9 +94,9 @@ export function ContributionForm({
 
       <div className="row">
         {actions.map((a) => (
-          <button key={a.intent} type="submit" name="intent" value={a.intent} className={a.secondary ? "secondary" : undefined} disabled={busy}>
+          <SubmitButton key={a.intent} name="intent" value={a.intent} className={a.secondary ? "secondary" : undefined}>
             {a.label}
-          </button>
+          </SubmitButton>
         ))}
       </div>
     </Form>

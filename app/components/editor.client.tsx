@@ -2,7 +2,7 @@
 // fallback on the server). Its value travels in a hidden input as the editor's JSON; the server
 // validates and renders it (app/contributions/richtext.server.ts). No UI strings here: the parent
 // passes them in `labels` (see app/i18n/editor.ts).
-import type { Editor, JSONContent } from "@tiptap/core";
+import type { AnyExtension, Editor, Extensions, JSONContent } from "@tiptap/core";
 import { EditorContent, useEditor, useEditorState } from "@tiptap/react";
 import { useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
 import { isAllowedHref, richTextExtensions } from "~/contributions/richtext";
@@ -29,6 +29,12 @@ export type EditorLabels = {
   redo: string;
 };
 
+/** Names of the buttons that nest a list item in the previous one, and take it back out. */
+export type ListIndentLabels = {
+  indent: string;
+  outdent: string;
+};
+
 export type RichTextEditorProps = {
   /** Name of the hidden input carrying JSON.stringify(editor.getJSON()). */
   name: string;
@@ -36,7 +42,7 @@ export type RichTextEditorProps = {
   defaultValue?: JSONContent | string | null;
   /** Visible label of the field. */
   label: string;
-  labels: EditorLabels;
+  labels: EditorLabels & ListIndentLabels;
   /** Error message to show under the field (already translated). */
   error?: string;
   /** Base id; the label, the editable area and the error derive theirs from it. */
@@ -52,6 +58,8 @@ type Active = {
   orderedList: boolean;
   blockquote: boolean;
   link: boolean;
+  canIndent: boolean;
+  canOutdent: boolean;
   canUndo: boolean;
   canRedo: boolean;
 };
@@ -65,9 +73,44 @@ const inactive: Active = {
   orderedList: false,
   blockquote: false,
   link: false,
+  canIndent: false,
+  canOutdent: false,
   canUndo: false,
   canRedo: false,
 };
+
+/**
+ * Tab and Shift+Tab leave the editor, as everywhere else on the page: tiptap's list item (and its
+ * list keymap) would otherwise nest or un-nest the list item and keep the focus, trapping a
+ * keyboard user in the text. Nesting is offered by the indent / outdent buttons of the toolbar.
+ * Same nodes and marks as richTextExtensions: only key bindings change.
+ */
+function withoutTab(extension: AnyExtension): AnyExtension {
+  return extension.extend({
+    addKeyboardShortcuts() {
+      const { Tab: _tab, "Shift-Tab": _shiftTab, ...rest } = this.parent?.() ?? {};
+      return rest;
+    },
+  });
+}
+
+const editorExtensions: Extensions = richTextExtensions.map((extension) =>
+  extension.name === "starterKit"
+    ? extension.extend({
+        addExtensions() {
+          return (this.parent?.() ?? []).map((child) => (child.name === "listItem" || child.name === "listKeymap" ? withoutTab(child) : child));
+        },
+      })
+    : extension,
+);
+
+/** Whether the selection is in a list item that sits inside another one (it can be taken out one level). */
+function inNestedListItem(editor: Editor): boolean {
+  const { $from } = editor.state.selection;
+  let items = 0;
+  for (let depth = $from.depth; depth > 0; depth--) if ($from.node(depth).type.name === "listItem") items++;
+  return items > 1;
+}
 
 function parseDefault(value: RichTextEditorProps["defaultValue"]): JSONContent | undefined {
   if (value === null || value === undefined || value === "") return undefined;
@@ -146,6 +189,8 @@ const icons = {
     </>,
   ),
   orderedList: icon(<path d="M10 6h10M10 12h10M10 18h10M4 4.5h1.5V9M4 9h3M4 14.5a1.5 1.5 0 0 1 3 0c0 1.5-3 2-3 4.5h3" strokeWidth="1.6" />),
+  indent: icon(<path d="M11 6h9M11 12h9M11 18h9M4 8l4 4-4 4" />),
+  outdent: icon(<path d="M11 6h9M11 12h9M11 18h9M8 8l-4 4 4 4" />),
   blockquote: icon(<path d="M5 17c2.5 0 4-1.5 4-4.5V8H5v4.5h4M15 17c2.5 0 4-1.5 4-4.5V8h-4v4.5h4" />),
   link: icon(<path d="M10 14a4.5 4.5 0 0 0 6.4 0l3-3a4.5 4.5 0 0 0-6.4-6.4l-1 1M14 10a4.5 4.5 0 0 0-6.4 0l-3 3a4.5 4.5 0 0 0 6.4 6.4l1-1" />),
   undo: icon(<path d="M9 14 4 9l5-5M4 9h10.5a5.5 5.5 0 0 1 0 11H11" />),
@@ -166,6 +211,8 @@ const buttons: ButtonSpec[] = [
   { key: "heading3", pressed: (a) => a.heading3, run: (e) => e.chain().focus().toggleHeading({ level: 3 }).run() },
   { key: "bulletList", pressed: (a) => a.bulletList, run: (e) => e.chain().focus().toggleBulletList().run() },
   { key: "orderedList", pressed: (a) => a.orderedList, run: (e) => e.chain().focus().toggleOrderedList().run() },
+  { key: "indent", enabled: (a) => a.canIndent, run: (e) => e.chain().focus().sinkListItem("listItem").run() },
+  { key: "outdent", enabled: (a) => a.canOutdent, run: (e) => e.chain().focus().liftListItem("listItem").run() },
   { key: "blockquote", pressed: (a) => a.blockquote, run: (e) => e.chain().focus().toggleBlockquote().run() },
   { key: "link", pressed: (a) => a.link, run: editLink },
   { key: "undo", enabled: (a) => a.canUndo, run: (e) => e.chain().focus().undo().run() },
@@ -192,7 +239,7 @@ export function RichTextEditor({ name, defaultValue, label, labels, error, id }:
   });
 
   const editor = useEditor({
-    extensions: richTextExtensions,
+    extensions: editorExtensions,
     content: initial,
     immediatelyRender: false,
     shouldRerenderOnTransaction: false,
@@ -222,6 +269,8 @@ export function RichTextEditor({ name, defaultValue, label, labels, error, id }:
           orderedList: e.isActive("orderedList"),
           blockquote: e.isActive("blockquote"),
           link: e.isActive("link"),
+          canIndent: e.can().sinkListItem("listItem"),
+          canOutdent: inNestedListItem(e) && e.can().liftListItem("listItem"),
           canUndo: e.can().undo(),
           canRedo: e.can().redo(),
         };
@@ -250,7 +299,7 @@ export function RichTextEditor({ name, defaultValue, label, labels, error, id }:
         {label}
       </label>
       <div className="rt-frame">
-        <div className="rt-toolbar" role="toolbar" aria-label={labels.toolbar} aria-controls={baseId} onKeyDown={onToolbarKeyDown}>
+        <div className="rt-toolbar" role="toolbar" aria-label={labels.toolbar} aria-controls={editor ? baseId : undefined} onKeyDown={onToolbarKeyDown}>
           {buttons.map((spec, index) => {
             const text = labels[spec.key];
             const pressed = spec.pressed ? spec.pressed(active) : undefined;

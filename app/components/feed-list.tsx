@@ -1,5 +1,6 @@
 import { Link } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
+import { useDates } from "~/utils/dates";
 import { PhotoImage } from "./photo-image";
 
 export interface FeedCard {
@@ -30,7 +31,8 @@ export function nextPageHref(request: Request, next: string | null): string | nu
 
 /** A list of contribution cards, with a link to the next page (keyset cursor) when there is one. */
 export function FeedList({ items, nextHref, showStatus = false, empty }: { items: FeedCard[]; nextHref: string | null; showStatus?: boolean; empty: string }) {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
+  const dates = useDates();
   if (items.length === 0) return <p>{empty}</p>;
   return (
     <>
@@ -47,7 +49,7 @@ export function FeedList({ items, nextHref, showStatus = false, empty }: { items
                 <span>{item.author_name}</span>
                 <span>{item.department_name}</span>
                 <time dateTime={new Date(item.approved_at ?? item.updated_at).toISOString()}>
-                  {new Date(item.approved_at ?? item.updated_at).toLocaleDateString(i18n.language, { dateStyle: "medium" })}
+                  {dates.date(item.approved_at ?? item.updated_at)}
                 </time>
               </p>
               <p className="prose">{item.excerpt}</p>

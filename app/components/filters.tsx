@@ -49,6 +49,7 @@ export function DepartmentTagFilters({
         <label htmlFor="tag">{t("search.tag")}</label>
         <input
           id="tag"
+          type="text"
           name="tag"
           list="tag-list"
           defaultValue={tag ?? ""}

@@ -1,4 +1,5 @@
 import { useTranslation } from "react-i18next";
+import { useDates } from "~/utils/dates";
 
 export interface HistoryItem {
   id: number;
@@ -20,7 +21,8 @@ function show(value: unknown): string {
 
 /** Every decision, comment of a decision and edit of a contribution, oldest first. */
 export function History({ events }: { events: HistoryItem[] }) {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
+  const dates = useDates();
   return (
     <section aria-labelledby="history-title" className="card">
       <h2 id="history-title">{t("history.title")}</h2>
@@ -35,7 +37,7 @@ export function History({ events }: { events: HistoryItem[] }) {
             <li key={e.id}>
               <strong>{t(`history.${e.kind}`, { actor: e.actor_name ?? t("history.someone") })}</strong>{" "}
               <time className="muted" dateTime={new Date(e.created_at).toISOString()}>
-                {new Date(e.created_at).toLocaleString(i18n.language, { dateStyle: "medium", timeStyle: "short" })}
+                {dates.dateTime(e.created_at)}
               </time>
               {e.message ? <p className="reason">« {e.message} »</p> : null}
               {changed?.length ? (

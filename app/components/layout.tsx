@@ -1,6 +1,7 @@
 import { Form, Link, NavLink } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import type { Role } from "../../db/schema";
+import { WRITERS } from "~/contributions/schema";
 
 interface ShellUser {
   id: string;
@@ -16,10 +17,10 @@ interface NavItem {
 
 /** The links a role sees; the pages behind them check the role again on the server. */
 export function navItems(role: Role): NavItem[] {
+  const writes = WRITERS.includes(role);
   const items: NavItem[] = [
     { to: "/", label: "nav.feed", end: true },
-    { to: "/contributions/new", label: "nav.newContribution" },
-    { to: "/my", label: "nav.myContributions" },
+    ...(writes ? [{ to: "/contributions/new", label: "nav.newContribution" }, { to: "/my", label: "nav.myContributions" }] : []),
     { to: "/search", label: "nav.search" },
   ];
   if (role === "comms") items.push({ to: "/review", label: "nav.review" });

@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { FieldErrors } from "~/utils/forms";
-import { FieldError, useMsg } from "./forms";
+import { describedBy, FieldError, useMsg } from "./forms";
 import { PhotoImage } from "./photo-image";
 
 export interface EditablePhoto {
@@ -36,7 +36,7 @@ export function PhotoDetails({ photo, index, errors, removable = true }: { photo
           rows={2}
           maxLength={1000}
           defaultValue={photo.alt_text}
-          aria-describedby={`${id("alt")}-hint ${id("alt")}-error`}
+          aria-describedby={describedBy(`${id("alt")}-hint`, error("alt") && `${id("alt")}-error`)}
           aria-invalid={error("alt") ? true : undefined}
         />
         <p className="hint" id={`${id("alt")}-hint`}>
@@ -46,24 +46,46 @@ export function PhotoDetails({ photo, index, errors, removable = true }: { photo
       </div>
       <div className="field">
         <label htmlFor={id("credit")}>{t("photos.credit")}</label>
-        <input id={id("credit")} type="text" name={p("credit")} maxLength={200} defaultValue={photo.credit} />
+        <input
+          id={id("credit")}
+          type="text"
+          name={p("credit")}
+          maxLength={200}
+          defaultValue={photo.credit}
+          aria-invalid={error("credit") ? true : undefined}
+          aria-describedby={describedBy(error("credit") && `${id("credit")}-error`)}
+        />
         <FieldError id={`${id("credit")}-error`} message={error("credit")} />
       </div>
       <div className="field">
         <label htmlFor={id("rights")}>{t("photos.rights")}</label>
-        <select id={id("rights")} name={p("rightsStatus")} value={status} onChange={(e) => setStatus(e.target.value as EditablePhoto["rights_status"])}>
+        <select
+          id={id("rights")}
+          name={p("rightsStatus")}
+          value={status}
+          onChange={(e) => setStatus(e.target.value as EditablePhoto["rights_status"])}
+          aria-invalid={error("rightsStatus") ? true : undefined}
+          aria-describedby={describedBy(error("rightsStatus") && `${id("rights")}-error`)}
+        >
           {(["unknown", "no_person", "authorised", "refused"] as const).map((s) => (
             <option key={s} value={s}>
               {t(`photos.rightsStatus.${s}`)}
             </option>
           ))}
         </select>
+        <FieldError id={`${id("rights")}-error`} message={error("rightsStatus")} />
       </div>
       {status === "authorised" ? (
         <>
           <div className="field">
             <label htmlFor={id("scope")}>{t("photos.scope")}</label>
-            <select id={id("scope")} name={p("rightsScope")} defaultValue={photo.rights_scope ?? "internal"} aria-describedby={`${id("scope")}-error`}>
+            <select
+              id={id("scope")}
+              name={p("rightsScope")}
+              defaultValue={photo.rights_scope ?? "internal"}
+              aria-invalid={error("rightsScope") ? true : undefined}
+              aria-describedby={describedBy(error("rightsScope") && `${id("scope")}-error`)}
+            >
               <option value="internal">{t("photos.scopeInternal")}</option>
               <option value="external">{t("photos.scopeExternal")}</option>
             </select>
@@ -73,7 +95,14 @@ export function PhotoDetails({ photo, index, errors, removable = true }: { photo
             <label htmlFor={id("expires")}>
               {t("photos.expires")} <span className="muted">({t("common.optional")})</span>
             </label>
-            <input id={id("expires")} type="date" name={p("rightsExpiresOn")} defaultValue={photo.rights_expires_on ?? ""} />
+            <input
+              id={id("expires")}
+              type="date"
+              name={p("rightsExpiresOn")}
+              defaultValue={photo.rights_expires_on ?? ""}
+              aria-invalid={error("rightsExpiresOn") ? true : undefined}
+              aria-describedby={describedBy(error("rightsExpiresOn") && `${id("expires")}-error`)}
+            />
             <FieldError id={`${id("expires")}-error`} message={error("rightsExpiresOn")} />
           </div>
         </>

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { RichTextEditor, type EditorLabels } from "./editor.client";
+import { RichTextEditor, type EditorLabels, type ListIndentLabels } from "./editor.client";
 import { FieldError } from "./forms";
 
 /**
@@ -17,7 +17,7 @@ export function RichTextField({ name, label, defaultValue, plainDefault, error }
   const { t } = useTranslation();
   const [hydrated, setHydrated] = useState(false);
   useEffect(() => setHydrated(true), []);
-  const labels = t("editor", { returnObjects: true }) as EditorLabels;
+  const labels = { ...(t("editor", { returnObjects: true }) as EditorLabels), ...(t("editorList", { returnObjects: true }) as ListIndentLabels) };
   if (hydrated) {
     return <RichTextEditor id="body" name={name} label={label} labels={labels} defaultValue={defaultValue as never} error={error} />;
   }

@@ -16,11 +16,11 @@ export function VisibilityChoice({
   error?: string;
 }) {
   return (
-    <fieldset>
+    <fieldset aria-describedby={error ? `${name}-error` : undefined}>
       <legend>{legend}</legend>
       {(["department", "organisation"] as const).map((value) => (
         <label className="choice" key={value}>
-          <input type="radio" name={name} value={value} defaultChecked={defaultValue === value} />
+          <input type="radio" name={name} value={value} defaultChecked={defaultValue === value} aria-invalid={error ? true : undefined} />
           {labels[value]}
         </label>
       ))}

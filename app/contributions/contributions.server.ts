@@ -7,7 +7,7 @@ import { assertAltTexts, deletePhotoRows, forgetPhotos, insertPhotos, listPhotos
 import { UserError } from "~/utils/errors.server";
 import { addEvent, listEvents } from "./history.server";
 import { renderRichText } from "./richtext.server";
-import { AUTHOR_EDITABLE, MAX_PHOTOS, type ContributionFields, type PhotoFields } from "./schema";
+import { AUTHOR_EDITABLE, MAX_PHOTOS, WRITERS, type ContributionFields, type PhotoFields } from "./schema";
 import { canView } from "./visibility.server";
 import { notifyCommsOfSubmission } from "~/review/notifications.server";
 
@@ -41,6 +41,7 @@ function columns(fields: ContributionFields) {
  */
 export async function createContribution(db: DB, author: Actor, fields: ContributionFields, photos: ProcessedPhoto[] = []): Promise<number> {
   try {
+    if (!WRITERS.includes(author.role)) throw new Response("Forbidden", { status: 403 });
     if (author.departmentId === null) throw new UserError("contributions.errors.noDepartment");
     if (photos.length > MAX_PHOTOS) throw new UserError("contributions.errors.tooManyPhotos", "photos");
     const values = columns(fields);

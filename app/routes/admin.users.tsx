@@ -1,9 +1,9 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { z } from "zod";
 import { ROLES, type Role } from "../../db/schema";
-import { Field, FieldError, FormError, useMsg } from "~/components/forms";
+import { Field, FieldError, FormError, SubmitButton, useMsg } from "~/components/forms";
 import { requireRole } from "~/auth/guards.server";
 import { createInvitation } from "~/auth/invitations.server";
 import { db } from "~/db.server";
@@ -71,7 +71,6 @@ export default function AdminUsers() {
   const result = useActionData<typeof action>();
   const { t } = useTranslation();
   const msg = useMsg();
-  const busy = useNavigation().state !== "idle";
   const errors: FieldErrors | undefined = result && !result.ok ? result.errors : undefined;
   return (
     <div className="stack">
@@ -106,9 +105,7 @@ export default function AdminUsers() {
               <option value="en">English</option>
             </select>
           </div>
-          <button type="submit" disabled={busy}>
-            {t("admin.users.invite")}
-          </button>
+          <SubmitButton>{t("admin.users.invite")}</SubmitButton>
         </Form>
       </section>
 
@@ -184,17 +181,24 @@ export default function AdminUsers() {
 function RoleSelect({ id, defaultValue, errors }: { id: string; defaultValue?: Role; errors?: FieldErrors }) {
   const { t } = useTranslation();
   const msg = useMsg();
+  const error = msg(errors?.role);
   return (
     <div className="field">
       <label htmlFor={id}>{t("admin.users.role")}</label>
-      <select id={id} name="role" defaultValue={defaultValue ?? "agent"}>
+      <select
+        id={id}
+        name="role"
+        defaultValue={defaultValue ?? "agent"}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? `${id}-error` : undefined}
+      >
         {ROLES.map((role) => (
           <option key={role} value={role}>
             {t(`roles.${role}`)}
           </option>
         ))}
       </select>
-      <FieldError id={`${id}-error`} message={msg(errors?.role)} />
+      <FieldError id={`${id}-error`} message={error} />
     </div>
   );
 }

@@ -3,7 +3,7 @@ import { redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { z } from "zod";
-import { FormError, useMsg } from "~/components/forms";
+import { FormError, SubmitButton, useMsg } from "~/components/forms";
 import { History } from "~/components/history";
 import { PhotoImage } from "~/components/photo-image";
 import { WithdrawRightsButton } from "~/components/withdraw-rights";
@@ -16,6 +16,7 @@ import { withdrawRights } from "~/review/review.server";
 import { attempt, fieldErrors, idParam } from "~/utils/errors.server";
 import { parseForm } from "~/utils/forms";
 import { readForm } from "~/utils/forms.server";
+import { useDates } from "~/utils/dates";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.c.title ?? "Contribution"} · Relais` }];
 
@@ -74,11 +75,11 @@ export default function ContributionPage() {
   const { c, comments, me, isAuthor } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const [params] = useSearchParams();
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const msg = useMsg();
+  const dates = useDates();
   const errors = result && "errors" in result ? result.errors : undefined;
   const done = params.get("done");
-  const date = (d: string | Date | null) => (d ? new Date(d).toLocaleDateString(i18n.language, { dateStyle: "long" }) : "");
   return (
     <article className="stack">
       {done === "submitted" || done === "withdrawn" ? (
@@ -95,7 +96,7 @@ export default function ContributionPage() {
         <p className="meta">
           <span>{t("contributions.by", { name: c.author_name })}</span>
           <span>{c.department_name}</span>
-          {c.event_date ? <span>{date(c.event_date)}</span> : null}
+          {c.event_date ? <span>{dates.date(c.event_date, "long")}</span> : null}
           {c.place ? <span>{c.place}</span> : null}
         </p>
         {c.tags.length ? (
@@ -113,18 +114,21 @@ export default function ContributionPage() {
 
       {c.photos.length ? (
         <div className="gallery">
-          {c.photos.map((p) => (
+          {c.photos.map((p, i) => (
             <figure key={p.id}>
-              <a href={`/photos/${p.id}/master`}>
+              <a
+                href={`/photos/${p.id}/master`}
+                aria-label={p.alt_text ? t("photos.originalWithAlt", { n: i + 1, alt: p.alt_text }) : t("photos.original", { n: i + 1 })}
+              >
                 <PhotoImage photo={{ ...p, alt: p.alt_text }} rendition="display" />
               </a>
               {p.credit ? <figcaption>© {p.credit}</figcaption> : null}
               {p.rights_withdrawn_at ? (
                 <figcaption>
-                  <strong>{t("photos.withdrawn", { date: new Date(p.rights_withdrawn_at).toLocaleDateString(i18n.language) })}</strong>
+                  <strong>{t("photos.withdrawn", { date: dates.date(p.rights_withdrawn_at) })}</strong>
                 </figcaption>
               ) : null}
-              {me.role === "comms" || me.role === "admin" ? <WithdrawRightsButton photo={p} /> : null}
+              {me.role === "comms" || me.role === "admin" ? <WithdrawRightsButton photo={p} n={i + 1} /> : null}
             </figure>
           ))}
         </div>
@@ -149,9 +153,9 @@ export default function ContributionPage() {
               </button>
             ) : null}
             {c.status === "draft" || c.status === "rejected" ? (
-              <button type="submit" name="intent" value="delete" className="danger">
+              <SubmitButton name="intent" value="delete" className="danger" confirm={t("contributions.confirmDelete")}>
                 {t("contributions.delete")}
-              </button>
+              </SubmitButton>
             ) : null}
           </Form>
         </div>
@@ -161,9 +165,10 @@ export default function ContributionPage() {
         <Form method="post" className="row">
           <span>{t("thanks.count", { count: c.thanks ?? 0 })}</span>
           {!isAuthor ? (
-            <button type="submit" name="intent" value="thank" disabled={Boolean(c.thanked)} aria-pressed={Boolean(c.thanked)}>
+            // aria-disabled, not disabled: the button keeps the focus once thanks are given.
+            <SubmitButton name="intent" value="thank" aria-disabled={Boolean(c.thanked)} aria-pressed={Boolean(c.thanked)}>
               {c.thanked ? t("thanks.given") : t("thanks.give")}
-            </button>
+            </SubmitButton>
           ) : null}
         </Form>
       ) : null}
@@ -177,7 +182,7 @@ export default function ContributionPage() {
           <div key={m.id} className="comment">
             <strong>{m.author_name}</strong>{" "}
             <time className="muted" dateTime={new Date(m.created_at).toISOString()}>
-              {new Date(m.created_at).toLocaleString(i18n.language, { dateStyle: "medium", timeStyle: "short" })}
+              {dates.dateTime(m.created_at)}
             </time>
             {m.edited_at ? <span className="muted"> ({t("comments.edited")})</span> : null}
             <p>{m.body}</p>
@@ -186,22 +191,23 @@ export default function ContributionPage() {
                 <summary>{t("comments.edit")}</summary>
                 <Form method="post" className="stack">
                   <input type="hidden" name="commentId" value={m.id} />
-                  <label htmlFor={`comment-${m.id}`}>{t("comments.label")}</label>
+                  <label htmlFor={`comment-${m.id}`}>{t("comments.editLabel", { date: dates.dateTime(m.created_at) })}</label>
                   <textarea id={`comment-${m.id}`} name="body" defaultValue={m.body} maxLength={5000} rows={3} />
                   <div className="row">
                     <button type="submit" name="intent" value="editComment">
                       {t("comments.save")}
                     </button>
-                    <button type="submit" name="intent" value="deleteComment" className="danger">
+                    <SubmitButton name="intent" value="deleteComment" className="danger" confirm={t("comments.confirmDelete")}>
                       {t("comments.delete")}
-                    </button>
+                    </SubmitButton>
                   </div>
                 </Form>
               </details>
             ) : null}
           </div>
         ))}
-        <Form method="post" className="stack" key={comments.length}>
+        {/* Emptied, not remounted, once the comment is added: the focus stays on its button. */}
+        <Form method="post" className="stack" data-reset-on-success>
           <label htmlFor="new-comment">{t("comments.label")}</label>
           <textarea
             id="new-comment"
@@ -217,9 +223,9 @@ export default function ContributionPage() {
             </p>
           ) : null}
           <div>
-            <button type="submit" name="intent" value="comment">
+            <SubmitButton name="intent" value="comment">
               {t("comments.add")}
-            </button>
+            </SubmitButton>
           </div>
         </Form>
       </section>

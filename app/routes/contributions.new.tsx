@@ -3,10 +3,10 @@ import { redirect } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { ContributionForm } from "~/components/contribution-form";
-import { requireUser } from "~/auth/guards.server";
+import { requireRole } from "~/auth/guards.server";
 import { createContribution } from "~/contributions/contributions.server";
 import { ingestUploaded, readContributionForm } from "~/contributions/form.server";
-import { MAX_PHOTOS } from "~/contributions/schema";
+import { MAX_PHOTOS, WRITERS } from "~/contributions/schema";
 import { db } from "~/db.server";
 import { env } from "~/env.server";
 import { attempt } from "~/utils/errors.server";
@@ -14,12 +14,12 @@ import { attempt } from "~/utils/errors.server";
 export const meta: MetaFunction = () => [{ title: "Nouvelle contribution · Relais" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  await requireUser(request);
+  await requireRole(request, ...WRITERS);
   return { maxUploadMb: env().MAX_UPLOAD_MB };
 }
 
 export async function action({ request }: ActionFunctionArgs) {
-  const user = await requireUser(request);
+  const user = await requireRole(request, ...WRITERS);
   const result = await attempt(async () => {
     const input = await readContributionForm(request, { remainingPhotos: MAX_PHOTOS, photoIds: [] });
     const photos = await ingestUploaded(db(), input.files);

@@ -1,15 +1,16 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
-import { Form, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
+import { Form, useActionData, useSearchParams } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { z } from "zod";
-import { Field, FormError } from "~/components/forms";
+import { Field, FormError, SubmitButton } from "~/components/forms";
 import { getOptionalUser, safeRedirect } from "~/auth/guards.server";
 import { authenticate } from "~/auth/login.server";
 import { createSessionCookie } from "~/auth/session.server";
 import { db } from "~/db.server";
 import { parseForm } from "~/utils/forms";
 import { readForm } from "~/utils/forms.server";
+import { formatTime } from "~/utils/dates";
 
 export const meta: MetaFunction = () => [{ title: "Connexion · Relais" }];
 
@@ -48,7 +49,6 @@ export default function Login() {
   const actionData = useActionData<typeof action>();
   const [params] = useSearchParams();
   const { t, i18n } = useTranslation();
-  const busy = useNavigation().state !== "idle";
   const errors = localiseTimes(actionData?.errors, i18n.language);
   return (
     <section className="card narrow" aria-labelledby="login-title">
@@ -58,20 +58,18 @@ export default function Login() {
         <input type="hidden" name="redirectTo" value={params.get("redirectTo") ?? "/"} />
         <Field name="email" type="email" label={t("login.email")} autoComplete="username" required errors={errors} />
         <Field name="password" type="password" label={t("login.password")} autoComplete="current-password" required errors={errors} />
-        <button type="submit" disabled={busy}>
-          {t("login.submit")}
-        </button>
+        <SubmitButton>{t("login.submit")}</SubmitButton>
       </Form>
     </section>
   );
 }
 
-/** The retry time travels as ISO; show it as a local hour and minute. */
+/** The retry time travels as ISO; show it as an hour and minute of the organisation's time zone. */
 function localiseTimes(errors: Record<string, unknown> | undefined, language: string) {
   if (!errors) return undefined;
   const form = errors.form;
   if (Array.isArray(form) && form[0] === "login.throttled") {
-    const time = new Date(String(form[1].time)).toLocaleTimeString(language, { hour: "2-digit", minute: "2-digit" });
+    const time = formatTime(String(form[1].time), language);
     return { ...errors, form: ["login.throttled", { time }] } as Record<string, string | [string, Record<string, unknown>]>;
   }
   return errors as Record<string, string>;

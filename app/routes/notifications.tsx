@@ -1,10 +1,12 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
+import { SubmitButton } from "~/components/forms";
 import { useTranslation } from "react-i18next";
 import { requireUser } from "~/auth/guards.server";
 import { db } from "~/db.server";
 import { listNotifications, markRead } from "~/review/notifications.server";
 import { readForm } from "~/utils/forms.server";
+import { useDates } from "~/utils/dates";
 
 export const meta: MetaFunction = () => [{ title: "Notifications · Relais" }];
 
@@ -23,16 +25,15 @@ export async function action({ request }: ActionFunctionArgs) {
 
 export default function Notifications() {
   const { items } = useLoaderData<typeof loader>();
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
+  const dates = useDates();
   const unread = items.some((n) => !n.read_at);
   return (
     <div className="stack">
       <h1>{t("notifications.title")}</h1>
       {unread ? (
         <Form method="post">
-          <button type="submit" className="secondary">
-            {t("notifications.markAllRead")}
-          </button>
+          <SubmitButton className="secondary">{t("notifications.markAllRead")}</SubmitButton>
         </Form>
       ) : null}
       {items.length === 0 ? <p>{t("notifications.empty")}</p> : null}
@@ -45,19 +46,16 @@ export default function Notifications() {
               {!n.read_at ? <span className="status submitted">{t("notifications.unread")}</span> : null}
               <p>{n.contribution_id ? <Link to={`/contributions/${n.contribution_id}`}>{text}</Link> : text}</p>
               {typeof data.message === "string" ? <p className="reason">« {data.message} »</p> : null}
-              <p className="meta">
-                <time dateTime={new Date(n.created_at).toISOString()}>
-                  {new Date(n.created_at).toLocaleString(i18n.language, { dateStyle: "medium", timeStyle: "short" })}
-                </time>
+              {/* A div, not a p: a form cannot sit inside a paragraph. */}
+              <div className="meta">
+                <time dateTime={new Date(n.created_at).toISOString()}>{dates.dateTime(n.created_at)}</time>
                 {!n.read_at ? (
                   <Form method="post">
                     <input type="hidden" name="id" value={n.id} />
-                    <button type="submit" className="link-button">
-                      {t("notifications.markRead")}
-                    </button>
+                    <SubmitButton className="link-button">{t("notifications.markRead")}</SubmitButton>
                   </Form>
                 ) : null}
-              </p>
+              </div>
             </li>
           );
         })}

@@ -3,7 +3,7 @@ import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remi
 import { redirect } from "@remix-run/node";
 import { useTranslation } from "react-i18next";
 import { z } from "zod";
-import { Field, FieldError, FormError, useMsg } from "~/components/forms";
+import { describedBy, Field, FieldError, FormError, useMsg } from "~/components/forms";
 import { History } from "~/components/history";
 import { PhotoImage } from "~/components/photo-image";
 import { VisibilityChoice } from "~/components/visibility-choice";
@@ -17,6 +17,7 @@ import { commsEditSchema, decide, decisionSchema, editInReview, externalBlocks, 
 import { attempt, fieldErrors, idParam } from "~/utils/errors.server";
 import { parseForm, type FieldErrors } from "~/utils/forms";
 import { readForm } from "~/utils/forms.server";
+import { useDates } from "~/utils/dates";
 
 export const meta: MetaFunction = () => [{ title: "Relecture · Relais" }];
 
@@ -72,7 +73,7 @@ function GateErrors({ errors }: { errors?: FieldErrors }) {
   if (Array.isArray(e) && e[0] === "review.errors.gates") {
     const blocks = (e[1] as { blocks: { photo: number; reason: string }[] }).blocks;
     return (
-      <div className="alert" role="alert" id="external-error">
+      <div className="alert" role="alert" id="external-error" tabIndex={-1}>
         <p>{t("review.errors.gates")}</p>
         <ul>
           {blocks.map((b) => (
@@ -99,7 +100,7 @@ function ReasonForm(props: { version: number; intent: string; id: string; label:
           name="message"
           rows={3}
           maxLength={5000}
-          aria-describedby={`${props.id}-error`}
+          aria-describedby={describedBy(props.error && `${props.id}-error`)}
           aria-invalid={props.error ? true : undefined}
         />
         <FieldError id={`${props.id}-error`} message={props.error} />
@@ -119,6 +120,7 @@ export default function ReviewContribution() {
   const [params] = useSearchParams();
   const { t } = useTranslation();
   const msg = useMsg();
+  const dates = useDates();
   const errors = result && "errors" in result ? (result.errors as FieldErrors) : undefined;
   const done = params.get("done");
   const inReview = c.status === "submitted";
@@ -172,7 +174,7 @@ export default function ReviewContribution() {
                     {p.rights_withdrawn_at ? (
                       <>
                         <br />
-                        <strong>{t("photos.withdrawn", { date: new Date(p.rights_withdrawn_at).toLocaleDateString() })}</strong>
+                        <strong>{t("photos.withdrawn", { date: dates.date(p.rights_withdrawn_at) })}</strong>
                       </>
                     ) : null}
                     {block ? (
@@ -182,7 +184,7 @@ export default function ReviewContribution() {
                       </>
                     ) : null}
                   </figcaption>
-                  <WithdrawRightsButton photo={p} />
+                  <WithdrawRightsButton photo={p} n={i + 1} />
                 </figure>
               );
             })}
@@ -202,7 +204,12 @@ export default function ReviewContribution() {
                 labels={{ department: t("contributions.visibility.department"), organisation: t("contributions.visibility.organisation") }}
                 defaultValue={c.visibility_wish} error={msg(errors?.visibility)} />
               <label className="choice">
-                <input type="checkbox" name="externalEligible" defaultChecked={c.propose_external && blocks.length === 0} aria-describedby="external-error" />
+                <input
+                  type="checkbox"
+                  name="externalEligible"
+                  defaultChecked={c.propose_external && blocks.length === 0}
+                  aria-describedby={describedBy(errors?.externalEligible && "external-error")}
+                />
                 {t("review.externalEligible")}
               </label>
               <GateErrors errors={errors} />

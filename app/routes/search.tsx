@@ -7,6 +7,7 @@ import { FieldError, useMsg } from "~/components/forms";
 import { requireUser } from "~/auth/guards.server";
 import { searchPage, searchParamsSchema, type SearchParams } from "~/contributions/search.server";
 import { db } from "~/db.server";
+import { useDates } from "~/utils/dates";
 import { parseForm, withoutNul } from "~/utils/forms";
 
 export const meta: MetaFunction = () => [{ title: "Recherche · Relais" }];
@@ -38,7 +39,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export default function Search() {
   const { values, errors, departments, tags, items, nextHref } = useLoaderData<typeof loader>();
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
+  const dates = useDates();
   const msg = useMsg();
   /** aria attributes and the message of a field refused in the URL. */
   const invalid = (name: keyof SearchParams) =>
@@ -102,7 +104,7 @@ export default function Search() {
                   <span>{item.author_name}</span>
                   <span>{item.department_name}</span>
                   <time dateTime={new Date(item.updated_at).toISOString()}>
-                    {new Date(item.updated_at).toLocaleDateString(i18n.language, { dateStyle: "medium" })}
+                    {dates.date(item.updated_at)}
                   </time>
                 </p>
                 <p className="prose">

@@ -137,7 +137,14 @@ describe.skipIf(inject("e2eSkip"))("writing a contribution in a real browser", (
     await page.getByRole("button", { name: "Envoyer en relecture" }).click();
     const alert = page.getByRole("alert").filter({ hasText: "texte alternatif" });
     await alert.waitFor();
-    await expect(alert.innerText()).resolves.toBe("Ajoutez une description (texte alternatif) à la photo 1 avant d'envoyer.");
+    await expect(alert.innerText()).resolves.toBe(
+      "Ajoutez une description (texte alternatif) à la photo 1 : elle est obligatoire dès l'envoi en relecture.",
+    );
+    // And next to the photo's own description field, which is marked invalid.
+    await expect(altField(page, 1).getAttribute("aria-invalid")).resolves.toBe("true");
+    const describedBy = (await altField(page, 1).getAttribute("aria-describedby")) ?? "";
+    const fieldErrors = await Promise.all(describedBy.split(" ").map((id) => page.locator(`[id="${id}"]`).innerText().catch(() => "")));
+    expect(fieldErrors).toContain("Décrivez cette photo pour les personnes qui ne la voient pas (obligatoire).");
     expect(new URL(page.url()).pathname).toBe(`/contributions/${id}/edit`);
     await page.goto("/my");
     const card = page.locator(".feed-card", { has: page.getByRole("link", { name: other, exact: true }) });

@@ -144,6 +144,17 @@ describe("writing a contribution", () => {
     expect(await filesUnder()).toEqual(before);
   });
 
+  it("does not let an admin write (DESIGN.md: accounts and data, not contributions): 403, nothing stored", async () => {
+    const admin = await signedIn("admin", await makeDepartment());
+    expect(outcome(await run(() => create.loader({ request: get("/contributions/new", admin.cookie), params: {}, context }))).status).toBe(403);
+    const before = await filesUnder();
+    const form = contributionForm({ title: "Note de la DSI", body: richDoc("x"), intent: "save" }, [await photo(91)]);
+    const { status } = outcome(await run(() => create.action({ request: post("/contributions/new", form, admin.cookie), params: {}, context })));
+    expect(status).toBe(403);
+    expect(await db().selectFrom("contribution").select("id").where("author_id", "=", admin.id).execute()).toHaveLength(0);
+    expect(await filesUnder()).toEqual(before);
+  });
+
   it("goes draft → submitted, is edited while in review (stays submitted), withdrawn, sent back, resubmitted", async () => {
     const id = await newDraft(author.cookie, { title: "Atelier" }, [await photo(10), await photo(11)]);
     const [p1, p2] = await photosOf(id);
