@@ -17,7 +17,7 @@ export const RICH_TEXT_MAX_TEXT_LENGTH = 100_000;
 /** Most nodes accepted (bounds the work done on documents made of empty paragraphs or breaks). */
 export const RICH_TEXT_MAX_NODES = 20_000;
 /** Longest JSON string accepted before parsing. */
-export const RICH_TEXT_MAX_JSON_LENGTH = 2_000_000;
+export const RICH_TEXT_MAX_JSON_LENGTH = 1_000_000;
 
 const MAX_TITLE_LENGTH = 500;
 const ORDERED_LIST_TYPES = new Set(["1", "a", "A", "i", "I"]);

@@ -4,10 +4,10 @@ import type { ContributionStatus, Role } from "../../db/schema";
 
 export const MAX_PHOTOS = 10;
 
-/** Statuses in which the author may still change the text and photos. */
 /** Who writes contributions (DESIGN.md): agents, and comms and managers, who may all an agent may; not admins. */
 export const WRITERS: readonly Role[] = ["agent", "comms", "manager"];
 
+/** Statuses in which the author may still change the text and photos. */
 export const AUTHOR_EDITABLE: readonly ContributionStatus[] = ["draft", "submitted", "changes_requested"];
 export const MAX_TAGS = 10;
 

@@ -6,6 +6,7 @@ import type { DB } from "~/db.server";
 import { afterCursor, cursorTime, decodeCursor, encodeCursor, PAGE_SIZE } from "./feeds.server";
 import { highlighter } from "./excerpt";
 import { departmentChoices } from "~/organisation/departments.server";
+import { ORGANISATION_TIME_ZONE } from "~/utils/dates";
 import { isoDate } from "./schema";
 import { popularTags } from "./tags.server";
 import { visibleTo } from "./visibility.server";
@@ -15,18 +16,23 @@ type Viewer = Pick<SessionUser, "id" | "role" | "departmentId">;
 const blank = (v: unknown) => (v === "" || v == null ? undefined : v);
 const optionalDate = z.preprocess(blank, isoDate("search.errors.date").optional());
 
-/** The search form's fields (in the URL); each message is shown next to its field. */
-export const searchParamsSchema = z.object({
-  q: z.string("search.errors.q").trim().max(200, "search.errors.q").default(""),
+/** The department and tag filters (search, review inbox), in the URL; each message goes by its field. */
+export const departmentTagFilters = z.object({
   department: z.preprocess(blank, z.coerce.number("search.errors.department").int("search.errors.department").positive("search.errors.department").optional()),
   tag: z.preprocess(blank, z.string("search.errors.tag").trim().max(40, "search.errors.tag").optional()),
+});
+
+/** The search form's fields (in the URL); each message is shown next to its field. */
+export const searchParamsSchema = departmentTagFilters.extend({
+  q: z.string("search.errors.q").trim().max(200, "search.errors.q").default(""),
   from: optionalDate,
   to: optionalDate,
   status: z.preprocess(
     blank,
     z.enum(["draft", "submitted", "changes_requested", "approved", "rejected", "archived"], "search.errors.status").optional(),
   ),
-  cursor: z.string().max(200).optional(),
+  // A cursor is the app's own: one that is not (hand-edited) starts from the first page.
+  cursor: z.string().max(200).optional().catch(undefined),
 }).refine((p) => !p.from || !p.to || p.from <= p.to, { message: "search.errors.range", path: ["to"] });
 export type SearchParams = z.infer<typeof searchParamsSchema>;
 
@@ -43,8 +49,9 @@ export async function searchContributions(db: DB, viewer: Viewer, params: Search
   if (params.department) q = q.where("c.department_id", "=", params.department);
   if (params.tag) q = q.where(sql<boolean>`c.tags @> ARRAY[${params.tag.toLowerCase()}]::text[]`);
   if (params.status) q = q.where("c.status", "=", params.status as ContributionStatus);
-  if (params.from) q = q.where(sql<boolean>`c.updated_at >= ${params.from}::date`);
-  if (params.to) q = q.where(sql<boolean>`c.updated_at < ${params.to}::date + 1`);
+  // Days as the organisation counts them (the dates shown are in its time zone too).
+  if (params.from) q = q.where(sql<boolean>`c.updated_at >= (${params.from}::date::timestamp AT TIME ZONE ${ORGANISATION_TIME_ZONE})`);
+  if (params.to) q = q.where(sql<boolean>`c.updated_at < ((${params.to}::date + 1)::timestamp AT TIME ZONE ${ORGANISATION_TIME_ZONE})`);
   const after = decodeCursor(params.cursor);
   if (after) q = q.where(afterCursor("c.updated_at", after));
 

@@ -14,6 +14,9 @@ type Viewer = Pick<SessionUser, "id" | "role" | "departmentId">;
  */
 export async function refreshTagUsage(db: DB): Promise<void> {
   await db.transaction().execute(async (trx) => {
+    // One rebuild at a time (the hourly job, the demo seed): a second one waits, then replaces the
+    // first one's rows instead of adding to them. Readers are not held up.
+    await sql`LOCK TABLE tag_usage IN EXCLUSIVE MODE`.execute(trx);
     await trx.deleteFrom("tag_usage").execute();
     await sql`
       INSERT INTO tag_usage (department_id, tag, uses)

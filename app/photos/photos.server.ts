@@ -70,8 +70,8 @@ export async function photoCount(db: DB, contributionId: number): Promise<number
 }
 
 /**
- * Every photo of a contribution needs its alt text from the moment it is in review until it is
- * approved (DESIGN.md). Otherwise refused: `summary` (a translation key given the photos'
+ * Every photo of a contribution needs its alt text to be sent for review and to be approved
+ * (DESIGN.md: "required before approval"). Otherwise refused: `summary` (a translation key given the photos'
  * positions and count) for the form, and a message by each photo's alt field, named `field(id)`.
  */
 export async function assertAltTexts(db: DB, contributionId: number, summary: string, field: (photoId: number) => string): Promise<void> {

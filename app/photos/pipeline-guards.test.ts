@@ -4,7 +4,7 @@ import path from "node:path";
 import { crc32, deflateSync } from "node:zlib";
 import { describe, expect, it, vi } from "vitest";
 import { env } from "~/env.server";
-import { MAX_INPUT_PIXELS, PHOTO_MESSAGES, processPhoto, sniffFormat } from "./pipeline.server";
+import { containsMarkup, fileContainsMarkup, MAX_INPUT_PIXELS, PHOTO_MESSAGES, processPhoto, sniffFormat } from "./pipeline.server";
 import { createDiskStorage, tmpDir, type Storage } from "./storage.server";
 
 import { SAMPLE_PHOTOS as PHOTOS } from "../../tests/fixtures/photos";
@@ -142,5 +142,49 @@ describe("HEIC recognised by its bytes, whatever its name", () => {
     expect(error.message).toBe(PHOTO_MESSAGES.heic);
     expect(filesIn(root)).toEqual([]);
     fs.rmSync(input);
+  });
+});
+
+describe("the checks read the upload's file in pieces", () => {
+  it("an HEIF whose image is HEVC-coded (hvcC box) is a HEIC even when its brands say avif", () => {
+    const box = (type: string, body: Buffer) => {
+      const head = Buffer.alloc(8);
+      head.writeUInt32BE(8 + body.length, 0);
+      head.write(type, 4, "latin1");
+      return Buffer.concat([head, body]);
+    };
+    const ftyp = box("ftyp", Buffer.from("avif\0\0\0\0avifmif1", "latin1"));
+    expect(sniffFormat(Buffer.concat([ftyp, box("meta", box("hvcC", Buffer.alloc(23)))]))).toBe("heic");
+    // The control: the same file with an AV1 configuration is an AVIF.
+    expect(sniffFormat(Buffer.concat([ftyp, box("meta", box("av1C", Buffer.alloc(4)))]))).toBe("avif");
+  });
+
+  it("finds markup cut in two by the edge of a 1 MB piece, and nothing in a clean file", async () => {
+    const MB = 1024 * 1024;
+    const write = (bytes: Buffer) => {
+      const file = path.join(tmpDir(), `markup-${randomBytes(6).toString("hex")}`);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, bytes);
+      return file;
+    };
+    const clean = Buffer.alloc(3 * MB, 0x41);
+    for (const at of [MB - 3, MB - 7, MB, 2 * MB - 1]) {
+      const dirty = Buffer.from(clean);
+      dirty.write("<script", at, "latin1");
+      expect(containsMarkup(dirty.subarray(0, MB)), `a piece alone misses it at ${at}`).toBe(at + 7 <= MB);
+      const file = write(dirty);
+      expect(await fileContainsMarkup(file), `at ${at}`).toBe(true);
+      fs.rmSync(file);
+    }
+    // "<html" counts only with a delimiter after it, which may sit in the next piece.
+    const split = Buffer.from(clean);
+    split.write("<html", MB - 5, "latin1");
+    split[MB] = 0x20;
+    const file = write(split);
+    expect(await fileContainsMarkup(file)).toBe(true);
+    fs.rmSync(file);
+    const cleanFile = write(clean);
+    expect(await fileContainsMarkup(cleanFile)).toBe(false);
+    fs.rmSync(cleanFile);
   });
 });

@@ -24,12 +24,12 @@ export interface UploadedTemp {
 export const MAX_PHOTOS_PER_CONTRIBUTION = 10;
 /**
  * Each text field of a multipart form; text is kept in memory, so it is bounded. Room for the
- * rich text's JSON: its 100,000 characters of text with their formatting (richtext.server.ts
- * refuses a longer text itself, with a message by the field).
+ * rich text's JSON, 1,000,000 characters (RICH_TEXT_MAX_JSON_LENGTH) of up to 3 bytes each, so that
+ * richtext.server.ts refuses a longer text itself, with its message by the field.
  */
-export const MAX_TEXT_FIELD_BYTES = 2 * 1024 * 1024;
+export const MAX_TEXT_FIELD_BYTES = 3 * 1024 * 1024;
 /** All text fields of one request together. */
-export const MAX_TEXT_BYTES = 3 * 1024 * 1024;
+export const MAX_TEXT_BYTES = 4 * 1024 * 1024;
 /** Parts of any kind in one request: a body without Content-Length could otherwise send endless tiny fields. */
 const MAX_PARTS = 500;
 

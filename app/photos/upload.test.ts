@@ -110,7 +110,7 @@ describe("parseUpload", () => {
 
   it("refuses as soon as the declared length cannot fit", async () => {
     const form = new FormData();
-    form.append("photos", new Blob([Buffer.alloc(5 * MB)]), "a.jpg"); // over 1 MB of photo + 3 MB of text
+    form.append("photos", new Blob([Buffer.alloc(6 * MB)]), "a.jpg"); // over 1 MB of photo + 4 MB of text
     const body = await new Response(form).arrayBuffer();
     const contentType = new Response(form).headers.get("content-type")!;
     const request = new Request("http://localhost/", {
@@ -153,7 +153,7 @@ describe("parseUpload", () => {
     await discardTemps(files);
   });
 
-  it("bounds text fields (kept in memory): 2 MB each", async () => {
+  it("bounds text fields (kept in memory): 3 MB each", async () => {
     const form = new FormData();
     form.append("photos", photoBlob("Canon_40D.jpg"), "a.jpg");
     form.append("body", "x".repeat(MAX_TEXT_FIELD_BYTES + 1));
@@ -163,7 +163,7 @@ describe("parseUpload", () => {
     expect(temps()).toEqual([]);
   });
 
-  it("bounds text fields together: 3 MB", async () => {
+  it("bounds text fields together: 4 MB", async () => {
     const form = new FormData();
     for (let i = 0; i < 4; i++) form.append(`field${i}`, "y".repeat(MAX_TEXT_FIELD_BYTES - 1024));
     const error = await refusal(parseUpload(post(form), { maxFiles: 10, fieldName: "photos" }));

@@ -16,13 +16,8 @@ function assertComms(actor: Comms) {
   if (actor.role !== "comms") throw new Response("Forbidden", { status: 403 });
 }
 
-export const inboxFilters = z.object({
-  department: z.preprocess((v) => (v === "" || v == null ? undefined : v), z.coerce.number().int().positive().optional()),
-  tag: z.preprocess((v) => (v === "" || v == null ? undefined : v), z.string().trim().max(40).optional()),
-});
-
 /** Submitted contributions, oldest first (the longest waiting on top), with how long each waits. */
-export async function reviewInbox(db: DB, filters: z.infer<typeof inboxFilters>) {
+export async function reviewInbox(db: DB, filters: { department?: number; tag?: string }) {
   let q = db
     .selectFrom("contribution as c")
     .innerJoin("app_user as a", "a.id", "c.author_id")

@@ -10,14 +10,14 @@ import { db } from "~/db.server";
 import { departmentChoices } from "~/organisation/departments.server";
 import { createUser, listUsers, setActive, updateUser, userFieldsSchema } from "~/organisation/users.server";
 import { attempt, fieldErrors } from "~/utils/errors.server";
-import { parseForm, type FieldErrors } from "~/utils/forms";
+import { parseForm, withoutNul, type FieldErrors } from "~/utils/forms";
 import { readForm } from "~/utils/forms.server";
 
 export const meta: MetaFunction = () => [{ title: "Personnes · Relais" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   await requireRole(request, "admin");
-  const q = new URL(request.url).searchParams.get("q") ?? "";
+  const q = withoutNul(new URL(request.url).searchParams.get("q") ?? "").slice(0, 200);
   const [users, departments] = await Promise.all([listUsers(db(), { q }), departmentChoices(db())]);
   return { users, departments, q };
 }

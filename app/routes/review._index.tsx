@@ -1,26 +1,34 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { DepartmentTagFilters } from "~/components/filters";
 import { requireRole } from "~/auth/guards.server";
 import { db } from "~/db.server";
 import { departmentChoices } from "~/organisation/departments.server";
-import { inboxFilters, reviewInbox } from "~/review/review.server";
+import { reviewInbox } from "~/review/review.server";
+import { departmentTagFilters } from "~/contributions/search.server";
 import { popularTags } from "~/contributions/tags.server";
+import { parseForm, withoutNul } from "~/utils/forms";
 
 export const meta: MetaFunction = () => [{ title: "À relire · Relais" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireRole(request, "comms");
   const url = new URL(request.url);
-  const parsed = inboxFilters.safeParse(Object.fromEntries(url.searchParams));
-  const filters = parsed.success ? parsed.data : {};
-  const [items, departments, tags] = await Promise.all([reviewInbox(db(), filters), departmentChoices(db()), popularTags(db(), user)]);
-  return { items, filters, departments, tags };
+  const raw = Object.fromEntries(url.searchParams);
+  const parsed = parseForm(departmentTagFilters, raw);
+  const [items, departments, tags] = await Promise.all([
+    parsed.ok ? reviewInbox(db(), parsed.data) : [],
+    departmentChoices(db()),
+    popularTags(db(), user),
+  ]);
+  // A malformed filter (a hand-edited URL): 400, its message by the field, the form as sent.
+  const filters: { department?: number | string; tag?: string } = parsed.ok ? parsed.data : { department: withoutNul(raw.department), tag: withoutNul(raw.tag) };
+  return data({ items, filters, departments, tags, errors: parsed.ok ? null : parsed.errors }, { status: parsed.ok ? 200 : 400 });
 }
 
 export default function ReviewInbox() {
-  const { items, filters, departments, tags } = useLoaderData<typeof loader>();
+  const { items, filters, departments, tags, errors } = useLoaderData<typeof loader>();
   const { t } = useTranslation();
   const waiting = (hours: number) => (hours >= 48 ? t("review.days", { count: Math.floor(hours / 24) }) : t("review.hours", { count: hours }));
   return (
@@ -28,7 +36,7 @@ export default function ReviewInbox() {
       <h1>{t("review.title")}</h1>
       <p className="muted">{t("review.intro")}</p>
       <Form method="get" className="row card">
-        <DepartmentTagFilters departments={departments} tags={tags} department={filters.department} tag={filters.tag} />
+        <DepartmentTagFilters departments={departments} tags={tags} department={filters.department} tag={filters.tag} errors={errors} />
         <div className="field">
           <button type="submit" className="secondary">
             {t("review.filter")}

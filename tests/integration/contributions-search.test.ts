@@ -143,6 +143,17 @@ describe("filters", () => {
     expect(idsOf(await find(writer, `department=${dept}&from=2026-06-15`))).toEqual([recent]);
   });
 
+  it("by date as the organisation counts days (Europe/Paris), like the dates shown", async () => {
+    const dept = await makeDepartment();
+    const writer = await signedIn("agent", dept);
+    const id = await newDraft(writer.cookie, { title: "Nocturne", body: richDoc("Veillée aux flambeaux") });
+    await approveDirectly(id, "department");
+    // 23:30 UTC on 13 March is 00:30 on 14 March in Paris.
+    await db().updateTable("contribution").set({ updated_at: new Date("2026-03-13T23:30:00Z") }).where("id", "=", id).execute();
+    expect(idsOf(await find(writer, `${q("flambeaux")}&from=2026-03-14&to=2026-03-14`))).toEqual([id]);
+    expect(idsOf(await find(writer, `${q("flambeaux")}&to=2026-03-13`))).toEqual([]);
+  });
+
   it("by status, among what the viewer may see", async () => {
     expect(idsOf(await find(comms, `${q("carnaval")}&status=submitted`))).toEqual(ids("submitted"));
     expect(idsOf(await find(author, `${q("carnaval")}&status=draft`))).toEqual(ids("ownDraft"));

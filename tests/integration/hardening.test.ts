@@ -8,6 +8,7 @@ import * as invitation from "~/routes/invitation.$token";
 import * as contributionPage from "~/routes/contributions.$id._index";
 import * as newPage from "~/routes/contributions.new";
 import * as reviewPage from "~/routes/review.$id";
+import * as inbox from "~/routes/review._index";
 import * as searchPage from "~/routes/search";
 import { approveDirectly, context, fileBlob, filesUnder, get, makeDepartment, newDraft, outcome, post, richDoc, run, signedIn } from "../factories";
 
@@ -113,5 +114,36 @@ describe("hardening", () => {
     const search = outcome(await run(() => searchPage.loader({ request: get("/search?q=%00titre%00", agent.cookie), params: {}, context })));
     expect(search.status).toBe(200);
     expect(search.body.items.map((i: { id: number }) => i.id)).toContain(id);
+  });
+
+  it("answers a form body over 8 MB with 413 without reading it all, and stores nothing", async () => {
+    const agent = await signedIn("agent", await makeDepartment());
+    const id = await newDraft(agent.cookie);
+    await approveDirectly(id, "organisation");
+    const huge = `intent=comment&body=${"x".repeat(9 * 1024 * 1024)}`;
+    for (const withLength of [true, false]) {
+      const headers: Record<string, string> = { "Content-Type": "application/x-www-form-urlencoded", Cookie: agent.cookie, Origin: "http://relais.test" };
+      if (withLength) headers["Content-Length"] = String(huge.length);
+      // Without a length, the body arrives as a stream, as a chunked upload would.
+      const body = withLength ? huge : new Blob([huge]).stream();
+      const request = new Request(`http://relais.test/contributions/${id}`, { method: "POST", body, headers, duplex: "half" } as RequestInit);
+      expect(outcome(await run(() => contributionPage.action({ request, params: { id: String(id) }, context }))).status).toBe(413);
+    }
+    expect(await db().selectFrom("comment").select("id").where("contribution_id", "=", id).execute()).toEqual([]);
+  });
+
+  it("review inbox and people search: a malformed or NUL-laden filter is a 400 or a page, never a 500", async () => {
+    const comms = await signedIn("comms");
+    const admin = await signedIn("admin", null);
+    const nul = outcome(await run(() => inbox.loader({ request: get("/review?tag=%00f%C3%AAte", comms.cookie), params: {}, context })));
+    expect(nul.status).toBe(200);
+    expect(nul.body.filters.tag).toBe("fête");
+    const bad = outcome(await run(() => inbox.loader({ request: get("/review?department=abc", comms.cookie), params: {}, context })));
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors).toEqual({ department: "search.errors.department" });
+    expect(bad.body.items).toEqual([]);
+    const people = outcome(await run(() => users.loader({ request: get("/admin/users?q=%00admin", admin.cookie), params: {}, context })));
+    expect(people.status).toBe(200);
+    expect(people.body.q).toBe("admin");
   });
 });
