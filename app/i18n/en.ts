@@ -229,6 +229,7 @@ export const en: Messages = {
     errors: {
       altTooLong: "The description is 1000 characters at most.",
       altRequired: "Describe this photo for people who cannot see it (required).",
+      vanished: "A photo could not be saved (the same image had just been deleted elsewhere): send it again.",
       creditTooLong: "The credit is 200 characters at most.",
       rights: "Choose an image rights status.",
       scopeRequired: "Say what the authorisation covers.",

@@ -229,6 +229,7 @@ export const fr = {
     errors: {
       altTooLong: "La description fait 1000 caractères au plus.",
       altRequired: "Décrivez cette photo pour les personnes qui ne la voient pas (obligatoire).",
+      vanished: "Une photo n'a pas pu être enregistrée (la même image venait d'être supprimée ailleurs) : envoyez-la de nouveau.",
       creditTooLong: "Le crédit fait 200 caractères au plus.",
       rights: "Choisissez un statut de droit à l'image.",
       scopeRequired: "Précisez la portée de l'autorisation.",

@@ -1,10 +1,10 @@
 import { sql } from "kysely";
 import type { DB } from "~/db.server";
 import type { PhotoFields } from "~/contributions/schema";
-import { FormRefusal } from "~/utils/errors.server";
+import { FormRefusal, UserError } from "~/utils/errors.server";
 import { processPhoto, type ProcessedPhoto } from "./pipeline.server";
 import { storage } from "./storage.server";
-import { deleteUnreferenced } from "./sweeper.server";
+import { deleteUnreferenced, lockFiles } from "./sweeper.server";
 import { discardTemps, type UploadedTemp } from "./upload.server";
 
 
@@ -34,9 +34,17 @@ export async function forgetPhotos(db: DB, photos: ProcessedPhoto[]): Promise<vo
   await removeFiles(db, photos.flatMap((p) => p.createdKeys));
 }
 
-/** Appends photo rows after the existing ones, in the order given. */
+/**
+ * Appends photo rows after the existing ones, in the order given. Their files were written
+ * before; if the same image was deleted elsewhere meanwhile (shared, content-addressed files),
+ * they may be gone: refused then, to be sent again, rather than a row pointing at nothing.
+ */
 export async function insertPhotos(trx: DB, contributionId: number, photos: ProcessedPhoto[]): Promise<void> {
   if (photos.length === 0) return;
+  const keys = photos.flatMap((p) => [p.masterKey, p.displayKey, p.thumbKey]);
+  await lockFiles(trx, keys, "shared");
+  const present = await Promise.all(keys.map((key) => storage().exists(key)));
+  if (present.includes(false)) throw new UserError("photos.errors.vanished", "photos", 409);
   const { next } = await trx
     .selectFrom("photo")
     .select(sql<number>`coalesce(max(position), -1)::int + 1`.as("next"))

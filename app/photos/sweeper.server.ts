@@ -1,5 +1,6 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
+import { sql } from "kysely";
 import type { DB } from "~/db.server";
 import { isValidKey, tmpDir as defaultTmpDir, type Storage } from "./storage.server";
 
@@ -61,16 +62,33 @@ export async function sweepOrphanFiles(
 }
 
 /**
+ * Locks stored files by key until the end of the transaction `trx`: "shared" while rows that
+ * point at them are inserted, "exclusive" while they are checked and removed. So a deletion and
+ * an upload of the very same image (same files) cannot cross: the deletion waits for the new row
+ * and keeps the files, or removes them first and the upload sees they are gone. In key order, so
+ * two lockers never wait for each other.
+ */
+export async function lockFiles(trx: DB, keys: string[], mode: "shared" | "exclusive"): Promise<void> {
+  if (keys.length === 0) return;
+  const lock = mode === "shared" ? sql`pg_advisory_xact_lock_shared(s.h)` : sql`pg_advisory_xact_lock(s.h)`;
+  await sql`SELECT count(${lock}) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest(${keys}::text[]) AS k ORDER BY 1) AS s`.execute(trx);
+}
+
+/**
  * After photo rows were deleted (and that transaction committed), removes those of `keys` that
  * no remaining row references: renditions are content-addressed, so two photos of the same image
  * share files. Returns the keys removed. Anything missed here is left to sweepOrphanFiles.
  */
 export async function deleteUnreferenced(db: DB, store: Storage, keys: string[]): Promise<string[]> {
   const unique = [...new Set(keys)].filter(isValidKey);
-  const referenced = await referencedKeys(db, unique);
-  const removed = unique.filter((key) => !referenced.has(key));
-  await Promise.all(removed.map((key) => store.delete(key)));
-  return removed;
+  if (unique.length === 0) return [];
+  return db.transaction().execute(async (trx) => {
+    await lockFiles(trx, unique, "exclusive");
+    const referenced = await referencedKeys(trx, unique);
+    const removed = unique.filter((key) => !referenced.has(key));
+    await Promise.all(removed.map((key) => store.delete(key)));
+    return removed;
+  });
 }
 
 /** Removes the plain files of `dir` modified before `cutoff`; returns how many went. */

@@ -5,7 +5,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { db } from "~/db.server";
 import { env } from "~/env.server";
 import { processPhoto, type ProcessedPhoto } from "./pipeline.server";
-import { createDiskStorage, tmpDir, type Storage } from "./storage.server";
+import { insertPhotos } from "./photos.server";
+import { createDiskStorage, storage, tmpDir, type Storage } from "./storage.server";
 import { deleteUnreferenced, sweepOrphanFiles } from "./sweeper.server";
 
 import { SAMPLE_PHOTOS as PHOTOS } from "../../tests/fixtures/photos";
@@ -152,5 +153,50 @@ describe("deleteUnreferenced", () => {
   it("ignores invalid keys instead of touching the disk", async () => {
     const { store } = freshStore();
     expect(await deleteUnreferenced(db(), store, ["../../etc/passwd", "photos/zz/x.webp"])).toEqual([]);
+  });
+
+  it("waits for an upload of the same image that is inserting its row, then keeps the shared files", async () => {
+    const store = storage(); // insertPhotos checks the app's own storage
+    const first = await processPhoto(path.join(PHOTOS, "orientation-portrait_6.jpg"), store);
+    const firstId = await insertPhoto(first, 10);
+    await db().deleteFrom("photo").where("id", "=", firstId).execute();
+    // Another upload of that image: its files were already there, its row is being inserted.
+    const again = await processPhoto(path.join(PHOTOS, "orientation-portrait_6.jpg"), store);
+    let commit!: () => void;
+    const inserted = new Promise<void>((resolve) => (commit = resolve));
+    let rowsIn!: () => void;
+    const rowsInserted = new Promise<void>((resolve) => (rowsIn = resolve));
+    const upload = db().transaction().execute(async (trx) => {
+      await insertPhotos(trx, contributionId, [again]);
+      rowsIn();
+      await inserted;
+    });
+    await rowsInserted;
+    let deletionDone = false;
+    const deletion = deleteUnreferenced(db(), store, keysOf(first)).then((removed) => {
+      deletionDone = true;
+      return removed;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(deletionDone).toBe(false); // held until the upload commits
+    commit();
+    await upload;
+    expect(await deletion).toEqual([]);
+    for (const key of keysOf(first)) expect(await store.exists(key)).toBe(true);
+    await db().deleteFrom("photo").where("contribution_id", "=", contributionId).where("master_key", "=", again.masterKey).execute();
+    await deleteUnreferenced(db(), store, keysOf(again));
+  });
+
+  it("an upload whose files a deletion removed first is refused (409), leaving no row", async () => {
+    const store = storage();
+    const processed = await processPhoto(path.join(PHOTOS, "orientation-landscape_3.jpg"), store);
+    expect(await deleteUnreferenced(db(), store, keysOf(processed))).toEqual(keysOf(processed)); // no row yet: gone
+    const before = await db().selectFrom("photo").select("id").execute();
+    const refused = await db()
+      .transaction()
+      .execute((trx) => insertPhotos(trx, contributionId, [processed]))
+      .catch((error: unknown) => error);
+    expect(refused).toMatchObject({ key: "photos.errors.vanished", field: "photos", status: 409 });
+    expect(await db().selectFrom("photo").select("id").execute()).toEqual(before);
   });
 });
