@@ -15,7 +15,7 @@ import express from "express";
 import { run as runWorker, type Runner } from "graphile-worker";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "../db/embedded";
 import { migrateToLatest, quietLogger } from "../db/migrate";
-import { closeSharedDb, sharedDb } from "../db/pool";
+import { closeSharedDb, createDb, sharedDb } from "../db/pool";
 import { setDatabaseUrl, startupEnv } from "../app/env.server";
 import { crontab, taskList } from "../app/jobs/tasks.server";
 import { originCheck, securityHeaders } from "../app/server/security.server";
@@ -45,7 +45,7 @@ try {
   process.exit(1);
 }
 
-const { pool } = sharedDb(databaseUrl);
+sharedDb(databaseUrl); // the app's pool, opened before the worker and the first request
 let demoLogins: string | undefined;
 if (demo || settings.RELAIS_DEMO) {
   const { seedDemo } = await import("./seed-demo");
@@ -53,8 +53,11 @@ if (demo || settings.RELAIS_DEMO) {
 }
 
 // The worker runs here unless it has its own process (`npm run worker`, RUN_WORKER=false here).
+// Its own few connections (its LISTEN holds one for good), so that requests keep the app's pool;
+// the jobs themselves query through the app's pool like any request.
+const workerDb = settings.RUN_WORKER ? createDb(databaseUrl, 3) : undefined;
 const worker: Runner | undefined = settings.RUN_WORKER
-  ? await runWorker({ pgPool: pool, taskList, crontab, concurrency: 2, noHandleSignals: true, pollInterval: 2000, logger: quietLogger })
+  ? await runWorker({ pgPool: workerDb!.pool, taskList, crontab, concurrency: 2, noHandleSignals: true, pollInterval: 2000, logger: quietLogger })
   : undefined;
 
 const app = express();
@@ -117,6 +120,7 @@ server.on("error", async (error: NodeJS.ErrnoException) => {
 
 async function shutdownServices() {
   await worker?.stop().catch(() => {});
+  await workerDb?.db.destroy().catch(() => {});
   await closeSharedDb().catch(() => {});
   await embedded?.stop();
 }

@@ -18,7 +18,7 @@ import path from "node:path";
 import { Kysely, PostgresDialect, sql, type CompiledQuery } from "kysely";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "../../db/embedded";
 import { migrateToLatest } from "../../db/migrate";
-import { createDb, type Db } from "../../db/pool";
+import { createDb, poolSize, type Db } from "../../db/pool";
 import type { Database } from "../../db/schema";
 
 type DB = Kysely<Database>;
@@ -305,9 +305,11 @@ try {
   // App modules read DATABASE_URL lazily (env.server.ts); they are imported below, after this.
   process.env.DATABASE_URL = server.url;
   await migrateToLatest(server.url);
-  // The pool the app itself opens (10 connections): the 20 concurrent requests wait for one as they
-  // would in the app, rather than 20 PostgreSQL processes competing for the cores.
+  // The pool the app itself opens (poolSize(): 5 connections on 2 cores): the 20 concurrent
+  // requests wait for one as they would in the app, rather than 20 PostgreSQL processes competing
+  // for the cores.
   database = createDb(server.url);
+  console.log(`pool: ${poolSize()} connections`);
   const db = database.db;
 
   const size = async () =>
