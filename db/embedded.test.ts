@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { EmbeddedPostgresError, freePort, startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded";
+import { EmbeddedPostgresError, freePort, sharedBuffersMb, startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded";
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "relais-embedded-test-"));
 fs.chmodSync(root, 0o755);
@@ -95,6 +95,13 @@ describe("embedded PostgreSQL", () => {
     expect(lines.join("\n")).toContain(`données dans ${s.dataDir}`);
     expect(await query(s.url, "SELECT 3 AS three")).toEqual([{ three: 3 }]);
   }, 60_000);
+
+  it("gives PostgreSQL a quarter of the memory for its cache, between 128 MB and 1 GB", () => {
+    const GB = 1024 ** 3;
+    expect(sharedBuffersMb(2 * GB)).toBe(512);
+    expect(sharedBuffersMb(256 * 1024 ** 2)).toBe(128);
+    expect(sharedBuffersMb(24 * GB)).toBe(1024);
+  });
 
   it("refuses a data folder that holds something else", async () => {
     const dataDir = path.join(root, "not-a-cluster");

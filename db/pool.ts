@@ -20,7 +20,7 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
  * PostgreSQL and lengthen the slowest requests: on 2 cores, a search page's p95 at 20 concurrent
  * requests was 30 ms with 5 connections and 42 ms with 10 (scripts/bench/feeds.ts).
  */
-export function poolSize(env: NodeJS.ProcessEnv = process.env): number {
+export function poolSize(env: Record<string, string | undefined> = process.env): number {
   const configured = Number(env.DATABASE_POOL_MAX);
   if (Number.isSafeInteger(configured) && configured > 0) return configured;
   return Math.max(4, 2 * os.availableParallelism() + 1);
