@@ -309,7 +309,9 @@ export async function startEmbeddedPostgres(options: StartOptions): Promise<Embe
     };
     child.stderr!.on("data", onData);
     child.once("error", (error) => reject(new EmbeddedPostgresError(`postgres n'a pas pu être lancé : ${error.message}`)));
-    child.once("exit", () => reject(new EmbeddedPostgresError(explainFailure(output, dataDir, port))));
+    // "close", not "exit": only then has all of stderr been read (the reason for the failure is
+    // often its last line, e.g. the port being taken).
+    child.once("close", () => reject(new EmbeddedPostgresError(explainFailure(output, dataDir, port))));
   });
   // Keep draining stderr so postgres never blocks on a full pipe.
   child.stderr!.resume();
