@@ -33,6 +33,33 @@ export async function signedIn(role: Role, departmentId?: number | null) {
   return { ...user, cookie: setCookie.split(";")[0] };
 }
 
+/** Everyone whose view of a contribution by an agent of department A the visibility tests check. */
+export type Viewer =
+  | "author"
+  | "agentSameDept"
+  | "agentOtherDept"
+  | "comms"
+  | "managerSameDept"
+  | "managerOtherDept"
+  | "managerOrgWide"
+  | "adminNoDept"
+  | "adminOtherDept";
+
+/** One signed-in person per Viewer: the author and a colleague in `deptA`, the others around them. */
+export async function viewers(deptA: number, deptB: number): Promise<Record<Viewer, Awaited<ReturnType<typeof signedIn>>>> {
+  return {
+    author: await signedIn("agent", deptA),
+    agentSameDept: await signedIn("agent", deptA),
+    agentOtherDept: await signedIn("agent", deptB),
+    comms: await signedIn("comms"),
+    managerSameDept: await signedIn("manager", deptA),
+    managerOtherDept: await signedIn("manager", deptB),
+    managerOrgWide: await signedIn("manager", null),
+    adminNoDept: await signedIn("admin", null),
+    adminOtherDept: await signedIn("admin", deptB),
+  };
+}
+
 export const context: AppLoadContext = { cspNonce: "test", clientIp: "192.0.2.1" };
 
 export function get(path: string, cookie?: string) {

@@ -1,13 +1,12 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { crc32, deflateSync } from "node:zlib";
 import { describe, expect, it, vi } from "vitest";
 import { env } from "~/env.server";
 import { containsMarkup, fileContainsMarkup, MAX_INPUT_PIXELS, PHOTO_MESSAGES, processPhoto, sniffFormat } from "./pipeline.server";
 import { createDiskStorage, tmpDir, type Storage } from "./storage.server";
 
-import { SAMPLE_PHOTOS as PHOTOS } from "../../tests/fixtures/photos";
+import { blackPng, SAMPLE_PHOTOS as PHOTOS } from "../../tests/fixtures/photos";
 import { refusal } from "../../tests/fixtures/photo-errors";
 
 // Every call of sharp(input, options) made in this file (by the pipeline included), so that the
@@ -44,29 +43,6 @@ function filesIn(dir: string): string[] {
   return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name);
 }
 
-/** A black 1-bit greyscale PNG of `side` x `side` pixels that weighs a few kilobytes. */
-function blackPng(side: number): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([length, body, crc]);
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(side, 0);
-  header.writeUInt32BE(side, 4);
-  header[8] = 1; // bit depth
-  header[9] = 0; // greyscale
-  const rows = Buffer.alloc((1 + Math.ceil(side / 8)) * side);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", header),
-    chunk("IDAT", deflateSync(rows, { level: 9 })),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
-}
 
 describe("sharp's limitInputPixels guards every decode of an upload", () => {
   // 7100 x 7100 = 50.41 MP: over our 50 MP, far under sharp's own default limit (~268 MP).

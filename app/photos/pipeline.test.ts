@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { deflateSync, crc32 } from "node:zlib";
 import exifr from "exifr";
 import sharp from "sharp";
 import { thumbHashToRGBA } from "thumbhash";
@@ -10,7 +9,7 @@ import { env } from "~/env.server";
 import { processPhoto, RENDITIONS, type PhotoErrorCode, type ProcessedPhoto } from "./pipeline.server";
 import { createDiskStorage, tmpDir, type Storage } from "./storage.server";
 
-import { SAMPLE_PHOTOS as PHOTOS } from "../../tests/fixtures/photos";
+import { blackPng, SAMPLE_PHOTOS as PHOTOS } from "../../tests/fixtures/photos";
 import { refusal } from "../../tests/fixtures/photo-errors";
 const photo = (name: string) => path.join(PHOTOS, name);
 
@@ -263,30 +262,7 @@ describe("phone photos", () => {
 });
 
 /** A PNG of 14142 x 14142 1-bit grey pixels (200 MP) that weighs a few kilobytes. */
-function pngBomb(): Buffer {
-  const side = 14142;
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([length, body, crc]);
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(side, 0);
-  header.writeUInt32BE(side, 4);
-  header[8] = 1; // bit depth
-  header[9] = 0; // greyscale
-  // Each row: filter byte 0 then ceil(side / 8) zero bytes, all black.
-  const rows = Buffer.alloc((1 + Math.ceil(side / 8)) * side);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", header),
-    chunk("IDAT", deflateSync(rows, { level: 9 })),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
-}
+const pngBomb = () => blackPng(14142);
 
 describe("bad inputs are refused and leave nothing behind", () => {
   const jpeg = () => fs.readFileSync(photo("orientation-landscape_1.jpg"));

@@ -26,6 +26,8 @@ import {
   richDoc,
   run,
   signedIn,
+  viewers,
+  type Viewer,
 } from "../factories";
 
 type Person = Awaited<ReturnType<typeof signedIn>>;
@@ -112,7 +114,6 @@ describe("photo details refused on edit: the message is by that photo's field, n
 });
 
 describe("an archived contribution is seen like an approved one (canView)", () => {
-  type Viewer = "author" | "agentSameDept" | "agentOtherDept" | "comms" | "managerSameDept" | "managerOtherDept" | "managerOrgWide" | "adminNoDept" | "adminOtherDept";
   const SEES_DEPARTMENT: Record<Viewer, boolean> = {
     author: true,
     agentSameDept: true,
@@ -130,17 +131,7 @@ describe("an archived contribution is seen like an approved one (canView)", () =
   beforeAll(async () => {
     const deptA = await makeDepartment();
     const deptB = await makeDepartment();
-    people = {
-      author: await signedIn("agent", deptA),
-      agentSameDept: await signedIn("agent", deptA),
-      agentOtherDept: await signedIn("agent", deptB),
-      comms: await signedIn("comms"),
-      managerSameDept: await signedIn("manager", deptA),
-      managerOtherDept: await signedIn("manager", deptB),
-      managerOrgWide: await signedIn("manager", null),
-      adminNoDept: await signedIn("admin", null),
-      adminOtherDept: await signedIn("admin", deptB),
-    };
+    people = await viewers(deptA, deptB);
     let seed = 300;
     for (const visibility of ["department", "organisation"] as const) {
       const id = await newDraft(people.author.cookie, { title: `Archivée ${visibility}` }, [await photo(seed++)]);

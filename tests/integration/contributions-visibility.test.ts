@@ -26,12 +26,13 @@ import {
   run,
   get,
   signedIn,
+  viewers,
+  type Viewer,
 } from "../factories";
 
 type Person = Awaited<ReturnType<typeof signedIn>>;
 type Case = "draft" | "submitted" | "changes_requested" | "rejected" | "approvedDepartment" | "approvedOrganisation";
 const CASES: Case[] = ["draft", "submitted", "changes_requested", "rejected", "approvedDepartment", "approvedOrganisation"];
-type Viewer = "author" | "agentSameDept" | "agentOtherDept" | "comms" | "managerSameDept" | "managerOtherDept" | "managerOrgWide" | "adminNoDept" | "adminOtherDept";
 
 // Who sees what (DESIGN.md): Y = may see it.
 const MATRIX: Record<Viewer, Case[]> = {
@@ -61,17 +62,7 @@ async function setStatus(id: number, c: Case) {
 beforeAll(async () => {
   deptA = await makeDepartment("Médiathèque");
   const deptB = await makeDepartment("Piscine");
-  people = {
-    author: await signedIn("agent", deptA),
-    agentSameDept: await signedIn("agent", deptA),
-    agentOtherDept: await signedIn("agent", deptB),
-    comms: await signedIn("comms"),
-    managerSameDept: await signedIn("manager", deptA),
-    managerOtherDept: await signedIn("manager", deptB),
-    managerOrgWide: await signedIn("manager", null),
-    adminNoDept: await signedIn("admin", null),
-    adminOtherDept: await signedIn("admin", deptB),
-  };
+  people = await viewers(deptA, deptB);
   let seed = 100;
   for (const c of CASES) {
     const blob = await fileBlob(await jpegBytes(seed++));
