@@ -5,7 +5,6 @@ import fsp from "node:fs/promises";
 import path from "node:path";
 import {
   MaxPartSizeExceededError,
-  NodeOnDiskFile,
   unstable_composeUploadHandlers,
   unstable_createMemoryUploadHandler,
   unstable_parseMultipartFormData,
@@ -74,7 +73,7 @@ export async function parseUpload(
   const files: UploadedTemp[] = [];
   let textBytes = 0;
 
-  const fileHandler: UploadHandler = async ({ name, filename, contentType, data }) => {
+  const fileHandler: UploadHandler = async ({ name, filename, data }) => {
     if (filename === undefined && name !== options.fieldName) return undefined; // a text field
     // Browsers send filename="" for an untouched file input (Node's FormData drops the filename
     // instead); a file under another field name is not ours either.
@@ -91,7 +90,9 @@ export async function parseUpload(
     created.add(filePath);
     const size = await writeStreamed(data, filePath, maxFileBytes, tooLarge);
     files.push({ path: filePath, size });
-    return new NodeOnDiskFile(filePath, contentType) as unknown as File;
+    // The caller reads the temp files from `files`; the form keeps no entry for them (Node 24's
+    // FormData accepts only real Blobs, and a Blob would have to read the file).
+    return undefined;
   };
 
   const textHandler = unstable_createMemoryUploadHandler({
