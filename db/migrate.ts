@@ -1,5 +1,5 @@
 import { Logger, runMigrations as runWorkerMigrations } from "graphile-worker";
-import { Migrator } from "kysely";
+import { Migrator } from "kysely/migration";
 import { createDb } from "./pool";
 import { migrations } from "./migrations/index";
 

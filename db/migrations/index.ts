@@ -1,4 +1,4 @@
-import type { Migration } from "kysely";
+import type { Migration } from "kysely/migration";
 import * as foundation from "./2026_11_21_01_foundation";
 import * as contributions from "./2026_11_21_02_contributions";
 import * as review from "./2026_11_21_03_review";
