@@ -15,7 +15,7 @@ export default mergeConfig(
             name: "integration",
             include: ["app/**/*.test.{ts,tsx}", "tests/integration/**/*.test.{ts,tsx}", "scripts/**/*.test.ts", "db/**/*.test.ts"],
             globalSetup: ["tests/setup/global-db.ts"],
-            setupFiles: ["tests/setup/per-file-db.ts"],
+            setupFiles: ["tests/setup/fail-on-console-error.ts", "tests/setup/per-file-db.ts"],
             testTimeout: 30_000,
             hookTimeout: 60_000,
             pool: "forks",

@@ -17,6 +17,7 @@ import * as contributionPage from "~/routes/contributions.$id._index";
 import { context, get, makeDepartment, outcome, post, run, signedIn } from "../factories";
 
 import { SAMPLE_PHOTOS as PHOTOS } from "../fixtures/photos";
+import { expectConsoleError } from "../setup/console-errors";
 const body = JSON.stringify({ type: "doc", content: [{ type: "paragraph", content: [{ type: "text", text: "Un compte rendu du terrain." }] }] });
 
 // A real SMTP server in the test process; the app sends through nodemailer via the job queue.
@@ -245,10 +246,10 @@ describe("external publication gates", () => {
           const internal = outcome(await decideVia(comms.cookie, c.id, { intent: "approve", version: String(version), visibility: "department" }));
           const photo = await db().selectFrom("photo").select("id").where("contribution_id", "=", c.id).executeTakeFirstOrThrow();
           expect(internal.status).toBe(400);
-          expect(internal.body.errors).toEqual({ form: ["review.errors.altMissing", { positions: "1", count: 1 }], [`alt.${photo.id}`]: "photos.errors.altRequired" });
+          expect(internal.body.errors).toEqual({ form: ["review.errors.altMissing", { positions: "1", count: 1 }], [`photo.${photo.id}.alt`]: "photos.errors.altRequired" });
           expect(await statusOf(c.id)).toMatchObject({ status: "submitted", version });
           const body = JSON.stringify({ type: "doc", content: [{ type: "paragraph", content: [{ type: "text", text: "Texte." }] }] });
-          await decideVia(comms.cookie, c.id, { intent: "edit", version: String(version), title: "Sortie", body, [`alt.${photo.id}`]: "Le groupe au départ" });
+          await decideVia(comms.cookie, c.id, { intent: "edit", version: String(version), title: "Sortie", body, [`photo.${photo.id}.alt`]: "Le groupe au départ" });
           version = (await statusOf(c.id)).version;
         }
         // Approval for internal use only is still possible.
@@ -297,7 +298,7 @@ describe("revisions by comms", () => {
     const c = await submitted();
     const photo = await db().selectFrom("photo").select("id").where("contribution_id", "=", c.id).executeTakeFirstOrThrow();
     const newBody = JSON.stringify({ type: "doc", content: [{ type: "paragraph", content: [{ type: "text", text: "Texte revu par la com." }] }] });
-    await decideVia(comms.cookie, c.id, { intent: "edit", version: String(c.version), title: "Nouveau titre", body: newBody, [`alt.${photo.id}`]: "Description revue" });
+    await decideVia(comms.cookie, c.id, { intent: "edit", version: String(c.version), title: "Nouveau titre", body: newBody, [`photo.${photo.id}.alt`]: "Description revue" });
     const row = await db().selectFrom("contribution").select(["title", "body_text", "status"]).where("id", "=", c.id).executeTakeFirstOrThrow();
     expect(row).toEqual({ title: "Nouveau titre", body_text: "Texte revu par la com.", status: "submitted" });
     expect((await db().selectFrom("photo").select("alt_text").where("id", "=", photo.id).executeTakeFirstOrThrow()).alt_text).toBe("Description revue");
@@ -344,6 +345,8 @@ describe("notification e-mails", () => {
     const c = await submitted();
     const comms = await signedIn("comms"); // after the submission: only the author's mail is queued
     await decide(db(), comms, c.id, { decision: "reject", version: c.version, message: "Hors sujet" });
+    // The worker logs the refused send: an operator must see it.
+    expectConsoleError(/\[worker\] Failed task .*451 Service temporairement indisponible/);
     refuse = true;
     let rows: { attempts: number; last_error: string | null }[] = [];
     try {
