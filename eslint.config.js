@@ -8,6 +8,8 @@ export default tseslint.config(
       "@typescript-eslint/no-explicit-any": "off",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/no-unsafe-function-type": "off",
+      // graphile-worker types task payloads through a global namespace that features extend.
+      "@typescript-eslint/no-namespace": ["error", { allowDeclarations: true }],
     },
   },
 );

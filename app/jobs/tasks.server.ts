@@ -1,35 +1,24 @@
-import type { Task, TaskList } from "graphile-worker";
-import { pruneFailures } from "~/auth/throttle.server";
-import { refreshTagUsage } from "~/contributions/tags.server";
-import { db } from "~/db.server";
-import { sendMail, type Mail } from "~/mail/mailer.server";
-import { sweepOrphanFiles } from "~/photos/sweeper.server";
-import { storage } from "~/photos/storage.server";
-import { sendDigests, sendNotificationEmail } from "~/review/notifications.server";
-import { flagExpiredRights } from "~/review/review.server";
+import type { TaskList } from "graphile-worker";
+import { authTasks } from "~/auth/jobs.server";
+import { contributionTasks } from "~/contributions/jobs.server";
+import { mailTasks } from "~/mail/jobs.server";
+import { photoTasks } from "~/photos/jobs.server";
+import { reviewTasks } from "~/review/jobs.server";
+import type { TaskName, Tasks } from "./queue.server";
 
-/** What each task receives; enqueue() is typed by it. */
-export interface TaskPayloads {
-  send_email: Mail;
-  prune_login_failures: Record<string, never>;
-  notification_email: { notificationId: number };
-  notification_digest: Record<string, never>;
-  sweep_uploads: Record<string, never>;
-  flag_expired_rights: Record<string, never>;
-  refresh_tag_usage: Record<string, never>;
-}
+export type { TaskPayloads } from "./queue.server";
 
-// One line per task, pointing into the feature modules.
-export const taskList: TaskList = {
-  send_email: (async (payload) => sendMail(payload as Mail)) as Task,
-  prune_login_failures: (async () => pruneFailures(db())) as Task,
-  notification_email: (async (p) => sendNotificationEmail(db(), (p as TaskPayloads["notification_email"]).notificationId)) as Task,
-  notification_digest: (async () => void (await sendDigests(db()))) as Task,
-  // Files no row points at, left by a crash between writing a file and its row; a day's grace.
-  sweep_uploads: (async () => void (await sweepOrphanFiles(db(), storage(), { graceMs: 24 * 3600_000 }))) as Task,
-  flag_expired_rights: (async () => void (await flagExpiredRights(db()))) as Task,
-  refresh_tag_usage: (async () => refreshTagUsage(db())) as Task,
+// Every feature's tasks (each declares its own in its jobs.server.ts). Typed as every declared
+// payload's task: a payload declared without its task does not compile.
+const tasks: Tasks<TaskName> = {
+  ...mailTasks,
+  ...authTasks,
+  ...contributionTasks,
+  ...photoTasks,
+  ...reviewTasks,
 };
+
+export const taskList: TaskList = tasks;
 
 export const crontab = [
   "*/15 * * * * prune_login_failures",
