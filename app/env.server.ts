@@ -16,6 +16,8 @@ const schema = z.object({
   SMTP_SECURE: z.enum(["true", "false"]).optional(),
   SMTP_USER: z.string().optional(),
   SMTP_PASSWORD: z.string().optional(),
+  /** Encrypts channel secrets at rest; checked by app/publishing/secrets.server.ts, which never repeats it in a message. */
+  SECRETS_KEY: z.string().optional(),
   MAIL_FROM: z.string().default("Relais <relais@localhost>"),
 });
 
