@@ -1,19 +1,19 @@
 import type { Kysely } from "kysely";
 import { sharedDb } from "../db/pool";
 import type { Database } from "../db/schema";
-import { env } from "./env.server";
+import { env, poolOptions } from "./env.server";
 
 export type { Database } from "../db/schema";
 export type DB = Kysely<Database>;
 
 /** The process-wide kysely instance. Domain functions take it (or a transaction) as first argument. */
 export function db(): DB {
-  return sharedDb(env().DATABASE_URL).db;
+  return sharedDb(env().DATABASE_URL, poolOptions()).db;
 }
 
 /** The pg Pool behind db(), shared with Lucia and graphile-worker. */
 export function pool() {
-  return sharedDb(env().DATABASE_URL).pool;
+  return sharedDb(env().DATABASE_URL, poolOptions()).pool;
 }
 
 /** Runs `fn` in a transaction, joining the caller's when `db` already is one. */

@@ -9,7 +9,7 @@ import { migrations } from "./migrations/index";
  * the rows they concern. Throws with the failing migration's name.
  */
 export async function migrateToLatest(connectionString: string): Promise<string[]> {
-  const { db, pool } = createDb(connectionString, 2);
+  const { db, pool } = createDb(connectionString, { max: 2 });
   try {
     const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
     const { error, results } = await migrator.migrateToLatest();

@@ -4,8 +4,7 @@ import { poolSize } from "./pool";
 
 describe("poolSize", () => {
   it("is twice the cores plus one, at least 4, unless DATABASE_POOL_MAX says otherwise", () => {
-    expect(poolSize({})).toBe(Math.max(4, 2 * os.availableParallelism() + 1));
-    expect(poolSize({ DATABASE_POOL_MAX: "12" })).toBe(12);
-    for (const bad of ["0", "-3", "deux", "2.5", ""]) expect(poolSize({ DATABASE_POOL_MAX: bad }), bad).toBe(poolSize({}));
+    expect(poolSize()).toBe(Math.max(4, 2 * os.availableParallelism() + 1));
+    expect(poolSize(12)).toBe(12);
   });
 });

@@ -20,14 +20,32 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
  * PostgreSQL and lengthen the slowest requests: on 2 cores, a search page's p95 at 20 concurrent
  * requests was 30 ms with 5 connections and 42 ms with 10 (scripts/bench/feeds.ts).
  */
-export function poolSize(env: Record<string, string | undefined> = process.env): number {
-  const configured = Number(env.DATABASE_POOL_MAX);
-  if (Number.isSafeInteger(configured) && configured > 0) return configured;
-  return Math.max(4, 2 * os.availableParallelism() + 1);
+export function poolSize(configured?: number): number {
+  return configured ?? Math.max(4, 2 * os.availableParallelism() + 1);
 }
 
-export function createDb(connectionString: string, max = poolSize()): Db {
-  const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000 });
+export interface PoolOptions {
+  /** Connections (poolSize() when not given). */
+  max?: number;
+  /**
+   * PostgreSQL cancels a statement running longer (none when not given: migrations may build
+   * indexes for minutes). The app's pool sets one, so that a runaway query frees its connection.
+   */
+  statementTimeoutMs?: number;
+  /** Longest wait for a connection, new or from the pool: a frozen server must not hang requests. */
+  connectTimeoutMs?: number;
+}
+
+export function createDb(connectionString: string, options: PoolOptions = {}): Db {
+  const pool = new pg.Pool({
+    connectionString,
+    max: poolSize(options.max),
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+    statement_timeout: options.statementTimeoutMs,
+    // Notices a server gone silent (host down, network cut) on idle connections too.
+    keepAlive: true,
+  });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on("error", () => {});
   pool.on("connect", (client) => client.on("error", () => {}));
@@ -41,9 +59,9 @@ type Holder = { [KEY]?: Db };
  * The process-wide pool, shared by the server entry, the Remix bundle, the worker and Lucia:
  * kept on globalThis so that dev reloads and a second copy of this module reuse it.
  */
-export function sharedDb(connectionString: string): Db {
+export function sharedDb(connectionString: string, options?: PoolOptions): Db {
   const holder = globalThis as Holder;
-  holder[KEY] ??= createDb(connectionString);
+  holder[KEY] ??= createDb(connectionString, options);
   return holder[KEY];
 }
 

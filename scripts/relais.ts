@@ -5,6 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { ROLES, type Role } from "../db/schema";
+import { configurationOrExit } from "../app/env.server";
 import { openDatabase } from "./database";
 
 const USAGE = `Usage :
@@ -19,6 +20,7 @@ function fail(message: string): never {
   throw new CliError(message);
 }
 
+configurationOrExit();
 try {
   await main(process.argv.slice(2));
 } catch (error) {

@@ -7,11 +7,13 @@ import { run } from "graphile-worker";
 import { quietLogger } from "../db/migrate";
 import { sharedDb } from "../db/pool";
 import { crontab, taskList } from "../app/jobs/tasks.server";
+import { configurationOrExit, poolOptions } from "../app/env.server";
 import { openDatabase } from "./database";
 
+configurationOrExit();
 const database = await openDatabase();
 const worker = await run({
-  pgPool: sharedDb(database.url).pool,
+  pgPool: sharedDb(database.url, poolOptions()).pool,
   taskList,
   crontab,
   concurrency: 2,
