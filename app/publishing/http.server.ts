@@ -7,6 +7,12 @@ export type RetryOutcome = { kind: "retry"; after?: Date; reason: string };
 export type PermanentOutcome = { kind: "permanent"; status: number; message: string };
 export type Outcome = { kind: "ok" } | RetryOutcome | PermanentOutcome | { kind: "duplicate" };
 
+/**
+ * What a delivery to a network came to: published (with the post's address), to retry, given up,
+ * or (webhooks) an endpoint that says it is gone for good.
+ */
+export type DeliveryResult = { kind: "published"; id: string; url: string } | RetryOutcome | PermanentOutcome | { kind: "gone" };
+
 /** A request that did not give a usable answer; `outcome` says whether trying again can help. */
 export class DeliveryError extends Error {
   override name = "DeliveryError";
