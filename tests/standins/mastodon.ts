@@ -130,7 +130,7 @@ export async function startMastodon(options: { limits?: { maxCharacters?: number
             },
           };
         case "POST /api/v2/media": {
-          const form = await new Response(request.body, { headers: { "content-type": request.headers["content-type"] ?? "" } }).formData().catch(() => null);
+          const form = await new Response(new Uint8Array(request.body), { headers: { "content-type": request.headers["content-type"] ?? "" } }).formData().catch(() => null);
           const file = form?.get("file");
           if (!form || !(file instanceof Blob)) return { status: 422, body: { error: "Validation failed: File can't be blank" } };
           const description = String(form.get("description") ?? "");
