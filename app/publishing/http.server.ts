@@ -8,10 +8,11 @@ export type PermanentOutcome = { kind: "permanent"; status: number; message: str
 export type Outcome = { kind: "ok" } | RetryOutcome | PermanentOutcome | { kind: "duplicate" };
 
 /**
- * What a delivery to a network came to: published (with the post's address), to retry, given up,
- * or (webhooks) an endpoint that says it is gone for good.
+ * What a delivery to a network came to: published (with the network's id for the post and its
+ * public address; a webhook's receiver may not give one), to retry, given up, or (webhooks) an
+ * endpoint that says it is gone for good.
  */
-export type DeliveryResult = { kind: "published"; id: string; url: string } | RetryOutcome | PermanentOutcome | { kind: "gone" };
+export type DeliveryResult = { kind: "published"; id: string; url: string | null } | RetryOutcome | PermanentOutcome | { kind: "gone" };
 
 /** A request that did not give a usable answer; `outcome` says whether trying again can help. */
 export class DeliveryError extends Error {
