@@ -1,8 +1,9 @@
-import { useState } from "react";
+import { useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
+import { externalBlock, type ExternalBlock } from "~/photos/rights";
+import { LIMITS, photoFieldId, photoFieldName, RIGHTS_STATUSES, type PhotoFieldName, type PhotoRef } from "~/contributions/schema";
 import type { FieldErrors } from "~/utils/forms";
 import { describedBy, FieldError, useMsg } from "./forms";
-import { PhotoImage } from "./photo-image";
 
 export interface EditablePhoto {
   id: number;
@@ -14,28 +15,51 @@ export interface EditablePhoto {
   rights_status: "unknown" | "no_person" | "authorised" | "refused";
   rights_scope: "internal" | "external" | null;
   rights_expires_on: string | null;
+  rights_withdrawn_at?: Date | string | null;
 }
 
-/** One photo's alt text, credit and image rights, as fields named photo.<id>.<field>. */
-export function PhotoDetails({ photo, index, errors, removable = true }: { photo: EditablePhoto; index: number; errors?: FieldErrors; removable?: boolean }) {
+export type PhotoDefaults = Pick<EditablePhoto, "alt_text" | "credit" | "rights_status" | "rights_scope" | "rights_expires_on">;
+
+export const NEW_PHOTO_DEFAULTS: PhotoDefaults = { alt_text: "", credit: "", rights_status: "unknown", rights_scope: null, rights_expires_on: null };
+
+/**
+ * One photo's alt text, credit and image rights, named photo.<ref>.<field> (schema.ts): a stored
+ * photo (ref = its id) or a file just chosen (ref = new<n>). `preview` is its image, `remove` the
+ * control that takes it out of the contribution.
+ */
+export function PhotoDetails({
+  photoRef,
+  index,
+  preview,
+  defaults,
+  errors,
+  remove,
+}: {
+  photoRef: PhotoRef;
+  index: number;
+  preview: ReactNode;
+  defaults: PhotoDefaults;
+  errors?: FieldErrors;
+  remove?: ReactNode;
+}) {
   const { t } = useTranslation();
   const msg = useMsg();
-  const [status, setStatus] = useState(photo.rights_status);
-  const p = (field: string) => `photo.${photo.id}.${field}`;
-  const id = (field: string) => `photo-${photo.id}-${field}`;
-  const error = (field: string) => msg(errors?.[p(field)]);
+  const [status, setStatus] = useState(defaults.rights_status);
+  const p = (field: PhotoFieldName) => photoFieldName(photoRef, field);
+  const id = (field: string) => photoFieldId(photoRef, field);
+  const error = (field: PhotoFieldName) => msg(errors?.[p(field)]);
   return (
     <fieldset className="photo-card">
       <legend>{t("photos.photo", { n: index + 1 })}</legend>
-      <PhotoImage photo={{ ...photo, alt: photo.alt_text }} rendition="thumb" />
+      {preview}
       <div className="field">
         <label htmlFor={id("alt")}>{t("photos.alt")}</label>
         <textarea
           id={id("alt")}
           name={p("alt")}
           rows={2}
-          maxLength={1000}
-          defaultValue={photo.alt_text}
+          maxLength={LIMITS.alt}
+          defaultValue={defaults.alt_text}
           aria-describedby={describedBy(`${id("alt")}-hint`, error("alt") && `${id("alt")}-error`)}
           aria-invalid={error("alt") ? true : undefined}
         />
@@ -50,8 +74,8 @@ export function PhotoDetails({ photo, index, errors, removable = true }: { photo
           id={id("credit")}
           type="text"
           name={p("credit")}
-          maxLength={200}
-          defaultValue={photo.credit}
+          maxLength={LIMITS.credit}
+          defaultValue={defaults.credit}
           aria-invalid={error("credit") ? true : undefined}
           aria-describedby={describedBy(error("credit") && `${id("credit")}-error`)}
         />
@@ -63,11 +87,11 @@ export function PhotoDetails({ photo, index, errors, removable = true }: { photo
           id={id("rights")}
           name={p("rightsStatus")}
           value={status}
-          onChange={(e) => setStatus(e.target.value as EditablePhoto["rights_status"])}
+          onChange={(e) => setStatus(e.target.value as PhotoDefaults["rights_status"])}
           aria-invalid={error("rightsStatus") ? true : undefined}
           aria-describedby={describedBy(error("rightsStatus") && `${id("rights")}-error`)}
         >
-          {(["unknown", "no_person", "authorised", "refused"] as const).map((s) => (
+          {RIGHTS_STATUSES.map((s) => (
             <option key={s} value={s}>
               {t(`photos.rightsStatus.${s}`)}
             </option>
@@ -82,7 +106,7 @@ export function PhotoDetails({ photo, index, errors, removable = true }: { photo
             <select
               id={id("scope")}
               name={p("rightsScope")}
-              defaultValue={photo.rights_scope ?? "internal"}
+              defaultValue={defaults.rights_scope ?? "internal"}
               aria-invalid={error("rightsScope") ? true : undefined}
               aria-describedby={describedBy(error("rightsScope") && `${id("scope")}-error`)}
             >
@@ -99,7 +123,7 @@ export function PhotoDetails({ photo, index, errors, removable = true }: { photo
               id={id("expires")}
               type="date"
               name={p("rightsExpiresOn")}
-              defaultValue={photo.rights_expires_on ?? ""}
+              defaultValue={defaults.rights_expires_on ?? ""}
               aria-invalid={error("rightsExpiresOn") ? true : undefined}
               aria-describedby={describedBy(error("rightsExpiresOn") && `${id("expires")}-error`)}
             />
@@ -107,12 +131,65 @@ export function PhotoDetails({ photo, index, errors, removable = true }: { photo
           </div>
         </>
       ) : null}
-      {removable ? (
-        <label className="choice">
-          <input type="checkbox" name="removePhoto" value={photo.id} />
-          {t("photos.remove")}
-        </label>
-      ) : null}
+      {remove}
     </fieldset>
+  );
+}
+
+/** A photo (1-based position in the form) and why it may not be used outside the organisation. */
+export interface PhotoBlock {
+  photo: number;
+  reason: ExternalBlock;
+}
+
+/** The rights of photos as they are in `form` right now (photo.<ref>.rights…), stored values otherwise. */
+export function rightsInForm(form: HTMLFormElement, photos: { ref: PhotoRef; stored?: EditablePhoto }[], today: string): PhotoBlock[] {
+  const data = new FormData(form);
+  const removed = new Set(data.getAll("removePhoto").map(String));
+  const value = (ref: PhotoRef, field: PhotoFieldName) => data.get(photoFieldName(ref, field));
+  const blocks: PhotoBlock[] = [];
+  photos.forEach(({ ref, stored }, i) => {
+    if (removed.has(String(ref))) return;
+    const status = (value(ref, "rightsStatus") ?? stored?.rights_status ?? "unknown") as EditablePhoto["rights_status"];
+    const reason = externalBlock(
+      {
+        id: typeof ref === "number" ? ref : -1 - i,
+        position: i,
+        // The alt text has its own message, by its field; this note is about image rights.
+        alt_text: "-",
+        rights_status: status,
+        rights_scope: status === "authorised" ? ((value(ref, "rightsScope") ?? stored?.rights_scope ?? "internal") as "internal" | "external") : null,
+        rights_expires_on: status === "authorised" ? String(value(ref, "rightsExpiresOn") ?? stored?.rights_expires_on ?? "") || null : null,
+        rights_withdrawn_at: stored?.rights_withdrawn_at ?? null,
+      },
+      today,
+    );
+    if (reason) blocks.push({ photo: i + 1, reason });
+  });
+  return blocks;
+}
+
+/**
+ * Beside an external-publication box: which photos stand in the way, so that nobody learns it only
+ * after ticking it. Always in the page (a live region announces changes); `id` is for the box's
+ * aria-describedby, to be set only when there are blocks.
+ */
+export function ExternalBlocksNote({ id, blocks }: { id: string; blocks: PhotoBlock[] }) {
+  const { t } = useTranslation();
+  return (
+    <div id={id} className="hint" aria-live="polite">
+      {blocks.length ? (
+        <>
+          <p>{t("review.errors.gates")}</p>
+          <ul>
+            {blocks.map((b) => (
+              <li key={`${b.photo}-${b.reason}`}>
+                {t("review.gates.photo", { n: b.photo })} : {t(`review.gates.${b.reason}`)}
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+    </div>
   );
 }

@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import { z } from "zod";
 import type { SessionUser } from "~/auth/session.server";
 import type { DB } from "~/db.server";
-import { notify } from "~/review/notifications.server";
+import { notify } from "~/notifications/notifications.server";
 import { UserError } from "~/utils/errors.server";
 import { canView } from "./visibility.server";
 
@@ -27,13 +27,15 @@ async function visibleContribution(db: DB, actor: Actor, contributionId: number)
 /** Plain-text comment by anyone who sees the contribution; its author is notified. */
 export async function addComment(db: DB, actor: Actor, contributionId: number, body: string): Promise<number> {
   const c = await visibleContribution(db, actor, contributionId);
+  // A draft is seen by its author only: there is nobody to talk with yet.
+  if (c.status === "draft") throw new UserError("comments.errors.draft", "body", 409);
   return db.transaction().execute(async (trx) => {
     const { id } = await trx
       .insertInto("comment")
       .values({ contribution_id: contributionId, author_id: actor.id, body })
       .returning("id")
       .executeTakeFirstOrThrow();
-    await notify(trx, { userIds: [c.author_id], kind: "commented", contributionId, actorId: actor.id, title: c.title });
+    await notify(trx, { userIds: [c.author_id], kind: "commented", contributionId, link: `/contributions/${contributionId}`, actorId: actor.id, title: c.title });
     return id;
   });
 }
@@ -80,6 +82,6 @@ export async function thank(db: DB, actor: Actor, contributionId: number): Promi
       .returning("user_id")
       .executeTakeFirst();
     if (!inserted) throw new UserError("thanks.errors.already", "form", 409);
-    await notify(trx, { userIds: [c.author_id], kind: "thanked", contributionId, actorId: actor.id, title: c.title });
+    await notify(trx, { userIds: [c.author_id], kind: "thanked", contributionId, link: `/contributions/${contributionId}`, actorId: actor.id, title: c.title });
   });
 }

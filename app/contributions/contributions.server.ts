@@ -7,9 +7,9 @@ import { assertAltTexts, deletePhotoRows, forgetPhotos, insertPhotos, listPhotos
 import { UserError } from "~/utils/errors.server";
 import { addEvent, listEvents } from "./history.server";
 import { renderRichText } from "./richtext.server";
-import { AUTHOR_EDITABLE, MAX_PHOTOS, WRITERS, type ContributionFields, type PhotoFields } from "./schema";
+import { AUTHOR_EDITABLE, MAX_PHOTOS, photoFieldName, WRITERS, type ContributionFields, type PhotoFields } from "./schema";
 import { canView } from "./visibility.server";
-import { notifyCommsOfSubmission } from "~/review/notifications.server";
+import { notifyComms } from "~/notifications/notifications.server";
 
 type Actor = Pick<SessionUser, "id" | "role" | "departmentId">;
 
@@ -36,10 +36,27 @@ function columns(fields: ContributionFields) {
 }
 
 /**
- * Creates a draft in the author's department with its photos (already processed and on disk).
- * Nothing is stored when anything is refused; the photos' files are removed then too.
+ * Inserts photos already processed, with the details typed for them (same order), and returns
+ * their ids.
  */
-export async function createContribution(db: DB, author: Actor, fields: ContributionFields, photos: ProcessedPhoto[] = []): Promise<number> {
+async function addPhotos(trx: DB, contributionId: number, photos: ProcessedPhoto[], details: PhotoFields[] = []): Promise<number[]> {
+  const ids = await insertPhotos(trx, contributionId, photos);
+  for (const [i, photoId] of ids.entries()) if (details[i]) await updatePhotoFields(trx, contributionId, photoId, details[i]);
+  return ids;
+}
+
+/**
+ * Creates a draft in the author's department with its photos (already processed and on disk) and
+ * their details, and optionally sends it for review at once. Nothing is stored when anything is
+ * refused (submission included); the photos' files are removed then too.
+ */
+export async function createContribution(
+  db: DB,
+  author: Actor,
+  fields: ContributionFields,
+  photos: ProcessedPhoto[] = [],
+  opts: { photoFields?: PhotoFields[]; submit?: boolean } = {},
+): Promise<number> {
   try {
     if (!WRITERS.includes(author.role)) throw new Response("Forbidden", { status: 403 });
     if (author.departmentId === null) throw new UserError("contributions.errors.noDepartment");
@@ -51,8 +68,9 @@ export async function createContribution(db: DB, author: Actor, fields: Contribu
         .values({ ...values, author_id: author.id, department_id: author.departmentId! })
         .returning("id")
         .executeTakeFirstOrThrow();
-      await insertPhotos(trx, id, photos);
+      const photoIds = await addPhotos(trx, id, photos, opts.photoFields);
       await addEvent(trx, { contributionId: id, actorId: author.id, kind: "created" });
+      if (opts.submit) await submitLocked(trx, author, { id, status: "draft", title: values.title }, photoIds);
       return id;
     });
   } catch (error) {
@@ -75,6 +93,8 @@ function assertAuthor(actor: Actor, row: { author_id: string }) {
 export interface AuthorEdit {
   fields: ContributionFields;
   newPhotos?: ProcessedPhoto[];
+  /** The details typed for newPhotos, in the same order. */
+  newPhotoFields?: PhotoFields[];
   photoUpdates?: { photoId: number; fields: PhotoFields }[];
   removePhotoIds?: number[];
   /** Send for review in the same transaction: when that is refused, nothing of the edit is kept. */
@@ -108,8 +128,8 @@ export async function saveByAuthor(db: DB, author: Actor, id: number, edit: Auth
         .execute();
       // In review, a photo added (its description comes with the next save) waits for it: approval
       // requires every alt text (review.server.ts).
-      await insertPhotos(trx, id, newPhotos);
-      if (edit.submit) await submitLocked(trx, author, { ...row, title: values.title });
+      const newIds = await addPhotos(trx, id, newPhotos, edit.newPhotoFields);
+      if (edit.submit) await submitLocked(trx, author, { ...row, title: values.title }, newIds);
       return removedKeys;
     });
     await removeFiles(db, removedKeys);
@@ -119,21 +139,23 @@ export async function saveByAuthor(db: DB, author: Actor, id: number, edit: Auth
   }
 }
 
-/** The alt text field of a photo in the author's form (components/photo-details.tsx). */
-const authorAltField = (photoId: number) => `photo.${photoId}.alt`;
-
-async function submitLocked(trx: DB, author: Actor, row: { id: number; status: ContributionStatus; title: string }) {
+/**
+ * `newIds` are the photos inserted by this same request: in the form they are still the chosen
+ * files (photo.new<n>.alt), so their messages go there.
+ */
+async function submitLocked(trx: DB, author: Actor, row: { id: number; status: ContributionStatus; title: string }, newIds: number[] = []) {
   if (row.status !== "draft" && row.status !== "changes_requested") {
     throw new UserError("contributions.errors.notSubmittable", "form", 409);
   }
-  await assertAltTexts(trx, row.id, "contributions.errors.altMissing", authorAltField);
+  const altField = (photoId: number) => photoFieldName(newIds.includes(photoId) ? `new${newIds.indexOf(photoId)}` : photoId, "alt");
+  await assertAltTexts(trx, row.id, "contributions.errors.altMissing", altField);
   await trx
     .updateTable("contribution")
     .set({ status: "submitted", submitted_at: sql`now()`, version: sql`version + 1`, updated_at: sql`now()` })
     .where("id", "=", row.id)
     .execute();
   await addEvent(trx, { contributionId: row.id, actorId: author.id, kind: "submitted" });
-  await notifyCommsOfSubmission(trx, { contributionId: row.id, actorId: author.id, title: row.title });
+  await notifyComms(trx, { kind: "submitted", contributionId: row.id, link: `/contributions/${row.id}`, actorId: author.id, title: row.title });
 }
 
 /** Draft or changes requested → in review. Every photo needs its alt text first. */

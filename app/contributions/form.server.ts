@@ -4,7 +4,7 @@ import { ingestPhotos } from "~/photos/photos.server";
 import { discardTemps, parseUpload, type UploadedTemp } from "~/photos/upload.server";
 import { FormRefusal } from "~/utils/errors.server";
 import { parseForm, type FieldErrors } from "~/utils/forms";
-import { contributionFields, photoFields, type ContributionFields, type PhotoFields } from "./schema";
+import { contributionFields, photoFieldName, photoFields, type ContributionFields, type PhotoFieldName, type PhotoFields, type PhotoRef } from "./schema";
 
 /** The pipeline's refusal of a photo, shown next to the photo field (the whole form's, above it). */
 export function photoRefusal(error: PhotoError): FormRefusal {
@@ -33,7 +33,19 @@ export interface ContributionForm {
   files: UploadedTemp[];
   fields: ContributionFields;
   photoUpdates: { photoId: number; fields: PhotoFields }[];
+  /** The details typed for each of `files`, in the same order (defaults when none were sent). */
+  newPhotoFields: PhotoFields[];
   removePhotoIds: number[];
+}
+
+const PHOTO_FIELD_NAMES: PhotoFieldName[] = ["alt", "credit", "rightsStatus", "rightsScope", "rightsExpiresOn"];
+
+/** One photo's details as posted (photo.<ref>.<field>): the data, or the messages by their field names. */
+function readPhotoFields(form: FormData, ref: PhotoRef): { ok: true; data: PhotoFields } | { ok: false; errors: FieldErrors } {
+  const raw = Object.fromEntries(PHOTO_FIELD_NAMES.map((field) => [field, form.get(photoFieldName(ref, field)) ?? (field === "rightsStatus" ? "unknown" : "")]));
+  const one = parseForm(photoFields, raw);
+  if (one.ok) return one;
+  return { ok: false, errors: Object.fromEntries(Object.entries(one.errors).map(([field, msg]) => [photoFieldName(ref, field as PhotoFieldName), msg])) };
 }
 
 /**
@@ -59,23 +71,24 @@ export async function readContributionForm(request: Request, opts: { remainingPh
   const photoUpdates: ContributionForm["photoUpdates"] = [];
   for (const photoId of opts.photoIds) {
     if (removePhotoIds.includes(photoId)) continue;
-    const prefix = `photo.${photoId}.`;
-    if (!form.has(`${prefix}alt`)) continue;
-    const one = parseForm(photoFields, {
-      alt: form.get(`${prefix}alt`) ?? "",
-      credit: form.get(`${prefix}credit`) ?? "",
-      rightsStatus: form.get(`${prefix}rightsStatus`) ?? "unknown",
-      rightsScope: form.get(`${prefix}rightsScope`) ?? "",
-      rightsExpiresOn: form.get(`${prefix}rightsExpiresOn`) ?? "",
-    });
+    // A stored photo whose fields were not sent keeps its details.
+    if (!form.has(photoFieldName(photoId, "alt"))) continue;
+    const one = readPhotoFields(form, photoId);
     if (one.ok) photoUpdates.push({ photoId, fields: one.data });
-    else for (const [field, msg] of Object.entries(one.errors)) errors[`${prefix}${field}`] = msg;
+    else Object.assign(errors, one.errors);
+  }
+  // New photos' details come in the same request as their files (none without JavaScript: defaults).
+  const newPhotoFields: PhotoFields[] = [];
+  for (let n = 0; n < files.length; n++) {
+    const one = readPhotoFields(form, `new${n}`);
+    if (one.ok) newPhotoFields.push(one.data);
+    else Object.assign(errors, one.errors);
   }
   if (Object.keys(errors).length > 0 || !parsed.ok) {
     await discardTemps(files);
     throw new FormRefusal(errors);
   }
-  return { form, files, fields: parsed.data, photoUpdates, removePhotoIds };
+  return { form, files, fields: parsed.data, photoUpdates, newPhotoFields, removePhotoIds };
 }
 
 /** Processes the uploaded photos; a refused photo becomes a message next to the photo field. */

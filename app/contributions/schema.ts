@@ -64,3 +64,36 @@ export const photoFields = z
     path: ["rightsScope"],
   });
 export type PhotoFields = z.infer<typeof photoFields>;
+
+/**
+ * Every form names a photo's fields `photo.<ref>.<field>`: `ref` is the stored photo's id, or
+ * `new<n>` for the n-th file (from 0) chosen in the same form, not stored yet. The new, edit and
+ * review pages, the server's parsing and the domain's messages all use this one scheme.
+ */
+export type PhotoRef = number | `new${number}`;
+export type PhotoFieldName = keyof z.input<typeof photoFields>;
+export const photoFieldName = (ref: PhotoRef, field: PhotoFieldName) => `photo.${ref}.${field}`;
+/** The element id of a photo field, e.g. the anchor `#photo-12-alt`. */
+export const photoFieldId = (ref: PhotoRef, field: string) => `photo-${ref}-${field}`;
+
+/** The maximum length a string schema accepts, looking through preprocess, optional and default. */
+export function maxLengthOf(schema: z.ZodType): number | undefined {
+  if (schema instanceof z.ZodString) return schema.maxLength ?? undefined;
+  if (schema instanceof z.ZodPipe) return maxLengthOf(schema.out as z.ZodType) ?? maxLengthOf(schema.in as z.ZodType);
+  if (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable || schema instanceof z.ZodDefault) return maxLengthOf(schema.unwrap() as z.ZodType);
+  return undefined;
+}
+
+function limitOf(schema: z.ZodType): number {
+  const max = maxLengthOf(schema);
+  if (max === undefined) throw new Error("This field's schema has no maximum length.");
+  return max;
+}
+
+/** Input limits for the forms (maxLength, counters), read from the schemas above so they cannot drift. */
+export const LIMITS = {
+  title: limitOf(contributionFields.shape.title),
+  place: limitOf(contributionFields.shape.place),
+  alt: limitOf(photoFields.shape.alt),
+  credit: limitOf(photoFields.shape.credit),
+};

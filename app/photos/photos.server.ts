@@ -38,9 +38,10 @@ export async function forgetPhotos(db: DB, photos: ProcessedPhoto[]): Promise<vo
  * Appends photo rows after the existing ones, in the order given. Their files were written
  * before; if the same image was deleted elsewhere meanwhile (shared, content-addressed files),
  * they may be gone: refused then, to be sent again, rather than a row pointing at nothing.
+ * Returns the new rows' ids, in the order given.
  */
-export async function insertPhotos(trx: DB, contributionId: number, photos: ProcessedPhoto[]): Promise<void> {
-  if (photos.length === 0) return;
+export async function insertPhotos(trx: DB, contributionId: number, photos: ProcessedPhoto[]): Promise<number[]> {
+  if (photos.length === 0) return [];
   const keys = photos.flatMap((p) => [p.masterKey, p.displayKey, p.thumbKey]);
   await lockFiles(trx, keys, "shared");
   const present = await Promise.all(keys.map((key) => storage().exists(key)));
@@ -50,7 +51,7 @@ export async function insertPhotos(trx: DB, contributionId: number, photos: Proc
     .select(sql<number>`coalesce(max(position), -1)::int + 1`.as("next"))
     .where("contribution_id", "=", contributionId)
     .executeTakeFirstOrThrow();
-  await trx
+  return trx
     .insertInto("photo")
     .values(
       photos.map((p, i) => ({
@@ -65,7 +66,9 @@ export async function insertPhotos(trx: DB, contributionId: number, photos: Proc
         placeholder: p.placeholder,
       })),
     )
-    .execute();
+    .returning("id")
+    .execute()
+    .then((rows) => rows.map((r) => r.id));
 }
 
 export async function photoCount(db: DB, contributionId: number): Promise<number> {

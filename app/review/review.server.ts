@@ -5,10 +5,11 @@ import type { DB } from "~/db.server";
 import { addEvent } from "~/contributions/history.server";
 import { renderRichText } from "~/contributions/richtext.server";
 import { canView } from "~/contributions/visibility.server";
+import { photoFieldName } from "~/contributions/schema";
 import { assertAltTexts } from "~/photos/photos.server";
 import { externalBlock, type ExternalBlock } from "~/photos/rights";
 import { UserError } from "~/utils/errors.server";
-import { notify } from "./notifications.server";
+import { notify, notifyComms } from "~/notifications/notifications.server";
 
 type Comms = Pick<SessionUser, "id" | "role" | "departmentId">;
 
@@ -108,7 +109,7 @@ export async function decide(db: DB, actor: Comms, id: number, d: Decision): Pro
       }
     }
     // Any approval needs every photo's alt text (DESIGN.md); comms can add it in the edit form.
-    if (d.decision === "approve") await assertAltTexts(trx, id, "review.errors.altMissing", (photoId) => `alt.${photoId}`);
+    if (d.decision === "approve") await assertAltTexts(trx, id, "review.errors.altMissing", (photoId) => photoFieldName(photoId, "alt"));
     const status = d.decision === "approve" ? "approved" : d.decision === "reject" ? "rejected" : "changes_requested";
     await trx
       .updateTable("contribution")
@@ -125,7 +126,15 @@ export async function decide(db: DB, actor: Comms, id: number, d: Decision): Pro
     const message = d.decision === "approve" ? null : d.message;
     const data = d.decision === "approve" ? { visibility: d.visibility, externalEligible: d.externalEligible } : {};
     await addEvent(trx, { contributionId: id, actorId: actor.id, kind: status, message, data });
-    await notify(trx, { userIds: [row.author_id], kind: status, contributionId: id, actorId: actor.id, title: row.title, data: message ? { message } : {} });
+    await notify(trx, {
+      userIds: [row.author_id],
+      kind: status,
+      contributionId: id,
+      link: `/contributions/${id}`,
+      actorId: actor.id,
+      title: row.title,
+      data: message ? { message } : {},
+    });
   });
 }
 
@@ -230,8 +239,7 @@ async function flagExternalUse(trx: DB, contributionId: number, actorId: string 
     .returning(["title"])
     .executeTakeFirstOrThrow();
   await addEvent(trx, { contributionId, actorId, kind: "rights_withdrawn", data: why });
-  const comms = await trx.selectFrom("app_user").select("id").where("role", "=", "comms").where("active", "=", true).execute();
-  await notify(trx, { userIds: comms.map((u) => u.id), kind: "rights_alert", contributionId, actorId, title: c.title, data: why });
+  await notifyComms(trx, { kind: "rights_alert", contributionId, link: `/contributions/${contributionId}`, actorId, title: c.title, data: why });
 }
 
 /**

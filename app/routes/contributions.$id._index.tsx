@@ -10,7 +10,7 @@ import { WithdrawRightsButton } from "~/components/withdraw-rights";
 import { requireUser } from "~/auth/guards.server";
 import { addComment, commentBody, deleteComment, editComment, listComments, thank } from "~/contributions/comments.server";
 import { deleteContribution, getContribution, submitContribution, withdrawContribution } from "~/contributions/contributions.server";
-import { AUTHOR_EDITABLE } from "~/contributions/schema";
+import { AUTHOR_EDITABLE, photoFieldId, photoFieldName } from "~/contributions/schema";
 import { db } from "~/db.server";
 import { withdrawRights } from "~/review/review.server";
 import { attempt, fieldErrors, idParam } from "~/utils/errors.server";
@@ -80,6 +80,8 @@ export default function ContributionPage() {
   const dates = useDates();
   const errors = result && "errors" in result ? result.errors : undefined;
   const done = params.get("done");
+  // A submission refused for missing descriptions: this page has no field for them, the edit page has.
+  const undescribed = c.photos.find((p) => errors?.[photoFieldName(p.id, "alt")]);
   return (
     <article className="stack">
       {done === "submitted" || done === "withdrawn" ? (
@@ -107,7 +109,16 @@ export default function ContributionPage() {
           </ul>
         ) : null}
       </header>
-      <FormError errors={errors} />
+      {undescribed && errors?.form ? (
+        <div className="alert" role="alert" tabIndex={-1}>
+          <p>{msg(errors.form)}</p>
+          <p>
+            <Link to={`/contributions/${c.id}/edit#${photoFieldId(undescribed.id, "alt")}`}>{t("contributions.describePhotos")}</Link>
+          </p>
+        </div>
+      ) : (
+        <FormError errors={errors} />
+      )}
 
       {/* Sanitised on the server when saved (allowlist): never raw user HTML. */}
       <div className="prose card" dangerouslySetInnerHTML={{ __html: c.body_html }} />
@@ -175,6 +186,8 @@ export default function ContributionPage() {
 
       {c.history.length ? <History events={c.history} /> : null}
 
+      {/* A draft is its author's alone: no one to talk with yet (earlier comments stay readable). */}
+      {c.status === "draft" && comments.length === 0 ? null : (
       <section aria-labelledby="comments-title" className="card">
         <h2 id="comments-title">{t("comments.title")}</h2>
         {comments.length === 0 ? <p className="muted">{t("comments.empty")}</p> : null}
@@ -207,6 +220,7 @@ export default function ContributionPage() {
           </div>
         ))}
         {/* Emptied, not remounted, once the comment is added: the focus stays on its button. */}
+        {c.status === "draft" ? null : (
         <Form method="post" className="stack" data-reset-on-success>
           <label htmlFor="new-comment">{t("comments.label")}</label>
           <textarea
@@ -228,7 +242,9 @@ export default function ContributionPage() {
             </SubmitButton>
           </div>
         </Form>
+        )}
       </section>
+      )}
     </article>
   );
 }

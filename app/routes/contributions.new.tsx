@@ -23,10 +23,12 @@ export async function action({ request }: ActionFunctionArgs) {
   const result = await attempt(async () => {
     const input = await readContributionForm(request, { remainingPhotos: MAX_PHOTOS, photoIds: [] });
     const photos = await ingestUploaded(db(), input.files);
-    return createContribution(db(), user, input.fields, photos);
+    const submit = input.form.get("intent") === "submit";
+    return { id: await createContribution(db(), user, input.fields, photos, { photoFields: input.newPhotoFields, submit }), submit };
   });
   if (!("value" in result)) return result;
-  return redirect(`/contributions/${result.value}/edit?done=created`);
+  const { id, submit } = result.value;
+  return redirect(submit ? `/contributions/${id}?done=submitted` : `/contributions/${id}/edit?done=created`);
 }
 
 export default function NewContribution() {
@@ -40,7 +42,10 @@ export default function NewContribution() {
         remainingPhotos={MAX_PHOTOS}
         maxUploadMb={maxUploadMb}
         errors={result?.errors}
-        actions={[{ intent: "save", label: t("contributions.saveDraft") }]}
+        actions={[
+          { intent: "save", label: t("contributions.saveDraft"), secondary: true },
+          { intent: "submit", label: t("contributions.submit") },
+        ]}
       />
     </div>
   );

@@ -6,12 +6,14 @@ import { z } from "zod";
 import { describedBy, Field, FieldError, FormError, useMsg } from "~/components/forms";
 import { History } from "~/components/history";
 import { PhotoImage } from "~/components/photo-image";
+import { ExternalBlocksNote } from "~/components/photo-details";
 import { VisibilityChoice } from "~/components/visibility-choice";
 import { WithdrawRightsButton } from "~/components/withdraw-rights";
 import { RichTextField } from "~/components/rich-text-field";
 import { requireRole } from "~/auth/guards.server";
 import { getContribution } from "~/contributions/contributions.server";
 import { plainTextToDoc } from "~/contributions/form.server";
+import { LIMITS, photoFieldId, photoFieldName } from "~/contributions/schema";
 import { db } from "~/db.server";
 import { commsEditSchema, decide, decisionSchema, editInReview, externalBlocks, withdrawRights } from "~/review/review.server";
 import { attempt, fieldErrors, idParam } from "~/utils/errors.server";
@@ -39,7 +41,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     if (!parsed.ok) return fieldErrors(parsed.errors);
     const alts: Record<number, string> = {};
     for (const [key, value] of form) {
-      const m = /^alt\.(\d+)$/.exec(key);
+      const m = /^photo\.(\d+)\.alt$/.exec(key);
       if (m && typeof value === "string") alts[Number(m[1])] = value;
     }
     const result = await attempt(() => editInReview(db(), user, id, { ...parsed.data, alts }));
@@ -208,10 +210,11 @@ export default function ReviewContribution() {
                   type="checkbox"
                   name="externalEligible"
                   defaultChecked={c.propose_external && blocks.length === 0}
-                  aria-describedby={describedBy(errors?.externalEligible && "external-error")}
+                  aria-describedby={describedBy(blocks.length > 0 && "external-note", errors?.externalEligible && "external-error")}
                 />
                 {t("review.externalEligible")}
               </label>
+              <ExternalBlocksNote id="external-note" blocks={blocks} />
               <GateErrors errors={errors} />
               <div>
                 <button type="submit" name="intent" value="approve">
@@ -228,25 +231,26 @@ export default function ReviewContribution() {
             <p className="hint">{t("review.editHint")}</p>
             <Form method="post" className="stack" key={c.version}>
               <input type="hidden" name="version" value={c.version} />
-              <Field name="title" type="text" label={t("contributions.title")} defaultValue={c.title} maxLength={200} errors={errors} />
+              <Field name="title" type="text" label={t("contributions.title")} defaultValue={c.title} maxLength={LIMITS.title} errors={errors} />
               <RichTextField name="body" label={t("contributions.body")} defaultValue={c.body_json} error={msg(errors?.body)} />
               {c.photos.map((p, i) => {
-                const altError = msg(errors?.[`alt.${p.id}`]);
+                const altError = msg(errors?.[photoFieldName(p.id, "alt")]);
+                const altId = photoFieldId(p.id, "alt");
                 return (
                   <div className="field" key={p.id}>
-                    <label htmlFor={`alt-${p.id}`}>
+                    <label htmlFor={altId}>
                       {t("photos.photo", { n: i + 1 })} — {t("photos.alt")}
                     </label>
                     <textarea
-                      id={`alt-${p.id}`}
-                      name={`alt.${p.id}`}
+                      id={altId}
+                      name={photoFieldName(p.id, "alt")}
                       rows={2}
-                      maxLength={1000}
+                      maxLength={LIMITS.alt}
                       defaultValue={p.alt_text}
                       aria-invalid={altError ? true : undefined}
-                      aria-describedby={altError ? `alt-${p.id}-error` : undefined}
+                      aria-describedby={altError ? `${altId}-error` : undefined}
                     />
-                    <FieldError id={`alt-${p.id}-error`} message={altError} />
+                    <FieldError id={`${altId}-error`} message={altError} />
                   </div>
                 );
               })}

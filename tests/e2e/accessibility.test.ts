@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { altField, editorReady, launch, newContext, signIn, writeDraft, type Browser, type Page } from "./browser";
+import { altField, editorReady, launch, newContext, signInAs, writeDraft, type Browser, type Page } from "./browser";
 
 const baseUrl = inject("e2eBaseUrl");
 const phone = { viewport: { width: 360, height: 740 }, hasTouch: true };
@@ -9,10 +9,10 @@ const serverZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 const browserZone = serverZone === "Pacific/Auckland" ? "America/Los_Angeles" : "Pacific/Auckland";
 
 let browser: Browser;
-/** The agent's draft, with a photo without description and a comment. */
+/** The agent's draft, with a photo without description. */
 let draftId: number;
 let draftTitle: string;
-/** Sent to review, with an authorised photo: comms has a notification about it. */
+/** Sent to review, with an authorised photo and a comment (a draft takes none): comms has a notification about it. */
 let sentId: number;
 
 /** Console errors and uncaught errors of a page (React's hydration errors are console errors). */
@@ -69,15 +69,10 @@ describe.skipIf(inject("e2eSkip"))("accessibility: hydration, focus, confirmatio
     const stamp = Date.now();
     const { context } = await newContext(browser, baseUrl);
     const agent = await context.newPage();
-    await signIn(agent, "agent@demo.relais");
+    await signInAs(context, "agent@demo.relais");
 
     draftTitle = `Brouillon accessible ${stamp}`;
     draftId = await writeDraft(agent, { title: draftTitle, photos: ["mobile-jolla.jpg"] });
-    await agent.goto(`/contributions/${draftId}`);
-    await agent.getByLabel("Votre commentaire", { exact: true }).fill("Un premier commentaire.");
-    await agent.getByRole("button", { name: "Commenter" }).click();
-    await agent.locator(".comment", { hasText: "Un premier commentaire." }).waitFor();
-
     sentId = await writeDraft(agent, { title: `Contribution envoyée ${stamp}`, photos: ["orientation-landscape_1.jpg"] });
     await altField(agent, 1).fill("Une façade au soleil");
     await agent.getByRole("group", { name: "Photo 1", exact: true }).getByLabel("Droit à l'image").selectOption({ label: "Autorisation obtenue" });
@@ -86,6 +81,9 @@ describe.skipIf(inject("e2eSkip"))("accessibility: hydration, focus, confirmatio
     expect(await danglingReferences(agent)).toEqual([]);
     await agent.getByRole("button", { name: "Envoyer en relecture" }).click();
     await agent.waitForURL(`**/contributions/${sentId}?done=submitted`);
+    await agent.getByLabel("Votre commentaire", { exact: true }).fill("Un premier commentaire.");
+    await agent.getByRole("button", { name: "Commenter" }).click();
+    await agent.locator(".comment", { hasText: "Un premier commentaire." }).waitFor();
     await context.close();
   });
   afterAll(async () => {
@@ -95,16 +93,17 @@ describe.skipIf(inject("e2eSkip"))("accessibility: hydration, focus, confirmatio
   it(`renders dates the same on the server and in a browser in ${browserZone}: no hydration error`, async () => {
     const agentSession = await newContext(browser, baseUrl, { timezoneId: browserZone });
     const agent = await agentSession.context.newPage();
-    await signIn(agent, "agent@demo.relais");
+    await signInAs(agentSession.context, "agent@demo.relais");
     const agentErrors = recordErrors(agent);
     await visit(agent, `/contributions/${draftId}`);
+    await visit(agent, `/contributions/${sentId}`);
     await expect(agent.locator(".comment time").count()).resolves.toBe(1);
     await expect(agent.getByRole("region", { name: "Historique" }).locator("time").count()).resolves.toBeGreaterThan(0);
     expect(agentErrors).toEqual([]);
 
     const commsSession = await newContext(browser, baseUrl, { timezoneId: browserZone });
     const comms = await commsSession.context.newPage();
-    await signIn(comms, "comms@demo.relais");
+    await signInAs(commsSession.context, "comms@demo.relais");
     const commsErrors = recordErrors(comms);
     await visit(comms, `/review/${sentId}`);
     await editorReady(comms);
@@ -125,7 +124,7 @@ describe.skipIf(inject("e2eSkip"))("accessibility: hydration, focus, confirmatio
   it("after a refused submission at 360 px, puts the focus on the first invalid field, on screen and red", async () => {
     const { context } = await newContext(browser, baseUrl, phone);
     const page = await context.newPage();
-    await signIn(page, "agent@demo.relais");
+    await signInAs(context, "agent@demo.relais");
     await page.goto("/contributions/new");
     await editorReady(page);
     const save = page.getByRole("button", { name: "Enregistrer le brouillon" });
@@ -148,8 +147,8 @@ describe.skipIf(inject("e2eSkip"))("accessibility: hydration, focus, confirmatio
   it("keeps the focus on the comment button after a comment is added, the field emptied", async () => {
     const { context } = await newContext(browser, baseUrl);
     const page = await context.newPage();
-    await signIn(page, "agent@demo.relais");
-    await page.goto(`/contributions/${draftId}`);
+    await signInAs(context, "agent@demo.relais");
+    await page.goto(`/contributions/${sentId}`);
     await page.waitForFunction(() => "__remixRouter" in window);
     const field = page.getByLabel("Votre commentaire", { exact: true });
     await field.fill("Un deuxième commentaire.");
@@ -169,7 +168,7 @@ describe.skipIf(inject("e2eSkip"))("accessibility: hydration, focus, confirmatio
   it("lets Tab and Shift+Tab leave a list item of the editor without changing the text; nesting is done with the toolbar", async () => {
     const { context } = await newContext(browser, baseUrl);
     const page = await context.newPage();
-    await signIn(page, "agent@demo.relais");
+    await signInAs(context, "agent@demo.relais");
     await page.goto("/contributions/new");
     const editor = await editorReady(page);
     await editor.click();
@@ -210,7 +209,7 @@ describe.skipIf(inject("e2eSkip"))("accessibility: hydration, focus, confirmatio
   it("asks before deleting a draft or a comment; dismissing keeps them", async () => {
     const { context } = await newContext(browser, baseUrl);
     const page = await context.newPage();
-    await signIn(page, "agent@demo.relais");
+    await signInAs(context, "agent@demo.relais");
     await page.goto(`/contributions/${draftId}`);
     await page.waitForFunction(() => "__remixRouter" in window);
     const asked: string[] = [];
@@ -227,7 +226,7 @@ describe.skipIf(inject("e2eSkip"))("accessibility: hydration, focus, confirmatio
     await page.goto("/my");
     await expect(page.getByRole("link", { name: draftTitle, exact: true }).count()).resolves.toBe(1);
 
-    await page.goto(`/contributions/${draftId}`);
+    await page.goto(`/contributions/${sentId}`);
     await page.waitForFunction(() => "__remixRouter" in window);
     const comment = page.locator(".comment", { hasText: "Un premier commentaire." });
     await comment.locator("summary").click();
@@ -243,7 +242,7 @@ describe.skipIf(inject("e2eSkip"))("accessibility: hydration, focus, confirmatio
   it("draws a focus ring with a contrast of at least 3:1 against the background around links, buttons and fields", async () => {
     const { context } = await newContext(browser, baseUrl);
     const page = await context.newPage();
-    await signIn(page, "agent@demo.relais");
+    await signInAs(context, "agent@demo.relais");
     await page.goto("/contributions/new");
     await editorReady(page);
     // Keyboard modality, so that focusing from script shows :focus-visible as a Tab would.
@@ -299,7 +298,7 @@ describe.skipIf(inject("e2eSkip"))("accessibility: hydration, focus, confirmatio
   it("names only ids that exist (aria-describedby and the like), names photo links and per-photo buttons, titles error pages", async () => {
     const { context } = await newContext(browser, baseUrl);
     const agent = await context.newPage();
-    await signIn(agent, "agent@demo.relais");
+    await signInAs(context, "agent@demo.relais");
     for (const path of ["/contributions/new", `/contributions/${draftId}`, `/contributions/${draftId}/edit`, "/search", "/notifications"]) {
       await agent.goto(path);
       await agent.waitForFunction(() => "__remixRouter" in window);
@@ -324,7 +323,7 @@ describe.skipIf(inject("e2eSkip"))("accessibility: hydration, focus, confirmatio
 
     const commsSession = await newContext(browser, baseUrl);
     const comms = await commsSession.context.newPage();
-    await signIn(comms, "comms@demo.relais");
+    await signInAs(commsSession.context, "comms@demo.relais");
     await comms.goto(`/review/${sentId}`);
     await editorReady(comms);
     expect(await danglingReferences(comms), "relecture").toEqual([]);
