@@ -1,4 +1,5 @@
 import { randomInt } from "node:crypto";
+import { countGraphemes, linksOf } from "./text-length";
 import { classify, DeliveryError, expectOk, jsonOf, messageOf, send, type Answer, type DeliveryResult } from "./http.server";
 
 // A Bluesky account, through its PDS's XRPC endpoints (bluesky-social/atproto lexicons):
@@ -44,15 +45,6 @@ export const BLUESKY_MAX_IMAGE_BYTES = 1_000_000;
 export const BLUESKY_MAX_IMAGES = 4;
 const COLLECTION = "app.bsky.feed.post";
 
-const segmenter = new Intl.Segmenter("fr", { granularity: "grapheme" });
-
-/** What Bluesky counts as characters: user-perceived ones (an emoji with modifiers, a letter with its accents, is one). */
-export function countGraphemes(text: string): number {
-  let count = 0;
-  for (const _ of segmenter.segment(text)) count++;
-  return count;
-}
-
 const S32 = "234567abcdefghijklmnopqrstuvwxyz";
 
 /**
@@ -87,15 +79,10 @@ const byteOffset = (text: string, index: number) => Buffer.byteLength(text.slice
  */
 export function facetsOf(text: string): Facet[] {
   const facets: Facet[] = [];
-  for (const match of text.matchAll(/(^|[\s(«"'])(https?:\/\/[^\s<>"«»]+)/gu)) {
-    let uri = match[2];
-    uri = uri.replace(/[.,;:!?…’'»]+$/u, "");
-    if (uri.endsWith(")") && !uri.includes("(")) uri = uri.slice(0, -1);
-    if (!URL.canParse(uri)) continue;
-    const start = match.index! + match[1].length;
+  for (const { index, url } of linksOf(text)) {
     facets.push({
-      index: { byteStart: byteOffset(text, start), byteEnd: byteOffset(text, start + uri.length) },
-      features: [{ $type: "app.bsky.richtext.facet#link", uri }],
+      index: { byteStart: byteOffset(text, index), byteEnd: byteOffset(text, index + url.length) },
+      features: [{ $type: "app.bsky.richtext.facet#link", uri: url }],
     });
   }
   for (const match of text.matchAll(/(^|\s)#([^\s#]+)/gu)) {
@@ -200,10 +187,8 @@ export async function putPost(
     headers: authorised(session, { "content-type": "application/json" }),
     body: JSON.stringify({ repo: session.did, collection: COLLECTION, rkey, record: { $type: COLLECTION, ...record }, swapRecord: null }),
   });
-  if (answer.status === 400 && (jsonOf(answer) as { error?: unknown } | undefined)?.error === "InvalidSwap") {
-    return { uri: `at://${session.did}/${COLLECTION}/${rkey}`, duplicate: true };
-  }
-  const outcome = classify(answer);
+  const outcome = classify(answer, { duplicate: (a) => a.status === 400 && (jsonOf(a) as { error?: unknown } | undefined)?.error === "InvalidSwap" });
+  if (outcome.kind === "duplicate") return { uri: `at://${session.did}/${COLLECTION}/${rkey}`, duplicate: true };
   if (outcome.kind === "retry" || outcome.kind === "permanent") throw new DeliveryError(outcome);
   const uri = (jsonOf(answer) as { uri?: unknown } | undefined)?.uri;
   if (typeof uri !== "string") throw new DeliveryError({ kind: "retry", reason: "Réponse de Bluesky sans adresse de publication." });

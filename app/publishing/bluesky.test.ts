@@ -2,7 +2,8 @@ import sharp from "sharp";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startBluesky, type BlueskyStandin } from "../../tests/standins/bluesky";
 import { MAX_ATTEMPTS, type DeliveryResult } from "./http.server";
-import { countGraphemes, deliverToBluesky, facetsOf, isTid, newTid, type BlueskyPublication } from "./bluesky.server";
+import { countGraphemes } from "./text-length";
+import { deliverToBluesky, facetsOf, isTid, newTid, type BlueskyPublication } from "./bluesky.server";
 
 let pds: BlueskyStandin;
 let photo: Buffer;

@@ -170,11 +170,16 @@ const RETRIED_4XX = new Set([408, 425, 429]);
 /**
  * What an answer means for the delivery: 2xx ok; 408, 425, 429 and 5xx retried (at the time the
  * network asks for, if it does); other 4xx permanent with the network's message, unless
- * `retryable` recognises a temporary one (Mastodon's 422 "media not ready").
+ * `retryable` recognises a temporary one (Mastodon's 422 "media not ready") or `duplicate` one
+ * saying the post already exists (Bluesky's InvalidSwap), which means an earlier try posted it.
  */
-export function classify(answer: Answer, options: { now?: Date; retryable?: (answer: Answer) => boolean } = {}): Outcome {
+export function classify(
+  answer: Answer,
+  options: { now?: Date; retryable?: (answer: Answer) => boolean; duplicate?: (answer: Answer) => boolean } = {},
+): Outcome {
   const { status } = answer;
   if (status >= 200 && status < 300) return { kind: "ok" };
+  if (status >= 400 && status < 500 && options.duplicate?.(answer)) return { kind: "duplicate" };
   const after = retryAfter(answer.headers, options.now);
   const reason = `HTTP ${status} : ${messageOf(answer)}`;
   if (status >= 500 || RETRIED_4XX.has(status) || (status >= 400 && options.retryable?.(answer))) {

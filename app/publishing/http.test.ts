@@ -109,6 +109,13 @@ describe("classify", () => {
     expect(classify(answer(422, {}, '{"error":"Validation failed"}'), { now, retryable }).kind).toBe("permanent");
   });
 
+  it("an answer saying the post already exists is a duplicate: an earlier try posted it", () => {
+    const duplicate = (a: Answer) => a.body.toString().includes("InvalidSwap");
+    expect(classify(answer(400, {}, '{"error":"InvalidSwap","message":"Record was at bafy…"}'), { now, duplicate })).toEqual({ kind: "duplicate" });
+    expect(classify(answer(400, {}, '{"error":"InvalidRequest"}'), { now, duplicate }).kind).toBe("permanent");
+    expect(classify(answer(500, {}, "InvalidSwap"), { now, duplicate }).kind).toBe("retry");
+  });
+
   it("honours Retry-After (seconds or HTTP date), Mastodon's X-RateLimit-Reset and Bluesky's RateLimit-Reset", () => {
     expect(classify(answer(429, { "x-ratelimit-reset": "2026-11-20T10:05:00.000Z", "x-ratelimit-remaining": "0" }), { now })).toEqual({
       kind: "retry",
