@@ -1,3 +1,4 @@
+import { mastodonLength } from "./text-length";
 import { classify, DeliveryError, expectOk, jsonOf, send, type Answer, type DeliveryResult, type SendOptions } from "./http.server";
 
 // A Mastodon-API account (Mastodon, GoToSocial, Akkoma, Pixelfed, Friendica speak it). Four
@@ -229,7 +230,9 @@ export async function findRecentPost(
   let maxId: string | undefined;
   while (seen < maxStatuses) {
     const query = new URLSearchParams({ limit: "40", exclude_reblogs: "true", ...(maxId ? { max_id: maxId } : {}) });
-    const page = jsonOf(expectOk(await call(account, `/api/v1/accounts/${encodeURIComponent(String(me.id))}/statuses?${query}`, options)));
+    // Forty statuses with their HTML, media and cards can pass the default megabyte.
+    const path = `/api/v1/accounts/${encodeURIComponent(String(me.id))}/statuses?${query}`;
+    const page = jsonOf(expectOk(await call(account, path, { ...options, maxBytes: 8_000_000 })));
     if (!Array.isArray(page) || page.length === 0) return null;
     for (const status of page as { id?: unknown; content?: unknown; created_at?: unknown }[]) {
       seen++;
@@ -241,6 +244,27 @@ export async function findRecentPost(
       }
     }
     maxId = String((page[page.length - 1] as { id?: unknown }).id);
+  }
+  return null;
+}
+
+/**
+ * What the instance would refuse in a publication, in French, or null: checked before any
+ * upload, so that a text too long does not leave orphan media on the instance.
+ */
+export function mastodonProblem(publication: Pick<MastodonPublication, "text" | "media">, limits: MastodonLimits): string | null {
+  const length = mastodonLength(publication.text, limits.charactersReservedPerUrl);
+  if (length > limits.maxCharacters) return `Le texte compte ${length} caractères ; cette instance en accepte ${limits.maxCharacters}.`;
+  if (publication.media.length > limits.maxMediaAttachments) {
+    return `${publication.media.length} images ; cette instance en accepte ${limits.maxMediaAttachments} par publication.`;
+  }
+  for (const [i, media] of publication.media.entries()) {
+    if (!media.description.trim()) return `L'image ${i + 1} n'a pas de texte alternatif.`;
+    if ([...media.description].length > limits.descriptionLimit) {
+      return `Le texte alternatif de l'image ${i + 1} dépasse ${limits.descriptionLimit} caractères.`;
+    }
+    if (media.data.length > limits.imageSizeLimit) return `L'image ${i + 1} pèse ${media.data.length} octets ; cette instance en accepte ${limits.imageSizeLimit}.`;
+    if (!limits.supportedMimeTypes.includes(media.mimeType)) return `L'image ${i + 1} est au format ${media.mimeType}, que cette instance n'accepte pas.`;
   }
   return null;
 }
@@ -265,8 +289,10 @@ export interface MastodonPublication {
 export async function deliverToMastodon(
   account: MastodonAccount,
   publication: MastodonPublication,
-  options: MastodonOptions & { now?: Date } = {},
+  options: MastodonOptions & { now?: Date; limits?: MastodonLimits } = {},
 ): Promise<DeliveryResult> {
+  const problem = options.limits ? mastodonProblem(publication, options.limits) : null;
+  if (problem) return { kind: "permanent", status: 0, message: problem };
   try {
     const now = options.now ?? new Date();
     if (publication.firstAttemptAt && now.getTime() - publication.firstAttemptAt.getTime() > IDEMPOTENCY_WINDOW_MS) {

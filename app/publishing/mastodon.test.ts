@@ -2,7 +2,7 @@ import sharp from "sharp";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startMastodon, type MastodonStandin } from "../../tests/standins/mastodon";
 import { DeliveryError, MAX_ATTEMPTS, nextAttemptAt, type DeliveryResult } from "./http.server";
-import { deliverToMastodon, fetchInstanceLimits, findRecentPost, mastodonFocus, plainText, postStatus, uploadMedia, type MastodonPublication } from "./mastodon.server";
+import { deliverToMastodon, fetchInstanceLimits, mastodonProblem, findRecentPost, mastodonFocus, plainText, postStatus, uploadMedia, type MastodonPublication } from "./mastodon.server";
 
 let instance: MastodonStandin;
 const fast = { pollIntervalMs: 5, timeoutMs: 5_000 };
@@ -99,6 +99,33 @@ describe("Mastodon delivery", () => {
     // Without that look, the forgotten key would have let a second post through.
     await deliverToMastodon(account(), publication(), later);
     expect(instance.statuses).toHaveLength(2);
+  });
+
+  it("a status made whose answer was lost (the worker died waiting): the next try gets it back, no second post", async () => {
+    instance.fail("POST /api/v1/statuses", { status: 200, passThrough: true, delayMs: 1_000 });
+    const lost = await deliverToMastodon(account(), publication(), { ...fast, timeoutMs: 300 });
+    expect(lost).toMatchObject({ kind: "retry", reason: expect.stringContaining("Pas de réponse complète") });
+    expect(instance.statuses).toHaveLength(1);
+    const again = await deliverToMastodon(account(), publication(), fast);
+    expect(again).toEqual({ kind: "published", id: instance.statuses[0].id, url: instance.statuses[0].url });
+    expect(instance.statuses).toHaveLength(1);
+  });
+
+  it("with the instance's limits, refuses what it would refuse before uploading anything", async () => {
+    const limits = await fetchInstanceLimits(account());
+    const link = "https://www.example.org/" + "tres-longue-adresse/".repeat(30);
+    // 477 letters and a 600-character link: 500 as Mastodon counts.
+    const fits = publication({ text: "a".repeat(476) + " " + link });
+    expect(mastodonProblem(fits, limits)).toBeNull();
+    expect(mastodonProblem({ ...fits, text: fits.text + "!" }, limits)).toBe("Le texte compte 501 caractères ; cette instance en accepte 500.");
+    const noAlt = publication({ media: [{ ...publication().media[0], description: " " }] });
+    expect(await deliverToMastodon(account(), noAlt, { ...fast, limits })).toEqual({ kind: "permanent", status: 0, message: "L'image 1 n'a pas de texte alternatif." });
+    const five = publication({ media: Array(5).fill(publication().media[0]) });
+    expect(await deliverToMastodon(account(), five, { ...fast, limits })).toMatchObject({ kind: "permanent", message: "5 images ; cette instance en accepte 4 par publication." });
+    const heic = publication({ media: [{ ...publication().media[0], mimeType: "image/heic" }] });
+    expect(mastodonProblem(heic, limits)).toBe("L'image 1 est au format image/heic, que cette instance n'accepte pas.");
+    expect(instance.calls("POST /api/v2/media")).toHaveLength(0);
+    expect((await deliverToMastodon(account(), fits, { ...fast, limits })).kind).toBe("published");
   });
 
   it("a 422 validation error is not retried, and carries the instance's message", async () => {

@@ -14,6 +14,11 @@ export interface Reply {
   delayMs?: number;
   /** Send the headers, then bytes without end (to provoke the size limit). */
   endless?: boolean;
+  /**
+   * Scripted only: let the stand-in do its work as usual (post the status…), then apply this
+   * reply's delayMs to its answer: a request that succeeded but whose answer the client lost.
+   */
+  passThrough?: boolean;
 }
 
 export interface Received {
@@ -75,7 +80,8 @@ export async function startStandin(routeOf: (method: string, url: URL) => string
     requests.push(received);
     let reply: Reply;
     try {
-      reply = scripts.take(received.route) ?? (await handle(received, url));
+      const scripted = scripts.take(received.route);
+      reply = scripted?.passThrough ? { ...(await handle(received, url)), delayMs: scripted.delayMs } : (scripted ?? (await handle(received, url)));
     } catch (error) {
       reply = { status: 500, body: { error: `stand-in: ${(error as Error).message}` } };
     }

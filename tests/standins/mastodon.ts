@@ -44,6 +44,12 @@ export interface MastodonStandin extends Standin {
 
 const NOT_READY = "Cannot attach files that have not finished processing. Try again in a moment!";
 
+/** StatusLengthValidator: each link as 23 characters, the rest in graphemes. */
+function countable(text: string): number {
+  const shortened = text.replace(/https?:\/\/[^\s]+?(?=[.,;:!?]*(\s|$))/g, "x".repeat(23));
+  return [...new Intl.Segmenter("fr", { granularity: "grapheme" }).segment(shortened)].length;
+}
+
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 }
@@ -169,7 +175,7 @@ export async function startMastodon(options: { limits?: { maxCharacters?: number
           const text = typeof body.status === "string" ? body.status : "";
           const mediaIds = Array.isArray(body.media_ids) ? body.media_ids.map(String) : [];
           if (!text && mediaIds.length === 0) return { status: 422, body: { error: "Validation failed: Text can't be blank" } };
-          if ([...text].length > maxCharacters) return { status: 422, body: { error: `Validation failed: Text character limit of ${maxCharacters} exceeded` } };
+          if (countable(text) > maxCharacters) return { status: 422, body: { error: `Validation failed: Text character limit of ${maxCharacters} exceeded` } };
           if (mediaIds.length > maxMedia) return { status: 422, body: { error: `Validation failed: Media attachments too many (max ${maxMedia})` } };
           const attached = mediaIds.map((id) => media.get(id));
           if (attached.some((m) => !m || m.attached)) return { status: 422, body: { error: "Validation failed: Media attachments invalid" } };
