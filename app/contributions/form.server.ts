@@ -91,6 +91,21 @@ export async function readContributionForm(request: Request, opts: { remainingPh
   return { form, files, fields: parsed.data, photoUpdates, newPhotoFields, removePhotoIds };
 }
 
+/**
+ * A new contribution sent for review at once: every photo needs its alt text. Checked here, before
+ * the photos are processed, so that a refusal comes fast and leaves nothing behind; the domain
+ * checks again when it submits (same messages).
+ */
+export async function refuseUndescribedNewPhotos(input: ContributionForm): Promise<void> {
+  const missing = input.newPhotoFields.flatMap((p, n) => (p.alt.trim() === "" ? [n] : []));
+  if (missing.length === 0) return;
+  await discardTemps(input.files);
+  throw new FormRefusal({
+    form: ["contributions.errors.altMissing", { positions: missing.map((n) => n + 1).join(", "), count: missing.length }],
+    ...Object.fromEntries(missing.map((n) => [photoFieldName(`new${n}`, "alt"), "photos.errors.altRequired"])),
+  });
+}
+
 /** Processes the uploaded photos; a refused photo becomes a message next to the photo field. */
 export async function ingestUploaded(db: DB, files: UploadedTemp[]) {
   try {

@@ -5,7 +5,7 @@ import { useTranslation } from "react-i18next";
 import { ContributionForm } from "~/components/contribution-form";
 import { requireRole } from "~/auth/guards.server";
 import { createContribution } from "~/contributions/contributions.server";
-import { ingestUploaded, readContributionForm } from "~/contributions/form.server";
+import { ingestUploaded, readContributionForm, refuseUndescribedNewPhotos } from "~/contributions/form.server";
 import { MAX_PHOTOS, WRITERS } from "~/contributions/schema";
 import { db } from "~/db.server";
 import { env } from "~/env.server";
@@ -22,8 +22,9 @@ export async function action({ request }: ActionFunctionArgs) {
   const user = await requireRole(request, ...WRITERS);
   const result = await attempt(async () => {
     const input = await readContributionForm(request, { remainingPhotos: MAX_PHOTOS, photoIds: [] });
-    const photos = await ingestUploaded(db(), input.files);
     const submit = input.form.get("intent") === "submit";
+    if (submit) await refuseUndescribedNewPhotos(input);
+    const photos = await ingestUploaded(db(), input.files);
     return { id: await createContribution(db(), user, input.fields, photos, { photoFields: input.newPhotoFields, submit }), submit };
   });
   if (!("value" in result)) return result;
