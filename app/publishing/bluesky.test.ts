@@ -87,6 +87,17 @@ describe("Bluesky delivery", () => {
     expect(pds.records.get(rkey)!.writes).toBe(1);
   });
 
+  it("a record written whose answer was lost (the worker died waiting): the next try is a no-op on it", async () => {
+    pds.fail(putRecord, { status: 200, passThrough: true, delayMs: 1_000 });
+    const lost = await deliverToBluesky(account(), publication(), { timeoutMs: 300 });
+    expect(lost).toMatchObject({ kind: "retry", reason: expect.stringContaining("Pas de réponse complète") });
+    expect(pds.records.get(rkey)!.writes).toBe(1);
+    const again = await deliverToBluesky(account(), publication());
+    expect(again).toEqual({ kind: "published", id: `at://${pds.did}/app.bsky.feed.post/${rkey}`, url: `https://bsky.app/profile/${pds.did}/post/${rkey}` });
+    expect(pds.records.size).toBe(1);
+    expect(pds.records.get(rkey)!.writes).toBe(1);
+  });
+
   it("refuses an image over 1,000,000 bytes, or without alt text, before sending anything", async () => {
     const big = Buffer.alloc(1_000_001, 1);
     const tooBig = await deliverToBluesky(account(), publication({ images: [{ ...publication().images[0], data: big }] }));
