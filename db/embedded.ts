@@ -165,7 +165,8 @@ function lockHolder(dataDir: string): LockHolder | null {
   let orphan = true;
   try {
     const ppid = Number(fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")[1]);
-    orphan = ppid <= 1 || !isAliveProcess(ppid) || !/node|tsx/.test(fs.readFileSync(`/proc/${ppid}/comm`, "utf8"));
+    // Node 24 names its main thread, and so the process's comm, "MainThread".
+    orphan = ppid <= 1 || !isAliveProcess(ppid) || !/node|tsx|MainThread/.test(fs.readFileSync(`/proc/${ppid}/comm`, "utf8"));
   } catch {
     orphan = false;
   }
