@@ -7,7 +7,7 @@ import { errorKind, GeneralErrorBoundary } from "./components/error-boundary";
 import { useFocusAfterSubmit } from "./components/forms";
 import { Layout as Shell } from "./components/layout";
 import { getSession } from "./auth/guards.server";
-import { unreadCount } from "./review/notifications.server";
+import { unreadCount } from "./notifications/notifications.server";
 import { db } from "./db.server";
 import { isLocale, pickLocale, tFor } from "./i18n/i18n";
 import { useNonce } from "./utils/nonce";

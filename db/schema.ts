@@ -156,7 +156,10 @@ export interface NotificationTable {
   id: Generated<number>;
   user_id: string;
   kind: NotificationKind;
+  /** The contribution it is about, if any (deleted with it). */
   contribution_id: number | null;
+  /** Where opening it leads: a path of this site, whatever the subject (migration 07). */
+  link: string | null;
   actor_id: string | null;
   data: ColumnType<Record<string, unknown>, string | undefined, string>;
   read_at: Timestamp | null;

@@ -2,6 +2,7 @@ import type { TaskList } from "graphile-worker";
 import { authTasks } from "~/auth/jobs.server";
 import { contributionTasks } from "~/contributions/jobs.server";
 import { mailTasks } from "~/mail/jobs.server";
+import { notificationTasks } from "~/notifications/jobs.server";
 import { photoTasks } from "~/photos/jobs.server";
 import { reviewTasks } from "~/review/jobs.server";
 import type { TaskName, Tasks } from "./queue.server";
@@ -14,6 +15,7 @@ const tasks: Tasks<TaskName> = {
   ...mailTasks,
   ...authTasks,
   ...contributionTasks,
+  ...notificationTasks,
   ...photoTasks,
   ...reviewTasks,
 };

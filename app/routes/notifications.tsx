@@ -4,9 +4,12 @@ import { SubmitButton } from "~/components/forms";
 import { useTranslation } from "react-i18next";
 import { requireUser } from "~/auth/guards.server";
 import { db } from "~/db.server";
-import { listNotifications, markRead } from "~/review/notifications.server";
+import { listNotifications, markRead } from "~/notifications/notifications.server";
 import { readForm } from "~/utils/forms.server";
 import { useDates } from "~/utils/dates";
+import { fieldErrors } from "~/utils/errors.server";
+import { parseForm } from "~/utils/forms";
+import { z } from "zod";
 
 export const meta: MetaFunction = () => [{ title: "Notifications · Relais" }];
 
@@ -15,11 +18,16 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return { items: await listNotifications(db(), user.id) };
 }
 
+const intents = z.discriminatedUnion("intent", [
+  z.object({ intent: z.literal("read"), id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) }),
+  z.object({ intent: z.literal("readAll") }),
+]);
+
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireUser(request);
-  const form = await readForm(request);
-  const id = Number(form.get("id"));
-  await markRead(db(), user.id, Number.isSafeInteger(id) && id > 0 ? [id] : undefined);
+  const parsed = parseForm(intents, await readForm(request));
+  if (!parsed.ok) return fieldErrors(parsed.errors);
+  await markRead(db(), user.id, parsed.data.intent === "read" ? [parsed.data.id] : undefined);
   return { ok: true as const };
 }
 
@@ -33,7 +41,9 @@ export default function Notifications() {
       <h1>{t("notifications.title")}</h1>
       {unread ? (
         <Form method="post">
-          <SubmitButton className="secondary">{t("notifications.markAllRead")}</SubmitButton>
+          <SubmitButton className="secondary" name="intent" value="readAll">
+            {t("notifications.markAllRead")}
+          </SubmitButton>
         </Form>
       ) : null}
       {items.length === 0 ? <p>{t("notifications.empty")}</p> : null}
@@ -44,7 +54,16 @@ export default function Notifications() {
           return (
             <li key={n.id} className="card">
               {!n.read_at ? <span className="status submitted">{t("notifications.unread")}</span> : null}
-              <p>{n.contribution_id ? <Link to={`/contributions/${n.contribution_id}`}>{text}</Link> : text}</p>
+              <p>
+                {/* Through /notifications/:id, which marks it read on the way (a full load: that route has no page). */}
+                {n.link ? (
+                  <Link to={`/notifications/${n.id}`} reloadDocument>
+                    {text}
+                  </Link>
+                ) : (
+                  text
+                )}
+              </p>
               {typeof data.message === "string" ? <p className="reason">« {data.message} »</p> : null}
               {/* A div, not a p: a form cannot sit inside a paragraph. */}
               <div className="meta">
@@ -52,7 +71,7 @@ export default function Notifications() {
                 {!n.read_at ? (
                   <Form method="post">
                     <input type="hidden" name="id" value={n.id} />
-                    <SubmitButton className="link-button">{t("notifications.markRead")}</SubmitButton>
+                    <SubmitButton className="link-button" name="intent" value="read">{t("notifications.markRead")}</SubmitButton>
                   </Form>
                 ) : null}
               </div>

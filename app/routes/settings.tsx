@@ -6,7 +6,8 @@ import type { NotificationKind } from "../../db/schema";
 import { requireUser } from "~/auth/guards.server";
 import { db } from "~/db.server";
 import { setLocale } from "~/organisation/users.server";
-import { NOTIFICATION_KINDS, setEmailPreferences } from "~/review/notifications.server";
+import { kindsFor } from "~/notifications/kinds";
+import { emailPreferences, setEmailPreferences } from "~/notifications/preferences.server";
 import { fieldErrors } from "~/utils/errors.server";
 import { parseForm } from "~/utils/forms";
 import { readForm } from "~/utils/forms.server";
@@ -15,9 +16,8 @@ export const meta: MetaFunction = () => [{ title: "Préférences · Relais" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request);
-  const prefs = await db().selectFrom("app_user").select(["email_kinds", "email_digest"]).where("id", "=", user.id).executeTakeFirstOrThrow();
-  // Only the kinds this role can receive.
-  const kinds = NOTIFICATION_KINDS.filter((k) => (k === "submitted" || k === "rights_alert" ? user.role === "comms" : true));
+  const prefs = await emailPreferences(db(), user.id);
+  const kinds = kindsFor(user.role);
   return { locale: user.locale, email: user.email, kinds, prefs };
 }
 
@@ -34,7 +34,7 @@ export async function action({ request }: ActionFunctionArgs) {
   if (parsed.data.intent === "locale") {
     await setLocale(db(), user.id, parsed.data.locale);
   } else {
-    const kinds = form.getAll("kinds").filter((k): k is NotificationKind => NOTIFICATION_KINDS.includes(k as NotificationKind));
+    const kinds = form.getAll("kinds").filter((k): k is NotificationKind => kindsFor(user.role).includes(k as NotificationKind));
     await setEmailPreferences(db(), user.id, { kinds, digest: form.get("digest") === "on" });
   }
   return { ok: true as const };

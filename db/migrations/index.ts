@@ -5,6 +5,7 @@ import * as review from "./2026_11_21_03_review";
 import * as searchOrder from "./2026_11_21_04_search_order";
 import * as searchTable from "./2026_11_22_05_search_table";
 import * as tagUsage from "./2026_11_22_06_tag_usage";
+import * as notificationLink from "./2026_11_23_07_notification_link";
 
 // Listed here rather than read from the folder so that every runner (tsx, vitest, a bundle) sees
 // the same set. Names sort by date: add new ones at the end.
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   "2026_11_21_04_search_order": searchOrder,
   "2026_11_22_05_search_table": searchTable,
   "2026_11_22_06_tag_usage": tagUsage,
+  "2026_11_23_07_notification_link": notificationLink,
 };

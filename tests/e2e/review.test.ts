@@ -200,7 +200,8 @@ describe.skipIf(inject("e2eSkip"))("review in a real browser, with real mail", (
     await approvedNote.waitFor();
     await expect(approvedNote.count()).resolves.toBe(1);
     await expect(approvedNote.getByText("Non lue").isVisible()).resolves.toBe(true);
-    await expect(approvedNote.getByRole("link").getAttribute("href")).resolves.toBe(`/contributions/${id}`);
+    // Through /notifications/:id, which marks it read and leads to the contribution (tests/e2e/notifications.test.ts).
+    await expect(approvedNote.getByRole("link").getAttribute("href")).resolves.toMatch(/^\/notifications\/\d+$/);
 
     // And the mail arrives.
     const approvedMail = await waitForMail((m) => m.to.includes("agent@demo.relais") && m.subject.includes(title) && m.subject.includes("approuvée"));

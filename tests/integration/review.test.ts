@@ -390,7 +390,7 @@ describe("notification e-mails", () => {
     const before = received.length;
     await runOnce({ pgPool: pool(), taskList, logger: quietLogger });
     expect(received.slice(before).filter((m) => m.to.includes(quiet.agent.email) || m.to.includes(digest.agent.email))).toEqual([]);
-    const { sendDigests } = await import("~/review/notifications.server");
+    const { sendDigests } = await import("~/notifications/emails.server");
     await sendDigests(db());
     const digests = received.filter((m) => m.to.includes(digest.agent.email));
     expect(digests).toHaveLength(1);
