@@ -42,6 +42,19 @@ function proxyAddress(entry: string): boolean {
   return prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
 }
 
+/**
+ * An IANA zone name ("Europe/Paris", "America/New_York", "UTC"), as Intl spells it. Intl refuses the
+ * names it does not know; offsets ("+01:00") are refused too, as PostgreSQL reads them the other way round.
+ */
+export function parseTimeZone(raw: string): string | undefined {
+  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(raw)) return undefined;
+  try {
+    return new Intl.DateTimeFormat("en", { timeZone: raw }).resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
+}
+
 export type TrustProxy = boolean | number | string[];
 
 /**
@@ -99,6 +112,8 @@ const schema = z.object({
   /** Encrypts channel secrets at rest; checked by app/publishing/secrets.server.ts, which never repeats it in a message. */
   SECRETS_KEY: z.string().optional(),
   MAIL_FROM: setting("une adresse d'expéditeur (Relais <relais@example.org>)", (r) => r, "Relais <relais@localhost>"),
+  /** The organisation's calendar: the times shown, and where each day begins (app/organisation/calendar.server.ts). */
+  ORGANISATION_TIME_ZONE: setting("un fuseau horaire IANA (Europe/Paris, America/New_York, UTC…)", parseTimeZone, "Europe/Paris"),
 });
 
 export type Settings = z.infer<typeof schema>;

@@ -9,6 +9,7 @@ import { Layout as Shell } from "./components/layout";
 import { getSession } from "./auth/guards.server";
 import { unreadCount } from "./notifications/notifications.server";
 import { db } from "./db.server";
+import { organisationTimeZone } from "./organisation/calendar.server";
 import { isLocale, pickLocale, tFor } from "./i18n/i18n";
 import { useNonce } from "./utils/nonce";
 import styles from "./styles/app.css?url";
@@ -41,6 +42,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
     { headers },
   );
 }
+      // Dates are formatted in the browser too: it must use the same zone as the server's render.
+      timeZone: organisationTimeZone(),
 
 export function useRootData() {
   return useRouteLoaderData<typeof loader>("root");

@@ -2,7 +2,7 @@ import { Form, useLocation } from "@remix-run/react";
 import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { LIMITS, type PhotoRef } from "~/contributions/schema";
-import { ORGANISATION_TIME_ZONE } from "~/utils/dates";
+import { useDates } from "~/utils/dates";
 import type { FieldErrors } from "~/utils/forms";
 import { describedBy, Field, FieldError, FormError, SubmitButton, useMsg } from "./forms";
 import { ExternalBlocksNote, NEW_PHOTO_DEFAULTS, PhotoDetails, rightsInForm, type EditablePhoto, type PhotoBlock } from "./photo-details";
@@ -25,11 +25,6 @@ interface ChosenFile {
   key: number;
   file: File;
   url: string;
-}
-
-/** Today in the organisation's time zone, YYYY-MM-DD (an authorisation's expiry day still counts). */
-function today() {
-  return new Intl.DateTimeFormat("sv-SE", { timeZone: ORGANISATION_TIME_ZONE }).format(new Date());
 }
 
 /** Opened at #<a field's id> (e.g. from "Décrire les photos"): the focus goes to that field. */
@@ -77,6 +72,8 @@ export function ContributionForm({
     ...chosen.map((_, n) => ({ ref: `new${n}` as const })),
   ];
   const [blocks, setBlocks] = useState<PhotoBlock[]>([]);
+  // Today in the organisation's time zone: an authorisation's expiry day still counts.
+  const { today } = useDates();
   const updateBlocks = () => {
     if (form.current) setBlocks(rightsInForm(form.current, inForm, today()));
   };

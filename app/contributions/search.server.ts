@@ -6,7 +6,7 @@ import type { DB } from "~/db.server";
 import { afterCursor, cursorTime, decodeCursor, encodeCursor, PAGE_SIZE } from "./feeds.server";
 import { highlighter } from "./excerpt";
 import { departmentChoices } from "~/organisation/departments.server";
-import { ORGANISATION_TIME_ZONE } from "~/utils/dates";
+import { endOfDay, startOfDay } from "~/organisation/calendar.server";
 import { isoDate } from "./schema";
 import { popularTags } from "./tags.server";
 import { visibleTo } from "./visibility.server";
@@ -50,8 +50,8 @@ export async function searchContributions(db: DB, viewer: Viewer, params: Search
   if (params.tag) q = q.where(sql<boolean>`c.tags @> ARRAY[${params.tag.toLowerCase()}]::text[]`);
   if (params.status) q = q.where("c.status", "=", params.status as ContributionStatus);
   // Days as the organisation counts them (the dates shown are in its time zone too).
-  if (params.from) q = q.where(sql<boolean>`c.updated_at >= (${params.from}::date::timestamp AT TIME ZONE ${ORGANISATION_TIME_ZONE})`);
-  if (params.to) q = q.where(sql<boolean>`c.updated_at < ((${params.to}::date + 1)::timestamp AT TIME ZONE ${ORGANISATION_TIME_ZONE})`);
+  if (params.from) q = q.where("c.updated_at", ">=", startOfDay(params.from));
+  if (params.to) q = q.where("c.updated_at", "<", endOfDay(params.to));
   const after = decodeCursor(params.cursor);
   if (after) q = q.where(afterCursor("c.updated_at", after));
 

@@ -26,6 +26,8 @@ export const crontab = [
   "*/15 * * * * prune_login_failures",
   "0 7 * * * notification_digest",
   "30 3 * * * sweep_uploads",
-  "5 0 * * * flag_expired_rights",
+  // Hourly: cron runs in UTC, and an authorisation ends at midnight in the organisation's time
+  // zone, whatever that is (an hourly pass finds nothing to do 23 times a day).
+  "5 * * * * flag_expired_rights",
   "10 * * * * refresh_tag_usage",
 ].join("\n");

@@ -41,9 +41,10 @@ describe("daily tasks are registered in the worker's crontab", () => {
     expect(hours[0] >= 22 || hours[0] < 6).toBe(true);
   });
 
-  it("the other daily tasks run once a day, tag suggestions are rolled up hourly, login failures pruned often", () => {
-    for (const task of ["flag_expired_rights", "notification_digest", "sweep_uploads"] as const) expect(runsOnDay(task), task).toBe(1);
+  it("the other daily tasks run once a day; expired authorisations are flagged and tag suggestions rolled up hourly, login failures pruned often", () => {
+    for (const task of ["notification_digest", "sweep_uploads"] as const) expect(runsOnDay(task), task).toBe(1);
     expect(runsOnDay("refresh_tag_usage")).toBe(24);
+    expect(runsOnDay("flag_expired_rights")).toBe(24);
     expect(runsOnDay("prune_login_failures")).toBeGreaterThanOrEqual(24);
     // The periodic tasks are all in the crontab (others may be added beside them).
     const scheduled: (keyof TaskPayloads)[] = ["prune_login_failures", "notification_digest", "sweep_uploads", "flag_expired_rights", "refresh_tag_usage"];

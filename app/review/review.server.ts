@@ -10,6 +10,7 @@ import { assertAltTexts } from "~/photos/photos.server";
 import { externalBlock, type ExternalBlock } from "~/photos/rights";
 import { UserError } from "~/utils/errors.server";
 import { notify, notifyComms } from "~/notifications/notifications.server";
+import { dayOf } from "~/organisation/calendar.server";
 
 type Comms = Pick<SessionUser, "id" | "role" | "departmentId">;
 
@@ -65,7 +66,7 @@ export type Decision = z.infer<typeof decisionSchema>;
 
 /** Today in the organisation's calendar, for expiry dates (YYYY-MM-DD, from the database clock). */
 async function today(db: DB): Promise<string> {
-  const { d } = await sql<{ d: string }>`SELECT current_date::text AS d`.execute(db).then((r) => r.rows[0]);
+  const { d } = await sql<{ d: string }>`SELECT ${dayOf()}::text AS d`.execute(db).then((r) => r.rows[0]);
   return d;
 }
 
@@ -246,16 +247,18 @@ async function flagExternalUse(trx: DB, contributionId: number, actorId: string 
  * Daily: authorisations that expired yesterday take their contributions out of external use, as a
  * withdrawal does. (Every gate also checks expiry dates itself, so nothing waits for this job.)
  */
-export async function flagExpiredRights(db: DB): Promise<number> {
+export async function flagExpiredRights(db: DB, at?: Date): Promise<number> {
   const expired = await db
     .selectFrom("photo as p")
     .innerJoin("contribution as c", "c.id", "p.contribution_id")
     .select(["p.contribution_id", "p.position"])
     .where("c.external_eligible", "=", true)
     .where("p.rights_status", "=", "authorised")
-    .where("p.rights_expires_on", "<", sql<string>`current_date`)
+    .where("p.rights_expires_on", "<", dayOf(at))
     .execute();
   const seen = new Set<number>();
+ * An authorisation counts to the end of its expiry day in the organisation's time zone; `at` is
+ * the moment to judge from (now, except in tests).
   for (const e of expired) {
     if (seen.has(e.contribution_id)) continue;
     seen.add(e.contribution_id);

@@ -10,7 +10,7 @@ import { createSessionCookie } from "~/auth/session.server";
 import { db } from "~/db.server";
 import { parseForm } from "~/utils/forms";
 import { readForm } from "~/utils/forms.server";
-import { formatTime } from "~/utils/dates";
+import { formatTime, useOrganisationTimeZone } from "~/utils/dates";
 
 export const meta: MetaFunction = () => [{ title: "Connexion · Relais" }];
 
@@ -49,7 +49,7 @@ export default function Login() {
   const actionData = useActionData<typeof action>();
   const [params] = useSearchParams();
   const { t, i18n } = useTranslation();
-  const errors = localiseTimes(actionData?.errors, i18n.language);
+  const errors = localiseTimes(actionData?.errors, i18n.language, useOrganisationTimeZone());
   return (
     <section className="card narrow" aria-labelledby="login-title">
       <h1 id="login-title">{t("login.title")}</h1>
@@ -65,11 +65,11 @@ export default function Login() {
 }
 
 /** The retry time travels as ISO; show it as an hour and minute of the organisation's time zone. */
-function localiseTimes(errors: Record<string, unknown> | undefined, language: string) {
+function localiseTimes(errors: Record<string, unknown> | undefined, language: string, timeZone: string) {
   if (!errors) return undefined;
   const form = errors.form;
   if (Array.isArray(form) && form[0] === "login.throttled") {
-    const time = formatTime(String(form[1].time), language);
+    const time = formatTime(String(form[1].time), language, timeZone);
     return { ...errors, form: ["login.throttled", { time }] } as Record<string, string | [string, Record<string, unknown>]>;
   }
   return errors as Record<string, string>;

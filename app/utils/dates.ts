@@ -1,10 +1,18 @@
 // Dates and times as people read them. Pages are rendered on the server and again in the browser:
 // both must print the same text, so nothing here depends on the machine's time zone. Instants are
-// shown in the organisation's time zone; calendar dates ("2026-03-14", an event's day) as they are.
+// shown in the organisation's time zone (the ORGANISATION_TIME_ZONE setting, which the root loader
+// hands to the browser); calendar dates ("2026-03-14", an event's day) as they are.
+import { useRouteLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 
-/** Where the organisation lives: the time zone of every time shown. */
-export const ORGANISATION_TIME_ZONE = "Europe/Paris";
+/**
+ * The organisation's time zone, from the root loader's data: the server's render and the browser's
+ * hydration read the same value. Without that data (the root loader itself failed), the setting's default.
+ */
+export function useOrganisationTimeZone(): string {
+  const root = useRouteLoaderData<{ timeZone?: string }>("root");
+  return root?.timeZone ?? "Europe/Paris";
+}
 
 type DateInput = Date | string | number;
 
@@ -27,28 +35,35 @@ function formatter(language: string, options: Intl.DateTimeFormatOptions): Intl.
 }
 
 /** A day: "14 mars 2026" (long) or "14 mars 2026" / "Mar 14, 2026" (medium). Calendar dates stay on their day. */
-export function formatDate(value: DateInput, language: string, style: "medium" | "long" = "medium", timeZone = ORGANISATION_TIME_ZONE): string {
+export function formatDate(value: DateInput, language: string, timeZone: string, style: "medium" | "long" = "medium"): string {
   const { date, calendar } = toDate(value);
   return formatter(language, { dateStyle: style, timeZone: calendar ? "UTC" : timeZone }).format(date);
 }
 
 /** A day and a time: "14 mars 2026, 09:30". */
-export function formatDateTime(value: DateInput, language: string, timeZone = ORGANISATION_TIME_ZONE): string {
+export function formatDateTime(value: DateInput, language: string, timeZone: string): string {
   return formatter(language, { dateStyle: "medium", timeStyle: "short", timeZone }).format(toDate(value).date);
 }
 
 /** A time of day: "09:30". */
-export function formatTime(value: DateInput, language: string, timeZone = ORGANISATION_TIME_ZONE): string {
+export function formatTime(value: DateInput, language: string, timeZone: string): string {
   return formatter(language, { hour: "2-digit", minute: "2-digit", timeZone }).format(toDate(value).date);
 }
 
-/** The formatters bound to the page's language, for components. */
+/** Today's date (YYYY-MM-DD) in `timeZone`. */
+export function todayIn(timeZone: string, now = new Date()): string {
+  return formatter("sv-SE", { timeZone }).format(now);
+}
+
+/** The formatters bound to the page's language and the organisation's time zone, for components. */
 export function useDates() {
   const { i18n } = useTranslation();
   const language = i18n.language;
+  const timeZone = useOrganisationTimeZone();
   return {
-    date: (value: DateInput, style?: "medium" | "long") => formatDate(value, language, style),
-    dateTime: (value: DateInput) => formatDateTime(value, language),
-    time: (value: DateInput) => formatTime(value, language),
+    date: (value: DateInput, style?: "medium" | "long") => formatDate(value, language, timeZone, style),
+    dateTime: (value: DateInput) => formatDateTime(value, language, timeZone),
+    time: (value: DateInput) => formatTime(value, language, timeZone),
+    today: () => todayIn(timeZone),
   };
 }

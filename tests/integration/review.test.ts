@@ -18,6 +18,7 @@ import { context, get, makeDepartment, outcome, post, run, signedIn } from "../f
 
 import { SAMPLE_PHOTOS as PHOTOS } from "../fixtures/photos";
 import { expectConsoleError } from "../setup/console-errors";
+import { todayIn } from "~/utils/dates";
 const body = JSON.stringify({ type: "doc", content: [{ type: "paragraph", content: [{ type: "text", text: "Un compte rendu du terrain." }] }] });
 
 // A real SMTP server in the test process; the app sends through nodemailer via the job queue.
@@ -213,7 +214,8 @@ describe("decisions", () => {
 });
 
 describe("external publication gates", () => {
-  const today = new Date().toISOString().slice(0, 10);
+  // The organisation's today (Europe/Paris by default), not UTC's: they differ for an hour or two each night.
+  const today = todayIn("Europe/Paris");
   const cases: [string, Record<string, unknown>, string | null][] = [
     ["no identifiable person", { rights_status: "no_person" }, null],
     ["external authorisation", { rights_status: "authorised", rights_scope: "external" }, null],
