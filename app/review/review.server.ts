@@ -96,8 +96,14 @@ export async function externalBlocks(db: DB, contributionId: number): Promise<{ 
 export async function decide(db: DB, actor: Comms, id: number, d: Decision): Promise<void> {
   assertComms(actor);
   await db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom("contribution").select(["id", "status", "version", "author_id", "title"]).where("id", "=", id).forUpdate().executeTakeFirst();
-    if (!row) throw new Response("Not Found", { status: 404 });
+    const row = await trx
+      .selectFrom("contribution")
+      .select(["id", "status", "version", "author_id", "department_id", "visibility", "title"])
+      .where("id", "=", id)
+      .forUpdate()
+      .executeTakeFirst();
+    // Someone's draft answers like a missing id: a 409 would tell that it exists, and its version.
+    if (!row || !canView(actor, row)) throw new Response("Not Found", { status: 404 });
     if (row.version !== d.version) throw new UserError("review.errors.conflict", "form", 409);
     if (row.status !== "submitted") throw new UserError("review.errors.notInReview", "form", 409);
     if (d.decision === "approve" && d.externalEligible) {
@@ -160,8 +166,13 @@ export async function editInReview(
   if (!body.ok) throw new UserError("common.raw", "body", 400, { text: body.error });
   for (const alt of Object.values(edit.alts)) if (alt.length > 1000) throw new UserError("photos.errors.altTooLong", "form");
   return db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom("contribution").select(["id", "status", "version", "title", "body_html", "body_text"]).where("id", "=", id).forUpdate().executeTakeFirst();
-    if (!row) throw new Response("Not Found", { status: 404 });
+    const row = await trx
+      .selectFrom("contribution")
+      .select(["id", "status", "version", "title", "body_html", "body_text", "author_id", "department_id", "visibility"])
+      .where("id", "=", id)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!row || !canView(actor, row)) throw new Response("Not Found", { status: 404 });
     if (row.version !== edit.version) throw new UserError("review.errors.conflict", "form", 409);
     if (row.status !== "submitted") throw new UserError("review.errors.notInReview", "form", 409);
     const photos = await trx.selectFrom("photo").select(["id", "position", "alt_text"]).where("contribution_id", "=", id).orderBy("position").execute();

@@ -17,7 +17,7 @@ describe("hardening", () => {
   it("a deactivated person cannot come back through an invitation link", async () => {
     const admin = await signedIn("admin", null);
     const agent = await signedIn("agent");
-    const link = await createInvitation(db(), agent.id, admin.id);
+    const link = await createInvitation(db(), admin, agent.id);
     const token = link.split("/").pop()!;
     await run(() => users.action({ request: post("/admin/users", { intent: "deactivate", userId: agent.id }, admin.cookie), params: {}, context }));
     expect(outcome(await run(() => invitation.loader({ request: get("/"), params: { token }, context }))).body).toEqual({ state: "unknown" });
@@ -130,6 +130,31 @@ describe("hardening", () => {
       expect(outcome(await run(() => contributionPage.action({ request, params: { id: String(id) }, context }))).status).toBe(413);
     }
     expect(await db().selectFrom("comment").select("id").where("contribution_id", "=", id).execute()).toEqual([]);
+  });
+
+  it("a review action on someone's draft answers like a missing id: 404, nothing revealed, nothing changed", async () => {
+    const comms = await signedIn("comms");
+    const author = await signedIn("agent");
+    const draft = await newDraft(author.cookie);
+    const missing = draft + 100_000;
+    const { version } = await db().selectFrom("contribution").select("version").where("id", "=", draft).executeTakeFirstOrThrow();
+    const answer = async (id: number, fields: Record<string, string>) => {
+      const result = await run(() => reviewPage.action({ request: post(`/review/${id}`, fields, comms.cookie), params: { id: String(id) }, context }));
+      return result instanceof Response ? { status: result.status, body: await result.text() } : outcome(result);
+    };
+    for (const fields of [
+      { intent: "approve", version: String(version), visibility: "organisation" },
+      { intent: "approve", version: "0", visibility: "organisation" },
+      { intent: "request_changes", version: String(version), message: "À revoir" },
+      { intent: "reject", version: String(version + 1), message: "Non" },
+      { intent: "edit", version: String(version), title: "Autre titre", body: richDoc("Autre texte.") },
+    ]) {
+      const onDraft = await answer(draft, fields);
+      expect(onDraft, fields.intent).toEqual(await answer(missing, fields));
+      expect(onDraft.status, fields.intent).toBe(404);
+    }
+    const row = await db().selectFrom("contribution").select(["status", "title", "version"]).where("id", "=", draft).executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: "draft", title: "Une contribution", version });
   });
 
   it("review inbox and people search: a malformed or NUL-laden filter is a 400 or a page, never a 500", async () => {
