@@ -16,15 +16,16 @@ import { run as runWorker, type Runner } from "graphile-worker";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "../db/embedded";
 import { migrateToLatest, quietLogger } from "../db/migrate";
 import { closeSharedDb, createDb, sharedDb } from "../db/pool";
-import { setDatabaseUrl, startupEnv } from "../app/env.server";
+import { configurationOrExit, defaultNodeEnv, poolOptions, setDatabaseUrl } from "../app/env.server";
 import { crontab, taskList } from "../app/jobs/tasks.server";
+import { errorHandler, hostGuard, methodGuard } from "../app/server/requests.server";
 import { originCheck, securityHeaders } from "../app/server/security.server";
 
 const args = new Set(process.argv.slice(2));
 const dev = args.has("--dev");
 const demo = args.has("--demo");
-if (dev) process.env.NODE_ENV ??= "development";
-const settings = startupEnv();
+defaultNodeEnv(dev);
+const settings = configurationOrExit();
 const log = (line: string) => console.log(`[relais] ${line}`);
 
 let embedded: EmbeddedPostgres | undefined;
@@ -45,7 +46,7 @@ try {
   process.exit(1);
 }
 
-sharedDb(databaseUrl); // the app's pool, opened before the worker and the first request
+sharedDb(databaseUrl, poolOptions(settings)); // the app's pool, opened before the worker and the first request
 let demoLogins: string | undefined;
 if (demo || settings.RELAIS_DEMO) {
   const { seedDemo } = await import("./seed-demo");
@@ -55,7 +56,7 @@ if (demo || settings.RELAIS_DEMO) {
 // The worker runs here unless it has its own process (`npm run worker`, RUN_WORKER=false here).
 // Its own few connections (its LISTEN holds one for good), so that requests keep the app's pool;
 // the jobs themselves query through the app's pool like any request.
-const workerDb = settings.RUN_WORKER ? createDb(databaseUrl, 3) : undefined;
+const workerDb = settings.RUN_WORKER ? createDb(databaseUrl, { ...poolOptions(settings), max: 3 }) : undefined;
 const worker: Runner | undefined = settings.RUN_WORKER
   ? await runWorker({ pgPool: workerDb!.pool, taskList, crontab, concurrency: 2, noHandleSignals: true, pollInterval: 2000, logger: quietLogger })
   : undefined;
@@ -63,8 +64,10 @@ const worker: Runner | undefined = settings.RUN_WORKER
 const app = express();
 const server = http.createServer(app);
 app.disable("x-powered-by");
-if (settings.TRUST_PROXY) app.set("trust proxy", settings.TRUST_PROXY === "true" ? true : settings.TRUST_PROXY);
+app.set("trust proxy", settings.TRUST_PROXY);
 app.use(securityHeaders({ dev }));
+app.use(hostGuard());
+app.use(methodGuard());
 app.use(originCheck());
 if (settings.LOG_REQUESTS) {
   app.use((req, res, next) => {
@@ -102,6 +105,7 @@ app.all(
     getLoadContext: (req, res) => ({ cspNonce: res.locals.cspNonce as string, clientIp: req.ip ?? "unknown" }),
   }),
 );
+app.use(errorHandler({ dev }));
 
 server.listen(settings.PORT, settings.HOST, () => {
   const url = `http://${settings.HOST === "127.0.0.1" || settings.HOST === "0.0.0.0" ? "localhost" : settings.HOST}:${settings.PORT}`;

@@ -71,9 +71,24 @@ export interface CurrentSession {
   setCookie?: string;
 }
 
+/**
+ * Our session id from the Cookie header. Lucia's own reader decodes every cookie and throws on a
+ * bad %-encoding, even in another application's cookie on the same host (other_app=50%).
+ */
+function sessionIdFrom(header: string): string | null {
+  for (const pair of header.split(";")) {
+    const eq = pair.indexOf("=");
+    if (eq === -1 || pair.slice(0, eq).trim() !== lucia().sessionCookieName) continue;
+    const value = pair.slice(eq + 1).trim();
+    // Lucia's ids are lowercase base32; anything else cannot be a session of ours.
+    return /^[a-z0-9]{1,255}$/.test(value) ? value : null;
+  }
+  return null;
+}
+
 /** Reads the session cookie; a deactivated account has no valid session. */
 export async function readSession(request: Request): Promise<CurrentSession | { user: null; setCookie?: string }> {
-  const sessionId = lucia().readSessionCookie(request.headers.get("Cookie") ?? "");
+  const sessionId = sessionIdFrom(request.headers.get("Cookie") ?? "");
   if (!sessionId) return { user: null };
   const { session, user } = await lucia().validateSession(sessionId);
   if (!session || !user.active) {

@@ -11,7 +11,8 @@ export type RenditionName = (typeof RENDITION_NAMES)[number];
 /**
  * The bytes of one rendition, only for someone who may see the photo's contribution (404
  * otherwise, so that ids reveal nothing). The URL of a photo never changes content: it may be
- * cached for a year, privately (it is behind a sign-in).
+ * cached for a year, privately (it is behind a sign-in). X-Content-Type-Options comes with every
+ * response from the server (app/server/security.server.ts); set here too, it was sent twice.
  */
 export async function servePhoto(db: DB, viewer: SessionUser, photoId: number, rendition: RenditionName, request: Request) {
   const row = await db
@@ -26,7 +27,6 @@ export async function servePhoto(db: DB, viewer: SessionUser, photoId: number, r
   const headers = new Headers({
     "Content-Type": "image/webp",
     "Cache-Control": "private, max-age=31536000, immutable",
-    "X-Content-Type-Options": "nosniff",
     "Content-Disposition": "inline",
     ETag: etag,
   });

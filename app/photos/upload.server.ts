@@ -127,8 +127,9 @@ export async function parseUpload(
     await discardTemps([...created].map((p) => ({ path: p, size: 0 })));
     if (error instanceof PhotoError) throw error;
     if (error instanceof MaxPartSizeExceededError) throw new PhotoError("form_too_large", FORM_TOO_LARGE, 413);
-    // The multipart parser's own errors: a body cut short (interrupted upload) or malformed.
-    if (error instanceof Error && /^malformed multipart/i.test(error.message)) {
+    // The multipart parser's own errors: a body cut short (interrupted upload) or malformed (no
+    // boundary, a part without a name).
+    if (error instanceof Error && /^(malformed (multipart|content-disposition)|Could not parse content as FormData)/i.test(error.message)) {
       throw new PhotoError("corrupt", INTERRUPTED);
     }
     throw error;

@@ -142,13 +142,14 @@ describe("hardening", () => {
       const result = await run(() => reviewPage.action({ request: post(`/review/${id}`, fields, comms.cookie), params: { id: String(id) }, context }));
       return result instanceof Response ? { status: result.status, body: await result.text() } : outcome(result);
     };
-    for (const fields of [
+    const attempts: Record<string, string>[] = [
       { intent: "approve", version: String(version), visibility: "organisation" },
       { intent: "approve", version: "0", visibility: "organisation" },
       { intent: "request_changes", version: String(version), message: "À revoir" },
       { intent: "reject", version: String(version + 1), message: "Non" },
       { intent: "edit", version: String(version), title: "Autre titre", body: richDoc("Autre texte.") },
-    ]) {
+    ];
+    for (const fields of attempts) {
       const onDraft = await answer(draft, fields);
       expect(onDraft, fields.intent).toEqual(await answer(missing, fields));
       expect(onDraft.status, fields.intent).toBe(404);
