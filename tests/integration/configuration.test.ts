@@ -1,4 +1,6 @@
 import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { freePort } from "../../db/embedded";
 import { parseTrustProxy } from "~/env.server";
@@ -64,5 +66,16 @@ describe("TRUST_PROXY", () => {
     expect(parseTrustProxy("127.0.0.1")).toEqual(["127.0.0.1"]);
     expect(parseTrustProxy("loopback, 10.0.0.0/8, fd00::/8")).toEqual(["loopback", "10.0.0.0/8", "fd00::/8"]);
     for (const bad of ["yes", "1.5", "10.0.0.0/33", "proxy.example.org", "127.0.0.1,", "-1"]) expect(parseTrustProxy(bad), bad).toBeUndefined();
+  });
+});
+
+describe("env.server.ts", () => {
+  it("is the only reader of process.env in the app, the entries and the pool", () => {
+    const sources = [
+      ...fs.readdirSync("app", { recursive: true, encoding: "utf8" }).map((f) => path.join("app", f)),
+      ...["scripts/server.ts", "scripts/worker.ts", "scripts/relais.ts", "scripts/database.ts", "db/pool.ts", "db/migrate.ts"],
+    ].filter((f) => /\.tsx?$/.test(f) && !/\.test\.tsx?$/.test(f));
+    const readers = sources.filter((f) => fs.readFileSync(f, "utf8").includes("process.env"));
+    expect(readers).toEqual([path.join("app", "env.server.ts")]);
   });
 });
