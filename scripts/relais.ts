@@ -85,15 +85,15 @@ try {
       .select("id")
       .where((eb) => eb(eb.fn("lower", ["name"]), "=", values.department!.trim().toLowerCase()))
       .executeTakeFirst();
-    departmentId = found ? found.id : await createDepartment(db(), values.department);
+    departmentId = found ? found.id : await createDepartment(db(), null, values.department);
     if (!found) console.log(`Service créé : ${values.department}`);
   }
   const fields = userFieldsSchema.safeParse({ email: values.email, displayName: values.name, role: values.role, departmentId });
   if (!fields.success) fail(fields.error.issues.map((i) => t(i.message)).join("\n"));
   try {
-    const id = await createUser(db(), fields.data, values.password);
+    const id = await createUser(db(), null, fields.data, values.password);
     console.log(`Compte créé : ${fields.data.email} (${values.role}), id ${id}`);
-    if (!values.password) console.log(`Lien pour choisir le mot de passe : ${await createInvitation(db(), id, null)}`);
+    if (!values.password) console.log(`Lien pour choisir le mot de passe : ${await createInvitation(db(), null, id)}`);
   } catch (error) {
     if (error instanceof UserError) fail(t(error.key));
     throw error;

@@ -32,10 +32,10 @@ export async function seedDemo(): Promise<string> {
     const users = await db().transaction().execute(async (trx) => {
       const ids = new Map<string, number>();
       const users = new Map<string, { id: string; role: Role; departmentId: number | null }>();
-      for (const name of DEPARTMENTS) ids.set(name, await createDepartment(trx, name));
+      for (const name of DEPARTMENTS) ids.set(name, await createDepartment(trx, null, name));
       for (const a of DEMO_ACCOUNTS) {
         const departmentId = a.department ? ids.get(a.department)! : null;
-        const id = await createUser(trx, { email: a.email, displayName: a.name, role: a.role, departmentId, locale: "fr" }, DEMO_PASSWORD);
+        const id = await createUser(trx, null, { email: a.email, displayName: a.name, role: a.role, departmentId, locale: "fr" }, DEMO_PASSWORD);
         users.set(a.email, { id, role: a.role, departmentId });
       }
       return users;

@@ -12,13 +12,14 @@ export const BASE = "http://relais.test";
 export const TEST_PASSWORD = "correct horse battery";
 
 export async function makeDepartment(name = `Service ${randomBytes(3).toString("hex")}`) {
-  return createDepartment(db(), name);
+  return createDepartment(db(), null, name);
 }
 
 export async function makeUser(role: Role, departmentId: number | null, opts: { password?: string; email?: string } = {}) {
   const email = opts.email ?? `${role}-${randomBytes(4).toString("hex")}@example.org`;
   const id = await createUser(
     db(),
+    null,
     { email, displayName: `${role} ${email.slice(0, 12)}`, role, departmentId, locale: "fr" },
     opts.password,
   );

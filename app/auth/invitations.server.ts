@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { sql } from "kysely";
+import { assertAdmin, type Actor } from "~/auth/actor";
 import { inTransaction, type DB } from "~/db.server";
 import { publicUrl } from "~/env.server";
 import { tFor } from "~/i18n/i18n";
@@ -14,9 +15,11 @@ function digest(token: string): string {
 
 /**
  * A one-time link to choose a password, valid 7 days. Only its hash is stored; the link itself
- * is returned (the admin sees it) and mailed to the person in their language.
+ * is returned (the admin sees it) and mailed to the person in their language. By an admin, or the
+ * system (null: the CLI).
  */
-export async function createInvitation(db: DB, userId: string, createdBy: string | null): Promise<string> {
+export async function createInvitation(db: DB, actor: Actor | null, userId: string): Promise<string> {
+  assertAdmin(actor);
   const token = randomBytes(32).toString("base64url");
   const link = `${publicUrl()}/invitation/${token}`;
   await inTransaction(db, async (trx) => {
@@ -27,7 +30,7 @@ export async function createInvitation(db: DB, userId: string, createdBy: string
       .values({
         token_hash: digest(token),
         user_id: userId,
-        created_by: createdBy,
+        created_by: actor?.id ?? null,
         expires_at: sql<Date>`now() + make_interval(days => ${INVITATION_DAYS})`,
       })
       .execute();

@@ -1,12 +1,10 @@
 import { sql } from "kysely";
 import { z } from "zod";
-import type { SessionUser } from "~/auth/session.server";
+import type { Actor } from "~/auth/actor";
 import type { DB } from "~/db.server";
 import { notify } from "~/notifications/notifications.server";
 import { UserError } from "~/utils/errors.server";
 import { canView } from "./visibility.server";
-
-type Actor = Pick<SessionUser, "id" | "role" | "departmentId">;
 
 export const commentBody = z
   .string("comments.errors.empty")

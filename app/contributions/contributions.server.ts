@@ -1,7 +1,7 @@
-import { sql } from "kysely";
+import { sql, type Transaction } from "kysely";
 import type { ContributionStatus } from "../../db/schema";
-import type { SessionUser } from "~/auth/session.server";
-import type { DB } from "~/db.server";
+import type { Actor } from "~/auth/actor";
+import type { Database, DB } from "~/db.server";
 import type { ProcessedPhoto } from "~/photos/pipeline.server";
 import { assertAltTexts, deletePhotoRows, forgetPhotos, insertPhotos, listPhotos, photoCount, removeFiles, updatePhotoFields } from "~/photos/photos.server";
 import { UserError } from "~/utils/errors.server";
@@ -10,8 +10,6 @@ import { renderRichText } from "./richtext.server";
 import { AUTHOR_EDITABLE, MAX_PHOTOS, photoFieldName, WRITERS, type ContributionFields, type PhotoFields } from "./schema";
 import { canView } from "./visibility.server";
 import { notifyComms } from "~/notifications/notifications.server";
-
-type Actor = Pick<SessionUser, "id" | "role" | "departmentId">;
 
 
 function rendered(body: string) {
@@ -39,7 +37,7 @@ function columns(fields: ContributionFields) {
  * Inserts photos already processed, with the details typed for them (same order), and returns
  * their ids.
  */
-async function addPhotos(trx: DB, contributionId: number, photos: ProcessedPhoto[], details: PhotoFields[] = []): Promise<number[]> {
+async function addPhotos(trx: Transaction<Database>, contributionId: number, photos: ProcessedPhoto[], details: PhotoFields[] = []): Promise<number[]> {
   const ids = await insertPhotos(trx, contributionId, photos);
   for (const [i, photoId] of ids.entries()) if (details[i]) await updatePhotoFields(trx, contributionId, photoId, details[i]);
   return ids;
@@ -80,7 +78,7 @@ export async function createContribution(
 }
 
 /** The row, locked for the rest of the transaction, or 404 when the actor may not see it. */
-export async function lockForActor(trx: DB, actor: Actor, id: number) {
+export async function lockForActor(trx: Transaction<Database>, actor: Actor, id: number) {
   const row = await trx.selectFrom("contribution").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
   if (!row || !canView(actor, row)) throw new Response("Not Found", { status: 404 });
   return row;
@@ -143,7 +141,7 @@ export async function saveByAuthor(db: DB, author: Actor, id: number, edit: Auth
  * `newIds` are the photos inserted by this same request: in the form they are still the chosen
  * files (photo.new<n>.alt), so their messages go there.
  */
-async function submitLocked(trx: DB, author: Actor, row: { id: number; status: ContributionStatus; title: string }, newIds: number[] = []) {
+async function submitLocked(trx: Transaction<Database>, author: Actor, row: { id: number; status: ContributionStatus; title: string }, newIds: number[] = []) {
   if (row.status !== "draft" && row.status !== "changes_requested") {
     throw new UserError("contributions.errors.notSubmittable", "form", 409);
   }

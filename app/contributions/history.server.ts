@@ -1,9 +1,10 @@
 import type { EventKind } from "../../db/schema";
-import type { DB } from "~/db.server";
+import type { Transaction } from "kysely";
+import type { Database, DB } from "~/db.server";
 
 /** Appends to a contribution's history (transitions, decisions with their comment, edits). */
 export async function addEvent(
-  trx: DB,
+  trx: Transaction<Database>,
   event: { contributionId: number; actorId: string | null; kind: EventKind; message?: string | null; data?: Record<string, unknown> },
 ): Promise<void> {
   await trx

@@ -1,6 +1,7 @@
-import { sql } from "kysely";
+import { sql, type Transaction } from "kysely";
 import type { NotificationKind } from "../../db/schema";
-import type { DB } from "~/db.server";
+import type { Actor } from "~/auth/actor";
+import type { Database, DB } from "~/db.server";
 import { enqueue } from "~/jobs/queue.server";
 
 /** A path of this site ("/contributions/12"), never another host: what a notification may link to. */
@@ -30,7 +31,7 @@ export interface NewNotification {
  * e-mail for those who want this kind by mail one at a time; digest readers get it in the daily
  * digest. Runs in the caller's transaction, so nothing is announced for a change that rolled back.
  */
-export async function notify(trx: DB, n: NewNotification): Promise<void> {
+export async function notify(trx: Transaction<Database>, n: NewNotification): Promise<void> {
   if (n.link !== null && !isSitePath(n.link)) throw new Error(`Lien de notification hors du site : ${n.link}`);
   const recipients = [...new Set(n.userIds)].filter((id) => id !== n.actorId);
   if (recipients.length === 0) return;
@@ -63,7 +64,7 @@ export async function notify(trx: DB, n: NewNotification): Promise<void> {
 }
 
 /** Tells every active member of the communication team (a submission, an image-rights alert). */
-export async function notifyComms(trx: DB, n: Omit<NewNotification, "userIds">): Promise<void> {
+export async function notifyComms(trx: Transaction<Database>, n: Omit<NewNotification, "userIds">): Promise<void> {
   const comms = await trx.selectFrom("app_user").select("id").where("role", "=", "comms").where("active", "=", true).execute();
   await notify(trx, { ...n, userIds: comms.map((c) => c.id) });
 }
@@ -89,9 +90,9 @@ export async function listNotifications(db: DB, userId: string, limit = 50) {
     .execute();
 }
 
-/** Marks the user's own notifications read: those of `ids`, or all of them. */
-export async function markRead(db: DB, userId: string, ids?: number[]): Promise<void> {
-  let q = db.updateTable("notification").set({ read_at: sql`now()` }).where("user_id", "=", userId).where("read_at", "is", null);
+/** Marks the actor's own notifications read: those of `ids`, or all of them. */
+export async function markRead(db: DB, actor: Actor, ids?: number[]): Promise<void> {
+  let q = db.updateTable("notification").set({ read_at: sql`now()` }).where("user_id", "=", actor.id).where("read_at", "is", null);
   if (ids) q = q.where("id", "in", ids.length ? ids : [-1]);
   await q.execute();
 }
@@ -100,12 +101,12 @@ export async function markRead(db: DB, userId: string, ids?: number[]): Promise<
  * Opening a notification marks it read and says where it leads (null: nowhere, stay on the list).
  * Someone else's notification, or one that does not exist, answers 404.
  */
-export async function openNotification(db: DB, userId: string, id: number): Promise<{ link: string | null }> {
+export async function openNotification(db: DB, actor: Actor, id: number): Promise<{ link: string | null }> {
   const row = await db
     .updateTable("notification")
     .set({ read_at: sql`coalesce(read_at, now())` })
     .where("id", "=", id)
-    .where("user_id", "=", userId)
+    .where("user_id", "=", actor.id)
     .returning("link")
     .executeTakeFirst();
   if (!row) throw new Response("Not Found", { status: 404 });

@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import { assertAdmin, type Actor } from "~/auth/actor";
 import type { DB } from "~/db.server";
 import { onUniqueViolation, UserError } from "~/utils/errors.server";
 import { memoize } from "~/utils/memo.server";
@@ -38,7 +39,9 @@ async function assertNameFree(db: DB, name: string, exceptId?: number) {
   if (await q.executeTakeFirst()) throw new UserError("admin.departments.nameTaken", "name", 409);
 }
 
-export async function createDepartment(db: DB, name: string): Promise<number> {
+/** By an admin, or the system (null: the CLI, the demo seed). */
+export async function createDepartment(db: DB, actor: Actor | null, name: string): Promise<number> {
+  assertAdmin(actor);
   const clean = cleanName(name);
   await assertNameFree(db, clean);
   const taken = new UserError("admin.departments.nameTaken", "name", 409);
@@ -47,7 +50,8 @@ export async function createDepartment(db: DB, name: string): Promise<number> {
   return row.id;
 }
 
-export async function renameDepartment(db: DB, id: number, name: string): Promise<void> {
+export async function renameDepartment(db: DB, actor: Actor, id: number, name: string): Promise<void> {
+  assertAdmin(actor);
   const clean = cleanName(name);
   await assertNameFree(db, clean, id);
   const taken = new UserError("admin.departments.nameTaken", "name", 409);
@@ -57,7 +61,8 @@ export async function renameDepartment(db: DB, id: number, name: string): Promis
 }
 
 /** Only an empty department (no member, no contribution) can go. */
-export async function deleteDepartment(db: DB, id: number): Promise<void> {
+export async function deleteDepartment(db: DB, actor: Actor, id: number): Promise<void> {
+  assertAdmin(actor);
   await db.transaction().execute(async (trx) => {
     const used = await trx
       .selectNoFrom((eb) => [

@@ -2,6 +2,7 @@ import { generateIdFromEntropySize } from "lucia";
 import { sql } from "kysely";
 import { z } from "zod";
 import { ROLES, type Locale, type Role } from "../../db/schema";
+import { assertAdmin, type Actor } from "~/auth/actor";
 import { endAllSessions } from "~/auth/session.server";
 import { hashPassword } from "~/auth/password.server";
 import type { DB } from "~/db.server";
@@ -36,8 +37,9 @@ async function checkDepartment(db: DB, role: Role, departmentId: number | null) 
   if (!found) throw new UserError("admin.users.departmentUnknown", "departmentId");
 }
 
-/** Creates an account (password optional: invited people choose theirs). */
-export async function createUser(db: DB, fields: UserFields, password?: string): Promise<string> {
+/** Creates an account (password optional: invited people choose theirs). By an admin, or the system (null). */
+export async function createUser(db: DB, actor: Actor | null, fields: UserFields, password?: string): Promise<string> {
+  assertAdmin(actor);
   await checkDepartment(db, fields.role, fields.departmentId);
   const taken = await db.selectFrom("app_user").select("id").where("email", "=", fields.email).executeTakeFirst();
   if (taken) throw new UserError("admin.users.emailTaken", "email", 409);
@@ -93,11 +95,8 @@ export async function listUsers(db: DB, { q }: UserListFilters, limit = 100) {
   return query.execute();
 }
 
-export async function updateUser(
-  db: DB,
-  id: string,
-  changes: { role: Role; departmentId: number | null },
-): Promise<void> {
+export async function updateUser(db: DB, actor: Actor, id: string, changes: { role: Role; departmentId: number | null }): Promise<void> {
+  assertAdmin(actor);
   await checkDepartment(db, changes.role, changes.departmentId);
   const result = await db
     .updateTable("app_user")
@@ -107,9 +106,10 @@ export async function updateUser(
   if (result.numUpdatedRows === 0n) throw new Response("Not Found", { status: 404 });
 }
 
-/** Deactivating ends every session of the account at once. */
-export async function setActive(db: DB, id: string, active: boolean, actorId: string): Promise<void> {
-  if (!active && id === actorId) throw new UserError("admin.users.notSelf");
+/** Deactivating ends every session of the account at once; an admin cannot deactivate themself. */
+export async function setActive(db: DB, actor: Actor, id: string, active: boolean): Promise<void> {
+  assertAdmin(actor);
+  if (!active && id === actor.id) throw new UserError("admin.users.notSelf");
   const result = await db.updateTable("app_user").set({ active }).where("id", "=", id).executeTakeFirst();
   if (result.numUpdatedRows === 0n) throw new Response("Not Found", { status: 404 });
   if (!active) {
@@ -118,6 +118,7 @@ export async function setActive(db: DB, id: string, active: boolean, actorId: st
   }
 }
 
-export async function setLocale(db: DB, id: string, locale: Locale): Promise<void> {
-  await db.updateTable("app_user").set({ locale }).where("id", "=", id).execute();
+/** The actor's own interface language. */
+export async function setLocale(db: DB, actor: Actor, locale: Locale): Promise<void> {
+  await db.updateTable("app_user").set({ locale }).where("id", "=", actor.id).execute();
 }

@@ -1,5 +1,5 @@
-import { sql } from "kysely";
-import type { DB } from "~/db.server";
+import { sql, type Transaction } from "kysely";
+import type { Database, DB } from "~/db.server";
 import type { PhotoFields } from "~/contributions/schema";
 import { FormRefusal, UserError } from "~/utils/errors.server";
 import { processPhoto, type ProcessedPhoto } from "./pipeline.server";
@@ -40,7 +40,7 @@ export async function forgetPhotos(db: DB, photos: ProcessedPhoto[]): Promise<vo
  * they may be gone: refused then, to be sent again, rather than a row pointing at nothing.
  * Returns the new rows' ids, in the order given.
  */
-export async function insertPhotos(trx: DB, contributionId: number, photos: ProcessedPhoto[]): Promise<number[]> {
+export async function insertPhotos(trx: Transaction<Database>, contributionId: number, photos: ProcessedPhoto[]): Promise<number[]> {
   if (photos.length === 0) return [];
   const keys = photos.flatMap((p) => [p.masterKey, p.displayKey, p.thumbKey]);
   await lockFiles(trx, keys, "shared");
@@ -116,7 +116,7 @@ export async function listPhotos(db: DB, contributionId: number) {
 }
 
 /** Alt text, credit and image rights of a photo of `contributionId` (404 for a photo of another one). */
-export async function updatePhotoFields(trx: DB, contributionId: number, photoId: number, fields: PhotoFields): Promise<void> {
+export async function updatePhotoFields(trx: Transaction<Database>, contributionId: number, photoId: number, fields: PhotoFields): Promise<void> {
   await trx
     .updateTable("photo")
     .set({
@@ -138,7 +138,7 @@ export async function updatePhotoFields(trx: DB, contributionId: number, photoId
  * Deletes photo rows and returns their file keys. Call removeFiles() with them once the
  * transaction has committed: a rolled-back delete must still find its files.
  */
-export async function deletePhotoRows(trx: DB, where: { contributionId: number; photoId?: number }): Promise<string[]> {
+export async function deletePhotoRows(trx: Transaction<Database>, where: { contributionId: number; photoId?: number }): Promise<string[]> {
   let query = trx.deleteFrom("photo").where("contribution_id", "=", where.contributionId);
   if (where.photoId !== undefined) query = query.where("id", "=", where.photoId);
   const removed = await query.returning(["master_key", "display_key", "thumb_key"]).execute();

@@ -1,7 +1,7 @@
 import fsp from "node:fs/promises";
 import path from "node:path";
-import { sql } from "kysely";
-import type { DB } from "~/db.server";
+import { sql, type Transaction } from "kysely";
+import type { Database, DB } from "~/db.server";
 import { isValidKey, tmpDir as defaultTmpDir, type Storage } from "./storage.server";
 
 /** How many keys are checked against the database in one query. */
@@ -68,7 +68,7 @@ export async function sweepOrphanFiles(
  * and keeps the files, or removes them first and the upload sees they are gone. In key order, so
  * two lockers never wait for each other.
  */
-export async function lockFiles(trx: DB, keys: string[], mode: "shared" | "exclusive"): Promise<void> {
+export async function lockFiles(trx: Transaction<Database>, keys: string[], mode: "shared" | "exclusive"): Promise<void> {
   if (keys.length === 0) return;
   const lock = mode === "shared" ? sql`pg_advisory_xact_lock_shared(s.h)` : sql`pg_advisory_xact_lock(s.h)`;
   await sql`SELECT count(${lock}) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest(${keys}::text[]) AS k ORDER BY 1) AS s`.execute(trx);

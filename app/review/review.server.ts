@@ -1,7 +1,7 @@
-import { sql } from "kysely";
+import { sql, type Transaction } from "kysely";
 import { z } from "zod";
-import type { SessionUser } from "~/auth/session.server";
-import type { DB } from "~/db.server";
+import type { Actor } from "~/auth/actor";
+import type { Database, DB } from "~/db.server";
 import { addEvent } from "~/contributions/history.server";
 import { renderRichText } from "~/contributions/richtext.server";
 import { canView } from "~/contributions/visibility.server";
@@ -12,9 +12,7 @@ import { UserError } from "~/utils/errors.server";
 import { notify, notifyComms } from "~/notifications/notifications.server";
 import { dayOf } from "~/organisation/calendar.server";
 
-type Comms = Pick<SessionUser, "id" | "role" | "departmentId">;
-
-function assertComms(actor: Comms) {
+function assertComms(actor: Actor) {
   if (actor.role !== "comms") throw new Response("Forbidden", { status: 403 });
 }
 
@@ -93,7 +91,7 @@ export async function externalBlocks(db: DB, contributionId: number): Promise<{ 
  * Approval needs every photo's alt text; as eligible for external publication, it also passes the
  * image-rights gates.
  */
-export async function decide(db: DB, actor: Comms, id: number, d: Decision): Promise<void> {
+export async function decide(db: DB, actor: Actor, id: number, d: Decision): Promise<void> {
   assertComms(actor);
   await db.transaction().execute(async (trx) => {
     const row = await trx
@@ -157,7 +155,7 @@ export const commsEditSchema = z.object({
  */
 export async function editInReview(
   db: DB,
-  actor: Comms,
+  actor: Actor,
   id: number,
   edit: z.infer<typeof commsEditSchema> & { alts: Record<number, string> },
 ): Promise<boolean> {
@@ -220,7 +218,7 @@ export async function editInReview(
  */
 export async function withdrawRights(
   db: DB,
-  actor: Pick<SessionUser, "id" | "role" | "departmentId">,
+  actor: Actor,
   contributionId: number,
   photoId: number,
 ): Promise<void> {
@@ -243,7 +241,7 @@ export async function withdrawRights(
 }
 
 /** Takes a contribution out of external use because of one photo, with an event and a comms alert. */
-async function flagExternalUse(trx: DB, contributionId: number, actorId: string | null, why: { photo: number; reason: ExternalBlock }) {
+async function flagExternalUse(trx: Transaction<Database>, contributionId: number, actorId: string | null, why: { photo: number; reason: ExternalBlock }) {
   const c = await trx
     .updateTable("contribution")
     .set({ external_eligible: false, version: sql`version + 1` })

@@ -25,14 +25,14 @@ const intents = z.discriminatedUnion("intent", [
 ]);
 
 export async function action({ request }: ActionFunctionArgs) {
-  await requireRole(request, "admin");
+  const admin = await requireRole(request, "admin");
   const parsed = parseForm(intents, await readForm(request));
   if (!parsed.ok) return fieldErrors(parsed.errors);
   const input = parsed.data;
   const result = await attempt(async () => {
-    if (input.intent === "create") await createDepartment(db(), input.name);
-    else if (input.intent === "rename") await renameDepartment(db(), input.id, input.name);
-    else await deleteDepartment(db(), input.id);
+    if (input.intent === "create") await createDepartment(db(), admin, input.name);
+    else if (input.intent === "rename") await renameDepartment(db(), admin, input.id, input.name);
+    else await deleteDepartment(db(), admin, input.id);
     return `admin.departments.${input.intent === "create" ? "created" : input.intent === "rename" ? "renamed" : "deleted"}`;
   });
   if (!("value" in result)) return result;

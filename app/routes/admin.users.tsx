@@ -40,28 +40,28 @@ export async function action({ request }: ActionFunctionArgs) {
     case "invite": {
       const result = await attempt(async () => {
         return db().transaction().execute(async (trx) => {
-          const id = await createUser(trx, input);
-          return { email: input.email, link: await createInvitation(trx, id, admin.id) };
+          const id = await createUser(trx, admin, input);
+          return { email: input.email, link: await createInvitation(trx, admin, id) };
         });
       });
       if (!("value" in result)) return result;
       return { ok: true as const, invited: result.value };
     }
     case "update": {
-      const result = await attempt(() => updateUser(db(), input.userId, input));
+      const result = await attempt(() => updateUser(db(), admin, input.userId, input));
       if (!("value" in result)) return result;
       return { ok: true as const, message: "admin.users.updated" };
     }
     case "deactivate":
     case "reactivate": {
-      const result = await attempt(() => setActive(db(), input.userId, input.intent === "reactivate", admin.id));
+      const result = await attempt(() => setActive(db(), admin, input.userId, input.intent === "reactivate"));
       if (!("value" in result)) return result;
       return { ok: true as const, message: input.intent === "reactivate" ? "admin.users.reactivated" : "admin.users.deactivated" };
     }
     case "reinvite": {
       const user = await db().selectFrom("app_user").select("email").where("id", "=", input.userId).executeTakeFirst();
       if (!user) throw new Response("Not Found", { status: 404 });
-      return { ok: true as const, invited: { email: user.email, link: await createInvitation(db(), input.userId, admin.id) } };
+      return { ok: true as const, invited: { email: user.email, link: await createInvitation(db(), admin, input.userId) } };
     }
   }
 }

@@ -27,7 +27,7 @@ export async function action({ request }: ActionFunctionArgs) {
   const user = await requireUser(request);
   const parsed = parseForm(intents, await readForm(request));
   if (!parsed.ok) return fieldErrors(parsed.errors);
-  await markRead(db(), user.id, parsed.data.intent === "read" ? [parsed.data.id] : undefined);
+  await markRead(db(), user, parsed.data.intent === "read" ? [parsed.data.id] : undefined);
   return { ok: true as const };
 }
 

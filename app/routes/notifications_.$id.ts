@@ -7,6 +7,6 @@ import { idParam } from "~/utils/errors.server";
 /** Opening a notification from the list: it is read from then on, and leads to its subject. */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request);
-  const { link } = await openNotification(db(), user.id, idParam(params.id));
+  const { link } = await openNotification(db(), user, idParam(params.id));
   return redirect(link ?? "/notifications");
 }

@@ -32,10 +32,10 @@ export async function action({ request }: ActionFunctionArgs) {
   const parsed = parseForm(intents, form);
   if (!parsed.ok) return fieldErrors(parsed.errors);
   if (parsed.data.intent === "locale") {
-    await setLocale(db(), user.id, parsed.data.locale);
+    await setLocale(db(), user, parsed.data.locale);
   } else {
     const kinds = form.getAll("kinds").filter((k): k is NotificationKind => kindsFor(user.role).includes(k as NotificationKind));
-    await setEmailPreferences(db(), user.id, { kinds, digest: form.get("digest") === "on" });
+    await setEmailPreferences(db(), user, { kinds, digest: form.get("digest") === "on" });
   }
   return { ok: true as const };
 }

@@ -43,7 +43,7 @@ describe("notifications link anywhere on the site", () => {
   it("refuses a link to another site, and the database refuses one too", async () => {
     const me = await signedIn("agent");
     for (const link of ["https://example.org/x", "//example.org/x", "/\\example.org"]) {
-      await expect(notify(db(), { userIds: [me.id], kind: "thanked", actorId: null, title: "T", link })).rejects.toThrow(/hors du site/);
+      await expect(db().transaction().execute((trx) => notify(trx, { userIds: [me.id], kind: "thanked", actorId: null, title: "T", link }))).rejects.toThrow(/hors du site/);
       await expect(
         db().insertInto("notification").values({ user_id: me.id, kind: "thanked", link, data: "{}" }).execute(),
       ).rejects.toThrow(/check constraint/);
