@@ -53,6 +53,26 @@ export async function signIn(page: Page, email: string, password = DEMO_PASSWORD
   await page.getByRole("button", { name: "Se déconnecter" }).waitFor();
 }
 
+/**
+ * Signs `email` (a demo account, or any active one) in without going through /login: a session made
+ * by the app's own session module in the e2e server's database, its cookie set on `context`.
+ * For tests whose subject is not signing in; those use signIn().
+ */
+export async function signInAs(context: BrowserContext, email: string): Promise<void> {
+  // Imported here, not at the top: the global setup imports this file too, before any database exists.
+  const { inject } = await import("vitest");
+  const { setDatabaseUrl } = await import("~/env.server");
+  const { db } = await import("~/db.server");
+  const { lucia } = await import("~/auth/session.server");
+  setDatabaseUrl(inject("e2eDatabaseUrl"));
+  const user = await db().selectFrom("app_user").select("id").where("email", "=", email).where("active", "=", true).executeTakeFirst();
+  if (!user) throw new Error(`signInAs: no active account ${email}`);
+  const cookie = lucia().createSessionCookie((await lucia().createSession(user.id, {})).id);
+  await context.addCookies([
+    { name: cookie.name, value: cookie.value, url: inject("e2eBaseUrl"), httpOnly: true, sameSite: "Lax" },
+  ]);
+}
+
 export type { Browser, BrowserContext, Page };
 
 // ---- Helpers for the contribution, review and responsive tests ----
@@ -82,7 +102,10 @@ export async function writeDraft(page: Page, draft: { title: string; text?: stri
   if (draft.photos?.length) await page.locator("#photos").setInputFiles(draft.photos.map((p) => `${SAMPLE_PHOTOS}/${p}`));
   await page.getByRole("button", { name: "Enregistrer le brouillon" }).click();
   await page.waitForURL(/\/contributions\/\d+\/edit\?done=created$/);
-  return Number(/\/contributions\/(\d+)\//.exec(page.url())![1]);
+  const id = Number(/\/contributions\/(\d+)\//.exec(page.url())![1]);
+  // The URL changes before the edit page has replaced the new one (which has photo fields too).
+  await page.locator(`main a[href="/contributions/${id}"]`).waitFor();
+  return id;
 }
 
 /** On the edit page: the alt text of photo n (1-based). */

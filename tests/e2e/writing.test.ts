@@ -240,12 +240,13 @@ describe.skipIf(inject("e2eSkip"))("finishing a contribution in one go", () => {
     await expect(page.locator("article header .status").innerText()).resolves.toBe("Brouillon");
     await expect(page.getByLabel("Votre commentaire", { exact: true }).count()).resolves.toBe(0);
     await expect(page.getByRole("button", { name: "Commenter" }).count()).resolves.toBe(0);
-    await expect(page.getByRole("heading", { name: "Commentaires" }).count()).resolves.toBe(0);
+    await expect(page.getByRole("heading", { name: "Commentaires", exact: true }).count()).resolves.toBe(0);
     await expect(page.getByRole("button", { name: "Merci !" }).count()).resolves.toBe(0);
 
     // Once sent, the communication team sees it: comments open.
     await page.getByRole("button", { name: "Envoyer en relecture" }).click();
     await page.waitForURL(`**/contributions/${id}?done=submitted`);
+    await page.getByRole("status").getByText("Contribution envoyée à l'équipe communication.").waitFor();
     await expect(page.getByLabel("Votre commentaire", { exact: true }).count()).resolves.toBe(1);
     await context.close();
   });
