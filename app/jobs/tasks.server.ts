@@ -4,7 +4,6 @@ import { contributionTasks } from "~/contributions/jobs.server";
 import { mailTasks } from "~/mail/jobs.server";
 import { notificationTasks } from "~/notifications/jobs.server";
 import { photoTasks } from "~/photos/jobs.server";
-import { reviewTasks } from "~/review/jobs.server";
 import type { TaskName, Tasks } from "./queue.server";
 
 export type { TaskPayloads } from "./queue.server";
@@ -17,7 +16,6 @@ const tasks: Tasks<TaskName> = {
   ...contributionTasks,
   ...notificationTasks,
   ...photoTasks,
-  ...reviewTasks,
 };
 
 export const taskList: TaskList = tasks;

@@ -12,7 +12,7 @@ import { addComment, commentBody, deleteComment, editComment, listComments, than
 import { deleteContribution, getContribution, submitContribution, withdrawContribution } from "~/contributions/contributions.server";
 import { AUTHOR_EDITABLE, photoFieldId, photoFieldName } from "~/contributions/schema";
 import { db } from "~/db.server";
-import { withdrawRights } from "~/review/review.server";
+import { withdrawRights } from "~/photos/rights.server";
 import { attempt, fieldErrors, idParam } from "~/utils/errors.server";
 import { parseForm } from "~/utils/forms";
 import { readForm } from "~/utils/forms.server";

@@ -4,7 +4,7 @@ import { createContribution } from "~/contributions/contributions.server";
 import { db } from "~/db.server";
 import { ConfigurationError, setDatabaseUrl, startupEnv } from "~/env.server";
 import { ingestPhotos } from "~/photos/photos.server";
-import { externalBlocks, flagExpiredRights } from "~/review/review.server";
+import { externalBlocks, flagExpiredRights } from "~/photos/rights.server";
 import * as root from "~/root";
 import * as search from "~/routes/search";
 import { todayIn } from "~/utils/dates";
