@@ -1,3 +1,4 @@
+import "./utils/zod-setup";
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteLoaderData } from "@remix-run/react";
@@ -13,11 +14,6 @@ import { organisationTimeZone } from "./organisation/calendar.server";
 import { isLocale, pickLocale, tFor } from "./i18n/i18n";
 import { useNonce } from "./utils/nonce";
 import styles from "./styles/app.css?url";
-import { z } from "zod";
-
-// zod would probe `new Function` on the first object parse, which our CSP (no 'unsafe-eval') refuses
-// and reports; this module is loaded by the server and the browser alike.
-z.config({ jitless: true });
 
 export const links: LinksFunction = () => [
   { rel: "stylesheet", href: styles },

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { SAMPLE_PHOTOS, altField, editorReady, launch, newContext, signIn, writeDraft, type Browser } from "./browser";
+import { SAMPLE_PHOTOS, altField, editorReady, launch, newContext, signInAs, writeDraft, type Browser } from "./browser";
 
 const baseUrl = inject("e2eBaseUrl");
 let browser: Browser;
@@ -15,7 +15,7 @@ describe.skipIf(inject("e2eSkip"))("writing a contribution in a real browser", (
   it("an agent writes a contribution with formatting and two photos, submits it, and finds it in 'my contributions'", async () => {
     const { context, foreign } = await newContext(browser, baseUrl);
     const page = await context.newPage();
-    await signIn(page, "agent@demo.relais");
+    await signInAs(context, "agent@demo.relais");
     const title = `Nuit de la lecture ${Date.now()}`;
 
     await page.goto("/contributions/new");
@@ -106,7 +106,7 @@ describe.skipIf(inject("e2eSkip"))("writing a contribution in a real browser", (
   it("refuses a damaged photo next to the photo field, and a submission with a photo lacking its description", async () => {
     const { context, foreign } = await newContext(browser, baseUrl);
     const page = await context.newPage();
-    await signIn(page, "agent@demo.relais");
+    await signInAs(context, "agent@demo.relais");
 
     // A damaged JPEG: a French message by the photo field, still on the new page.
     const title = `Photo abîmée ${Date.now()}`;

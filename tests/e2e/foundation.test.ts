@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { launch, newContext, signIn, type Browser } from "./browser";
+import { launch, newContext, signIn, signInAs, type Browser } from "./browser";
 
 const baseUrl = inject("e2eBaseUrl");
 let browser: Browser;
@@ -17,7 +17,8 @@ describe.skipIf(inject("e2eSkip"))("foundation in a real browser", () => {
   const navOf = async (email: string) => {
     const { context, foreign } = await newContext(browser, baseUrl);
     const page = await context.newPage();
-    await signIn(page, email);
+    await signInAs(context, email);
+    await page.goto("/");
     const nav = page.getByRole("navigation", { name: "Navigation principale" });
     await nav.getByRole("link", { name: "Fil" }).waitFor();
     const links = await nav.getByRole("link").allInnerTexts();
@@ -54,7 +55,7 @@ describe.skipIf(inject("e2eSkip"))("foundation in a real browser", () => {
   it("shows a friendly 403 page to an agent on an admin page, and a 404 page for an unknown address", async () => {
     const { context } = await newContext(browser, baseUrl);
     const page = await context.newPage();
-    await signIn(page, "agent@demo.relais");
+    await signInAs(context, "agent@demo.relais");
     const forbidden = await page.goto("/admin/users");
     expect(forbidden?.status()).toBe(403);
     await expect(page.getByRole("heading", { level: 1 }).innerText()).resolves.toContain("403");
@@ -69,7 +70,7 @@ describe.skipIf(inject("e2eSkip"))("foundation in a real browser", () => {
   it("invites a person who then chooses a password and signs in", async () => {
     const { context } = await newContext(browser, baseUrl);
     const page = await context.newPage();
-    await signIn(page, "admin@demo.relais");
+    await signInAs(context, "admin@demo.relais");
     await page.goto("/admin/users");
     const form = page.locator("form", { has: page.getByRole("button", { name: "Inviter une personne" }) });
     await form.getByLabel("Adresse e-mail").fill("nouvelle.recrue@demo.relais");

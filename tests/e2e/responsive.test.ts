@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { altField, editorReady, launch, newContext, signIn, writeDraft, type Browser, type Page } from "./browser";
+import { altField, editorReady, launch, newContext, signInAs, writeDraft, type Browser, type Page } from "./browser";
 
 const baseUrl = inject("e2eBaseUrl");
 const phone = { viewport: { width: 360, height: 740 }, hasTouch: true };
@@ -53,7 +53,7 @@ describe.skipIf(inject("e2eSkip"))("on a phone, and with a keyboard", () => {
     const stamp = Date.now();
     const author = await newContext(browser, baseUrl, phone);
     const agent = await author.context.newPage();
-    await signIn(agent, "agent@demo.relais");
+    await signInAs(author.context, "agent@demo.relais");
     approvedTitle = `Portes ouvertes de la médiathèque ${stamp}`;
     approvedId = await submitWithPhotos(
       agent,
@@ -66,7 +66,7 @@ describe.skipIf(inject("e2eSkip"))("on a phone, and with a keyboard", () => {
 
     const reviewer = await newContext(browser, baseUrl);
     const comms = await reviewer.context.newPage();
-    await signIn(comms, "comms@demo.relais");
+    await signInAs(reviewer.context, "comms@demo.relais");
     await comms.goto(`/review/${approvedId}`);
     await editorReady(comms);
     await comms.getByRole("radio", { name: "Visible par toute l'organisation" }).check();
@@ -81,7 +81,7 @@ describe.skipIf(inject("e2eSkip"))("on a phone, and with a keyboard", () => {
   it("at 360 × 740, the feed, the writing page, a contribution and the review pages fit the width, with the main navigation visible", async () => {
     const agentSession = await newContext(browser, baseUrl, phone);
     const agent = await agentSession.context.newPage();
-    await signIn(agent, "agent@demo.relais");
+    await signInAs(agentSession.context, "agent@demo.relais");
 
     for (const feed of ["/", "/?scope=organisation"]) {
       await agent.goto(feed);
@@ -111,7 +111,7 @@ describe.skipIf(inject("e2eSkip"))("on a phone, and with a keyboard", () => {
 
     const commsSession = await newContext(browser, baseUrl, phone);
     const comms = await commsSession.context.newPage();
-    await signIn(comms, "comms@demo.relais");
+    await signInAs(commsSession.context, "comms@demo.relais");
     await comms.goto("/review");
     await comms.getByRole("link", { name: /^Atelier numérique/ }).first().waitFor();
     await expectFits(comms, "à relire");
@@ -126,7 +126,7 @@ describe.skipIf(inject("e2eSkip"))("on a phone, and with a keyboard", () => {
   it("lets comms, on a phone and with the keyboard, read another department's feed with its department-only items", async () => {
     const { context, foreign } = await newContext(browser, baseUrl, phone);
     const page = await context.newPage();
-    await signIn(page, "comms@demo.relais");
+    await signInAs(context, "comms@demo.relais");
     await page.goto("/");
     // The demo's department-only item of the Médiathèque is not in comms' own feed.
     const departmentOnly = "Nouveau créneau pour l'atelier numérique";
@@ -199,7 +199,7 @@ describe.skipIf(inject("e2eSkip"))("on a phone, and with a keyboard", () => {
   it("gives every image of a contribution and of the feed a text alternative", async () => {
     const { context } = await newContext(browser, baseUrl);
     const page = await context.newPage();
-    await signIn(page, "agent.sports@demo.relais");
+    await signInAs(context, "agent.sports@demo.relais");
     const alts = async () => page.locator("main img").evaluateAll((imgs) => imgs.map((i) => ({ src: i.getAttribute("src"), alt: i.getAttribute("alt") })));
 
     await page.goto(`/contributions/${approvedId}`);
@@ -225,7 +225,7 @@ describe.skipIf(inject("e2eSkip"))("on a phone, and with a keyboard", () => {
   it("labels every field of the writing form and of the edit page", async () => {
     const { context } = await newContext(browser, baseUrl);
     const page = await context.newPage();
-    await signIn(page, "agent@demo.relais");
+    await signInAs(context, "agent@demo.relais");
 
     /** Each field (and the editor's text area) with the accessible name it gets from the DOM. */
     const unlabelled = () =>

@@ -1,6 +1,6 @@
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { editorReady, launch, newContext, signIn, writeDraft, type Browser, type Page } from "./browser";
+import { editorReady, launch, newContext, signInAs, writeDraft, type Browser, type Page } from "./browser";
 
 const baseUrl = inject("e2eBaseUrl");
 let browser: Browser;
@@ -112,7 +112,7 @@ describe.skipIf(inject("e2eSkip"))("review in a real browser, with real mail", (
     // 1. The agent writes and submits.
     const agentSession = await newContext(browser, baseUrl);
     const agent = await agentSession.context.newPage();
-    await signIn(agent, "agent@demo.relais");
+    await signInAs(agentSession.context, "agent@demo.relais");
     const id = await writeDraft(agent, { title, text: "Les œuvres des ateliers seront exposées tout le mois." });
     await agent.getByRole("button", { name: "Envoyer en relecture" }).click();
     await agent.waitForURL(`**/contributions/${id}?done=submitted`);
@@ -126,13 +126,14 @@ describe.skipIf(inject("e2eSkip"))("review in a real browser, with real mail", (
     // Someone of another department does not see it yet.
     const otherSession = await newContext(browser, baseUrl);
     const other = await otherSession.context.newPage();
-    await signIn(other, "agent.sports@demo.relais");
+    await signInAs(otherSession.context, "agent.sports@demo.relais");
     expect((await other.goto(`/contributions/${id}`))?.status()).toBe(404);
 
     // 2. Comms finds it in the inbox and asks for changes.
     const commsSession = await newContext(browser, baseUrl);
     const comms = await commsSession.context.newPage();
-    await signIn(comms, "comms@demo.relais");
+    await signInAs(commsSession.context, "comms@demo.relais");
+    await comms.goto("/");
     await expect.poll(() => unreadCount(comms)).toBeGreaterThan(0);
     await comms.getByRole("navigation", { name: "Navigation principale" }).getByRole("link", { name: "À relire" }).click();
     await comms.waitForURL("**/review");
@@ -224,7 +225,8 @@ describe.skipIf(inject("e2eSkip"))("review in a real browser, with real mail", (
   it("shows the 403 page to an agent who opens the review inbox, and keeps the review link out of their navigation", async () => {
     const { context } = await newContext(browser, baseUrl);
     const page = await context.newPage();
-    await signIn(page, "agent@demo.relais");
+    await signInAs(context, "agent@demo.relais");
+    await page.goto("/");
     await expect(page.getByRole("navigation", { name: "Navigation principale" }).getByRole("link", { name: "À relire" }).count()).resolves.toBe(0);
     const inboxResponse = await page.goto("/review");
     expect(inboxResponse?.status()).toBe(403);

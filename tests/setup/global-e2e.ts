@@ -3,13 +3,15 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
-import { freePort } from "../../db/embedded";
+import { freePort, startEmbeddedPostgres } from "../../db/embedded";
 import { chromiumPath } from "../e2e/browser";
 
 declare module "vitest" {
   export interface ProvidedContext {
     e2eBaseUrl: string;
     e2eDataDir: string;
+    /** The running server's database, for fixtures (signInAs) that set things up without the UI. */
+    e2eDatabaseUrl: string;
     e2eSmtpPort: number;
     e2eSkip: boolean;
   }
@@ -52,6 +54,7 @@ export default async function setup(project: TestProject) {
     project.provide("e2eSkip", true);
     project.provide("e2eBaseUrl", "");
     project.provide("e2eDataDir", "");
+    project.provide("e2eDatabaseUrl", "");
     project.provide("e2eSmtpPort", 0);
     return;
   }
@@ -99,6 +102,9 @@ export default async function setup(project: TestProject) {
   project.provide("e2eSkip", false);
   project.provide("e2eBaseUrl", baseUrl);
   project.provide("e2eDataDir", dataDir);
+  // The server's own embedded PostgreSQL, reached as the CLI reaches it (attach: it stays the server's).
+  const database = await startEmbeddedPostgres({ dataDir: path.join(dataDir, "pg"), attach: true });
+  project.provide("e2eDatabaseUrl", database.url);
   project.provide("e2eSmtpPort", smtpPort);
 
   return async () => {
