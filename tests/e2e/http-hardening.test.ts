@@ -3,7 +3,7 @@ import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "../../db/embedded";
-import { DEMO_PASSWORD } from "./browser";
+import { DEMO_PASSWORD, launch, newContext, signIn as signInPage } from "./browser";
 import { headerValues, raw, startServer, type RawResponse, type RunningServer } from "./server-process";
 
 // Hostile and unusual HTTP, sent to real instances of scripts/server.ts (production build) started
@@ -132,5 +132,27 @@ describe.skipIf(inject("e2eSkip"))("HTTP hardening (real server, real HTTP)", ()
     const photo = await raw(server.port, "GET", `/photos/${rows[0].id}/thumb`, { Cookie: cookie });
     expect(photo.status).toBe(200);
     expect(headerValues(photo, "X-Content-Type-Options")).toEqual(["nosniff"]);
+  });
+
+  it("trips no Content-Security-Policy in the browser (zod's eval probe), on the pages with forms", async () => {
+    const browser = await launch();
+    try {
+      const { context } = await newContext(browser, inject("e2eBaseUrl"));
+      const page = await context.newPage();
+      const violations: string[] = [];
+      page.on("console", (m) => /Content Security Policy|unsafe-eval/i.test(m.text()) && violations.push(m.text()));
+      await context.exposeFunction("reportViolation", (v: string) => violations.push(v));
+      await context.addInitScript(() =>
+        document.addEventListener("securitypolicyviolation", (e) => (window as unknown as { reportViolation: (v: string) => void }).reportViolation(`${e.violatedDirective} ${e.blockedURI}`)),
+      );
+      await signInPage(page, "agent@demo.relais");
+      for (const url of ["/contributions/new", "/search", "/settings", "/my"]) {
+        await page.goto(url);
+        await page.waitForLoadState("networkidle");
+      }
+      expect(violations).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 });
