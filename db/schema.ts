@@ -111,9 +111,8 @@ export interface PhotoTable {
   id: Generated<number>;
   contribution_id: number;
   position: number;
+  /** The source of every rendition (photo_rendition); width, height and bytes are its own. */
   master_key: string;
-  display_key: string;
-  thumb_key: string;
   width: number;
   height: number;
   bytes: number;
@@ -124,6 +123,21 @@ export interface PhotoTable {
   rights_scope: RightsScope | null;
   rights_expires_on: string | null;
   rights_withdrawn_at: Timestamp | null;
+  /** Where crops are centred, 0..1 from the left and from the top (migration 08). */
+  focus_x: Generated<number>;
+  focus_y: Generated<number>;
+  created_at: CreatedAt;
+}
+
+/** One file made from a photo's master, by kind (app/photos/renditions.ts lists the kinds). */
+export interface PhotoRenditionTable {
+  photo_id: number;
+  kind: string;
+  width: number;
+  height: number;
+  /** Null for those moved from the old columns by migration 08. */
+  bytes: number | null;
+  file_key: string;
   created_at: CreatedAt;
 }
 
@@ -177,6 +191,7 @@ export interface Database {
   contribution_search: ContributionSearchTable;
   tag_usage: TagUsageTable;
   photo: PhotoTable;
+  photo_rendition: PhotoRenditionTable;
   comment: CommentTable;
   thanks: ThanksTable;
   contribution_event: ContributionEventTable;

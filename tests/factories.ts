@@ -135,6 +135,12 @@ export async function jpegBytes(seed: number, size = 64): Promise<Buffer> {
   return sharp({ create: { width: size + seed, height: size, channels: 3, background } }).jpeg().toBuffer();
 }
 
+/** A photo's stored files: its master, then its renditions' (one row each, by kind). */
+export async function photoFileKeys(photo: { id: number; master_key: string }): Promise<string[]> {
+  const rows = await db().selectFrom("photo_rendition").select("file_key").where("photo_id", "=", photo.id).orderBy("kind").execute();
+  return [photo.master_key, ...rows.map((r) => r.file_key)];
+}
+
 /** Tiptap JSON of a document made of these paragraphs. */
 export function richDoc(...paragraphs: string[]): string {
   return JSON.stringify({ type: "doc", content: paragraphs.map((text) => ({ type: "paragraph", content: [{ type: "text", text }] })) });

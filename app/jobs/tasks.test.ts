@@ -64,6 +64,7 @@ describe("daily tasks are registered in the worker's crontab", () => {
     const oldOrphan = await put(25);
     const youngOrphan = await put(23);
     const oldReferenced = await put(48);
+    const oldRendition = await put(48);
     const department = await db().insertInto("department").values({ name: "Balayage" }).returning("id").executeTakeFirstOrThrow();
     await db().insertInto("app_user").values({ id: "balayeur", email: "balai@example.org", display_name: "Balai", role: "agent", department_id: department.id }).execute();
     const c = await db()
@@ -71,10 +72,12 @@ describe("daily tasks are registered in the worker's crontab", () => {
       .values({ author_id: "balayeur", department_id: department.id, title: "Gardée", body_json: JSON.stringify({ type: "doc", content: [] }), body_html: "", body_text: "" })
       .returning("id")
       .executeTakeFirstOrThrow();
-    await db()
+    const photo = await db()
       .insertInto("photo")
-      .values({ contribution_id: c.id, position: 0, master_key: oldReferenced, display_key: oldReferenced, thumb_key: oldReferenced, width: 1, height: 1, bytes: 64, placeholder: "" })
-      .execute();
+      .values({ contribution_id: c.id, position: 0, master_key: oldReferenced, width: 1, height: 1, bytes: 64, placeholder: "" })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await db().insertInto("photo_rendition").values({ photo_id: photo.id, kind: "thumb", width: 1, height: 1, bytes: 64, file_key: oldRendition }).execute();
     const oldTemp = path.join(tmpDir(), `upload-${randomBytes(8).toString("hex")}`);
     fs.writeFileSync(oldTemp, "x");
     const twoDaysAgo = new Date(Date.now() - 48 * 3600_000);
@@ -85,6 +88,7 @@ describe("daily tasks are registered in the worker's crontab", () => {
     expect(await store.exists(oldOrphan)).toBe(false);
     expect(await store.exists(youngOrphan)).toBe(true);
     expect(await store.exists(oldReferenced)).toBe(true);
+    expect(await store.exists(oldRendition)).toBe(true);
     expect(fs.existsSync(oldTemp)).toBe(false);
   });
 });

@@ -42,7 +42,7 @@ export async function forgetPhotos(db: DB, photos: ProcessedPhoto[]): Promise<vo
  */
 export async function insertPhotos(trx: Transaction<Database>, contributionId: number, photos: ProcessedPhoto[]): Promise<number[]> {
   if (photos.length === 0) return [];
-  const keys = photos.flatMap((p) => [p.masterKey, p.displayKey, p.thumbKey]);
+  const keys = photos.flatMap((p) => [p.masterKey, ...p.renditions.map((r) => r.key)]);
   await lockFiles(trx, keys, "shared");
   const present = await Promise.all(keys.map((key) => storage().exists(key)));
   if (present.includes(false)) throw new UserError("photos.errors.vanished", "photos", 409);
@@ -51,15 +51,13 @@ export async function insertPhotos(trx: Transaction<Database>, contributionId: n
     .select(sql<number>`coalesce(max(position), -1)::int + 1`.as("next"))
     .where("contribution_id", "=", contributionId)
     .executeTakeFirstOrThrow();
-  return trx
+  const ids = await trx
     .insertInto("photo")
     .values(
       photos.map((p, i) => ({
         contribution_id: contributionId,
         position: next + i,
         master_key: p.masterKey,
-        display_key: p.displayKey,
-        thumb_key: p.thumbKey,
         width: p.width,
         height: p.height,
         bytes: p.bytes,
@@ -69,6 +67,11 @@ export async function insertPhotos(trx: Transaction<Database>, contributionId: n
     .returning("id")
     .execute()
     .then((rows) => rows.map((r) => r.id));
+  const renditions = photos.flatMap((p, i) =>
+    p.renditions.map((r) => ({ photo_id: ids[i], kind: r.kind, width: r.width, height: r.height, bytes: r.bytes, file_key: r.key })),
+  );
+  if (renditions.length > 0) await trx.insertInto("photo_rendition").values(renditions).execute();
+  return ids;
 }
 
 export async function photoCount(db: DB, contributionId: number): Promise<number> {
@@ -141,8 +144,16 @@ export async function updatePhotoFields(trx: Transaction<Database>, contribution
 export async function deletePhotoRows(trx: Transaction<Database>, where: { contributionId: number; photoId?: number }): Promise<string[]> {
   let query = trx.deleteFrom("photo").where("contribution_id", "=", where.contributionId);
   if (where.photoId !== undefined) query = query.where("id", "=", where.photoId);
-  const removed = await query.returning(["master_key", "display_key", "thumb_key"]).execute();
-  return removed.flatMap((r) => [r.master_key, r.display_key, r.thumb_key]);
+  // Their renditions' rows go with them (ON DELETE CASCADE): read their keys first.
+  const renditions = await trx
+    .selectFrom("photo_rendition as r")
+    .innerJoin("photo as p", "p.id", "r.photo_id")
+    .select("r.file_key")
+    .where("p.contribution_id", "=", where.contributionId)
+    .$if(where.photoId !== undefined, (q) => q.where("p.id", "=", where.photoId!))
+    .execute();
+  const removed = await query.returning(["master_key"]).execute();
+  return [...removed.map((r) => r.master_key), ...renditions.map((r) => r.file_key)];
 }
 
 /** Removes the files of deleted rows that no remaining row points at (files are shared by content). */

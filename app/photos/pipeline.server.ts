@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import fsp from "node:fs/promises";
-import sharp, { type Metadata, type ResizeOptions, type SharpOptions } from "sharp";
+import sharp, { type Metadata, type ResizeOptions, type Sharp, type SharpOptions } from "sharp";
 import { rgbaToThumbHash } from "thumbhash";
 import { env } from "~/env.server";
+import { cropRegion, MASTER, RENDITION_KINDS, UPLOAD_KINDS, type Focus, type RenditionKind, type RenditionSpec } from "./renditions";
 import { keyForHash, type Storage } from "./storage.server";
 
 export type PhotoErrorCode =
@@ -45,11 +46,20 @@ export function tooLargeMessage(maxMb: number | string): string {
   return `Le fichier dépasse ${maxMb} Mo.`;
 }
 
-/** What the caller stores in the `photo` row once the files are in place. */
+/** A rendition's file as stored: what its photo_rendition row records. */
+export interface RenditionFile {
+  kind: RenditionKind;
+  key: string;
+  width: number;
+  height: number;
+  bytes: number;
+}
+
+/** What the caller stores in the `photo` row (and its renditions' rows) once the files are in place. */
 export interface ProcessedPhoto {
   masterKey: string;
-  displayKey: string;
-  thumbKey: string;
+  /** The kinds made at upload (UPLOAD_KINDS). */
+  renditions: RenditionFile[];
   /** Of the master, upright. */
   width: number;
   height: number;
@@ -63,13 +73,6 @@ export interface ProcessedPhoto {
    */
   createdKeys: string[];
 }
-
-/** Longest side (px, never enlarged) and WebP quality of each stored rendition. */
-export const RENDITIONS = {
-  master: { size: 2560, quality: 82 },
-  display: { size: 1280, quality: 80 },
-  thumb: { size: 400, quality: 75 },
-} as const;
 
 export const MAX_INPUT_PIXELS = 50_000_000;
 
@@ -235,6 +238,21 @@ function encoded(data: Buffer): Encoded {
 }
 
 /**
+ * Makes one rendition, as WebP, from `source` (a fresh sharp pipeline of a width × height image,
+ * upright, each time it is called): the whole image fitted, or a crop around the focal point.
+ */
+export async function renderRendition(source: () => Sharp, width: number, height: number, spec: RenditionSpec, focus: Focus) {
+  const image =
+    spec.fit === "inside"
+      ? source().resize(inside(spec.size))
+      : source()
+          .extract(cropRegion(width, height, spec.width / spec.height, focus))
+          .resize({ width: spec.width, height: spec.height, fit: "fill", withoutEnlargement: true });
+  const { data, info } = await image.webp({ quality: spec.quality }).toBuffer({ resolveWithObject: true });
+  return { ...encoded(data), width: info.width, height: info.height };
+}
+
+/**
  * Checks an uploaded file, re-encodes it and stores its renditions; the caller then inserts the
  * `photo` row (files always exist before a row points at them). The upload itself is left to the
  * caller (discardTemps).
@@ -273,29 +291,28 @@ export async function processPhoto(tmpPath: string, store: Storage): Promise<Pro
     throw new PhotoError("too_many_pixels", PHOTO_MESSAGES.too_many_pixels);
   }
 
-  let renditions: { master: Encoded; display: Encoded; thumb: Encoded; placeholder: string; width: number; height: number };
+  let renditions: { master: Encoded; made: (Encoded & { kind: RenditionKind; width: number; height: number })[]; placeholder: string; width: number; height: number };
   try {
     // Decode, orient and shrink once; the smaller renditions start from these master pixels
     // (already sRGB) instead of decoding the upload again.
     const { data: pixels, info } = await sharp(tmpPath, decodeOptions)
       .rotate()
-      .resize(inside(RENDITIONS.master.size))
+      .resize(inside(MASTER.size))
       .raw()
       .toBuffer({ resolveWithObject: true });
     const raw = { width: info.width, height: info.height, channels: info.channels };
     const fromMaster = () => sharp(pixels, { raw });
-    const [master, display, thumb, small] = await Promise.all([
-      fromMaster().webp({ quality: RENDITIONS.master.quality }).toBuffer(),
-      fromMaster().resize(inside(RENDITIONS.display.size)).webp({ quality: RENDITIONS.display.quality }).toBuffer(),
-      fromMaster().resize(inside(RENDITIONS.thumb.size)).webp({ quality: RENDITIONS.thumb.quality }).toBuffer(),
+    const centre = { x: 0.5, y: 0.5 };
+    const [master, small, ...made] = await Promise.all([
+      fromMaster().webp({ quality: MASTER.quality }).toBuffer(),
       // ThumbHash wants at most 100x100 RGBA.
       fromMaster().resize(inside(100)).ensureAlpha().raw().toBuffer({ resolveWithObject: true }),
+      ...UPLOAD_KINDS.map(async (kind) => ({ kind, ...(await renderRendition(fromMaster, info.width, info.height, RENDITION_KINDS[kind], centre)) })),
     ]);
     const hash = rgbaToThumbHash(small.info.width, small.info.height, small.data);
     renditions = {
       master: encoded(master),
-      display: encoded(display),
-      thumb: encoded(thumb),
+      made,
       placeholder: Buffer.from(hash).toString("base64"),
       width: info.width,
       height: info.height,
@@ -304,13 +321,12 @@ export async function processPhoto(tmpPath: string, store: Storage): Promise<Pro
     throw decodeError(error);
   }
 
-  const { master, display, thumb } = renditions;
-  const createdKeys = await storeAll(store, [master, display, thumb]);
+  const { master, made } = renditions;
+  const createdKeys = await storeAll(store, [master, ...made]);
   return {
     createdKeys,
     masterKey: master.key,
-    displayKey: display.key,
-    thumbKey: thumb.key,
+    renditions: made.map(({ kind, key, width, height, data }) => ({ kind, key, width, height, bytes: data.length })),
     width: renditions.width,
     height: renditions.height,
     bytes: master.data.length,

@@ -6,7 +6,8 @@ import sharp from "sharp";
 import { thumbHashToRGBA } from "thumbhash";
 import { describe, expect, it } from "vitest";
 import { env } from "~/env.server";
-import { processPhoto, RENDITIONS, type PhotoErrorCode, type ProcessedPhoto } from "./pipeline.server";
+import { processPhoto, type PhotoErrorCode, type ProcessedPhoto } from "./pipeline.server";
+import { MASTER, RENDITION_KINDS } from "./renditions";
 import { createDiskStorage, tmpDir, type Storage } from "./storage.server";
 
 import { blackPng, SAMPLE_PHOTOS as PHOTOS } from "../../tests/fixtures/photos";
@@ -62,11 +63,19 @@ function expectClose(actual: { width: number; height: number }, expected: { widt
   expect(Math.abs(actual.height - expected.height)).toBeLessThanOrEqual(1);
 }
 
+/** Longest side of the master and of the renditions made at upload. */
+const RENDITIONS = { master: MASTER, display: RENDITION_KINDS.display, thumb: RENDITION_KINDS.thumb };
+
+const keyOf = (result: ProcessedPhoto, kind: "master" | "display" | "thumb") =>
+  kind === "master" ? result.masterKey : result.renditions.find((r) => r.kind === kind)!.key;
+const keysOf = (result: ProcessedPhoto) => [result.masterKey, ...result.renditions.map((r) => r.key)];
+
 async function renditions(root: string, result: ProcessedPhoto) {
+  expect(result.renditions.map((r) => r.kind).sort()).toEqual(["display", "thumb"]);
   return {
     master: readKey(root, result.masterKey),
-    display: readKey(root, result.displayKey),
-    thumb: readKey(root, result.thumbKey),
+    display: readKey(root, keyOf(result, "display")),
+    thumb: readKey(root, keyOf(result, "thumb")),
   };
 }
 
@@ -96,16 +105,19 @@ describe("processPhoto on real camera and phone photos", () => {
     for (const [rendition, data] of Object.entries(files)) {
       // Content-addressed: the key is the sha256 of the bytes, under its 2-hex folder.
       const hash = createHash("sha256").update(data).digest("hex");
-      expect(result[`${rendition}Key` as "masterKey"]).toBe(`photos/${hash.slice(0, 2)}/${hash}.webp`);
+      expect(keyOf(result, rendition as keyof typeof files)).toBe(`photos/${hash.slice(0, 2)}/${hash}.webp`);
       expect(data.toString("latin1", 0, 4)).toBe("RIFF");
       expect(data.toString("latin1", 8, 12)).toBe("WEBP");
       const meta = await sharp(data).metadata();
       expect(meta.format).toBe("webp");
       const cap = RENDITIONS[rendition as keyof typeof RENDITIONS].size;
       expectClose({ width: meta.width, height: meta.height }, capped(expected.width, expected.height, cap));
+      // What its row will record is what the file is.
+      const made = result.renditions.find((r) => r.kind === rendition);
+      if (made) expect(made).toMatchObject({ width: meta.width, height: meta.height, bytes: data.length });
     }
     expect(result.bytes).toBe(files.master.length);
-    expect(await listKeys(store)).toEqual([...new Set([result.masterKey, result.displayKey, result.thumbKey])].sort());
+    expect(await listKeys(store)).toEqual([...new Set(keysOf(result))].sort());
 
     // The placeholder is a real ThumbHash with the image's aspect.
     const placeholder = thumbHashToRGBA(Buffer.from(result.placeholder, "base64"));
@@ -119,7 +131,7 @@ describe("processPhoto on real camera and phone photos", () => {
     const second = await processPhoto(photo("gps-DSCN0010.jpg"), store);
     expect({ ...second, createdKeys: [] }).toEqual({ ...first, createdKeys: [] });
     // Only the first call created files; the second one's are shared, not its own to remove.
-    expect(first.createdKeys.sort()).toEqual([first.masterKey, first.displayKey, first.thumbKey].sort());
+    expect(first.createdKeys.sort()).toEqual(keysOf(first).sort());
     expect(second.createdKeys).toEqual([]);
     expect(await listKeys(store)).toHaveLength(3);
   });
@@ -417,6 +429,6 @@ describe("a failed write leaves nothing half-stored", () => {
     const { store } = freshStore();
     const earlier = await processPhoto(photo("gps-DSCN0021.jpg"), store);
     await expect(processPhoto(photo("gps-DSCN0021.jpg"), failingOn(2, store))).rejects.toThrow("disque plein");
-    expect(await listKeys(store)).toEqual([earlier.masterKey, earlier.displayKey, earlier.thumbKey].sort());
+    expect(await listKeys(store)).toEqual(keysOf(earlier).sort());
   });
 });

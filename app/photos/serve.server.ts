@@ -1,12 +1,16 @@
 import { createReadableStreamFromReadable } from "@remix-run/node";
 import { Readable } from "node:stream";
-import type { SessionUser } from "~/auth/session.server";
+import type { Actor } from "~/auth/actor";
 import { canView } from "~/contributions/visibility.server";
 import type { DB } from "~/db.server";
+import { isRenditionKind, RENDITION_KINDS } from "./renditions";
+import { renditionKey } from "./renditions.server";
 import { storage } from "./storage.server";
 
-export const RENDITION_NAMES = ["thumb", "display", "master"] as const;
-export type RenditionName = (typeof RENDITION_NAMES)[number];
+/** What /photos/:id/:name serves: the master, or a rendition kind (app/photos/renditions.ts). */
+export function isServedName(name: string): boolean {
+  return name === "master" || isRenditionKind(name);
+}
 
 /**
  * The bytes of one rendition, only for someone who may see the photo's contribution (404
@@ -14,19 +18,24 @@ export type RenditionName = (typeof RENDITION_NAMES)[number];
  * cached for a year, privately (it is behind a sign-in). X-Content-Type-Options comes with every
  * response from the server (app/server/security.server.ts); set here too, it was sent twice.
  */
-export async function servePhoto(db: DB, viewer: SessionUser, photoId: number, rendition: RenditionName, request: Request) {
+export async function servePhoto(db: DB, viewer: Actor, photoId: number, name: string, request: Request) {
+  if (!isServedName(name)) throw new Response("Not Found", { status: 404 });
   const row = await db
     .selectFrom("photo as p")
     .innerJoin("contribution as c", "c.id", "p.contribution_id")
-    .select(["p.master_key", "p.display_key", "p.thumb_key", "c.author_id", "c.department_id", "c.status", "c.visibility"])
+    .select(["p.id", "p.master_key", "p.width", "p.height", "p.focus_x", "p.focus_y", "c.author_id", "c.department_id", "c.status", "c.visibility"])
     .where("p.id", "=", photoId)
     .executeTakeFirst();
   if (!row || !canView(viewer, row)) throw new Response("Not Found", { status: 404 });
-  const key = rendition === "thumb" ? row.thumb_key : rendition === "display" ? row.display_key : row.master_key;
+  const key = name === "master" ? row.master_key : isRenditionKind(name) ? await renditionKey(db, storage(), row, name) : null;
+  if (!key) throw new Response("Not Found", { status: 404 });
   const etag = `"${key.slice(-64 - 5, -5)}"`;
+  // A crop made on demand follows the focal point, which may move: checked again each time (its
+  // ETag answers 304 while it is the same); the others never change under their URL.
+  const moves = isRenditionKind(name) && RENDITION_KINDS[name].made === "demand";
   const headers = new Headers({
     "Content-Type": "image/webp",
-    "Cache-Control": "private, max-age=31536000, immutable",
+    "Cache-Control": moves ? "private, no-cache" : "private, max-age=31536000, immutable",
     "Content-Disposition": "inline",
     ETag: etag,
   });

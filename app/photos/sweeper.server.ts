@@ -7,7 +7,7 @@ import { isValidKey, tmpDir as defaultTmpDir, type Storage } from "./storage.ser
 /** How many keys are checked against the database in one query. */
 const BATCH = 500;
 
-/** The subset of `keys` that some photo row still points at (any of its three renditions). */
+/** The subset of `keys` that some row still points at: a photo's master, or any of its renditions. */
 async function referencedKeys(db: DB, keys: string[]): Promise<Set<string>> {
   const referenced = new Set<string>();
   for (let i = 0; i < keys.length; i += BATCH) {
@@ -16,8 +16,7 @@ async function referencedKeys(db: DB, keys: string[]): Promise<Set<string>> {
       .selectFrom("photo")
       .select("master_key as key")
       .where("master_key", "in", batch)
-      .union(db.selectFrom("photo").select("display_key as key").where("display_key", "in", batch))
-      .union(db.selectFrom("photo").select("thumb_key as key").where("thumb_key", "in", batch))
+      .union(db.selectFrom("photo_rendition").select("file_key as key").where("file_key", "in", batch))
       .execute();
     for (const row of rows) referenced.add(row.key);
   }

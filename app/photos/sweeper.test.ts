@@ -47,8 +47,6 @@ async function insertPhoto(photo: ProcessedPhoto, position = 0): Promise<number>
       contribution_id: contributionId,
       position,
       master_key: photo.masterKey,
-      display_key: photo.displayKey,
-      thumb_key: photo.thumbKey,
       width: photo.width,
       height: photo.height,
       bytes: photo.bytes,
@@ -56,10 +54,14 @@ async function insertPhoto(photo: ProcessedPhoto, position = 0): Promise<number>
     })
     .returning("id")
     .executeTakeFirstOrThrow();
+  await db()
+    .insertInto("photo_rendition")
+    .values(photo.renditions.map((r) => ({ photo_id: row.id, kind: r.kind, width: r.width, height: r.height, bytes: r.bytes, file_key: r.key })))
+    .execute();
   return row.id;
 }
 
-const keysOf = (photo: ProcessedPhoto) => [photo.masterKey, photo.displayKey, photo.thumbKey];
+const keysOf = (photo: ProcessedPhoto) => [photo.masterKey, ...photo.renditions.map((r) => r.key)];
 
 function age(file: string, ms: number) {
   const then = new Date(Date.now() - ms);

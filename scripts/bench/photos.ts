@@ -32,7 +32,10 @@ const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "relais-bench-"));
 process.env.UPLOADS_DIR = workDir;
 process.env.DATABASE_URL ??= "postgres://unused/bench";
 
-const { processPhoto, RENDITIONS } = await import("../../app/photos/pipeline.server");
+const { processPhoto } = await import("../../app/photos/pipeline.server");
+const { MASTER, RENDITION_KINDS } = await import("../../app/photos/renditions");
+// The master and the renditions made at upload (all fitted "inside" today).
+const RENDITIONS = [MASTER, RENDITION_KINDS.display, RENDITION_KINDS.thumb];
 const { createDiskStorage } = await import("../../app/photos/storage.server");
 const { discardTemps, parseUpload } = await import("../../app/photos/upload.server");
 
@@ -48,7 +51,7 @@ const median = (values: number[]) => {
 async function bareSharp(file: string): Promise<void> {
   const image = sharp(file).rotate();
   await Promise.all(
-    Object.values(RENDITIONS).map(({ size, quality }) =>
+    RENDITIONS.map(({ size, quality }) =>
       image
         .clone()
         .resize({ width: size, height: size, fit: "inside", withoutEnlargement: true })

@@ -28,6 +28,7 @@ import {
   signedIn,
   viewers,
   type Viewer,
+  photoFileKeys,
 } from "../factories";
 
 type Person = Awaited<ReturnType<typeof signedIn>>;
@@ -235,14 +236,18 @@ describe("editing someone else's contribution", () => {
 describe("the photo route", () => {
   let id: number;
   const samples = ["gps-DSCN0010.jpg", "tests-45-gps_ifd.jpg", "xmp-no_exif.jpg", "Canon_40D.jpg", "orientation-landscape_6.jpg"];
-  let photos: { id: number; master_key: string; display_key: string; thumb_key: string; width: number; height: number }[];
+  const photos: { id: number; master_key: string; display_key: string; thumb_key: string; width: number; height: number }[] = [];
 
   beforeAll(async () => {
     const files: [Blob, string][] = [];
     for (const name of samples) files.push([await fileBlob(name), name]);
     id = await newDraft(people.author.cookie, { title: "Photos d'appareils" }, files);
     await approveDirectly(id, "organisation");
-    photos = await db().selectFrom("photo").selectAll().where("contribution_id", "=", id).orderBy("position").execute();
+    const rows = await db().selectFrom("photo").selectAll().where("contribution_id", "=", id).orderBy("position").execute();
+    for (const row of rows) {
+      const [master_key, display_key, thumb_key] = await photoFileKeys(row); // ordered by kind: display, thumb
+      photos.push({ ...row, master_key, display_key, thumb_key });
+    }
     expect(photos).toHaveLength(samples.length);
   });
 

@@ -27,6 +27,7 @@ import {
   richDoc,
   run,
   signedIn,
+  photoFileKeys,
 } from "../factories";
 
 type Person = Awaited<ReturnType<typeof signedIn>>;
@@ -120,7 +121,11 @@ describe("writing a contribution", () => {
     expect(photos.map((p) => p.position)).toEqual([0, 1, 2]);
     // jpegBytes(seed) is (80 + seed) px wide: the order of the upload is kept.
     expect(photos.map((p) => p.width)).toEqual([81, 82, 83]);
-    for (const p of photos) for (const key of [p.master_key, p.display_key, p.thumb_key]) expect(exists(key)).toBe(true);
+    for (const p of photos) {
+      const keys = await photoFileKeys(p);
+      expect(keys).toHaveLength(3); // master, display, thumb
+      for (const key of keys) expect(exists(key)).toBe(true);
+    }
     expect(await eventsOf(id)).toEqual(["created"]);
   });
 
@@ -242,10 +247,12 @@ describe("writing a contribution", () => {
   it("removes one photo from a draft: its row and its files go, the others stay", async () => {
     const id = await newDraft(author.cookie, {}, [await photo(20), await photo(21)]);
     const [keep, drop] = await photosOf(id);
+    const [keepKeys, dropKeys] = [await photoFileKeys(keep), await photoFileKeys(drop)];
     await editAction(id, { removePhoto: String(drop.id) }, author);
     expect((await photosOf(id)).map((p) => p.id)).toEqual([keep.id]);
-    for (const key of [drop.master_key, drop.display_key, drop.thumb_key]) expect(exists(key)).toBe(false);
-    for (const key of [keep.master_key, keep.display_key, keep.thumb_key]) expect(exists(key)).toBe(true);
+    expect(await db().selectFrom("photo_rendition").select("kind").where("photo_id", "=", drop.id).execute()).toEqual([]);
+    for (const key of dropKeys) expect(exists(key)).toBe(false);
+    for (const key of keepKeys) expect(exists(key)).toBe(true);
   });
 
   it("deletes a draft with its photo rows and files; a file shared with another photo stays", async () => {
@@ -255,14 +262,15 @@ describe("writing a contribution", () => {
     const photos = await photosOf(id);
     const otherPhoto = (await photosOf(other))[0];
     expect(photos[1].master_key).toBe(otherPhoto.master_key);
+    const [goneKeys, otherKeys] = [await photoFileKeys(photos[0]), await photoFileKeys(otherPhoto)];
 
     const response = (await pageAction(id, { intent: "delete" }, author)) as Response;
     expect(response.status).toBe(302);
     expect(response.headers.get("Location")).toBe("/my?done=deleted");
     expect(await db().selectFrom("contribution").select("id").where("id", "=", id).execute()).toHaveLength(0);
     expect(await db().selectFrom("photo").select("id").where("contribution_id", "=", id).execute()).toHaveLength(0);
-    for (const key of [photos[0].master_key, photos[0].display_key, photos[0].thumb_key]) expect(exists(key)).toBe(false);
-    for (const key of [otherPhoto.master_key, otherPhoto.display_key, otherPhoto.thumb_key]) expect(exists(key)).toBe(true);
+    for (const key of goneKeys) expect(exists(key)).toBe(false);
+    for (const key of otherKeys) expect(exists(key)).toBe(true);
     expect(await filesUnder(path.join(process.env.UPLOADS_DIR!, "tmp"))).toEqual([]);
   });
 
