@@ -4,7 +4,7 @@
 // passes them in `labels` (see app/i18n/editor.ts).
 import type { AnyExtension, Editor, Extensions, JSONContent } from "@tiptap/core";
 import { EditorContent, useEditor, useEditorState } from "@tiptap/react";
-import { useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
+import { useCallback, useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
 import { isAllowedHref, richTextExtensions } from "~/contributions/richtext";
 import "./editor.css";
 
@@ -20,11 +20,16 @@ export type EditorLabels = {
   bulletList: string;
   orderedList: string;
   blockquote: string;
+  /** Name of the link button and title of the link dialog. */
   link: string;
-  /** Text of the prompt asking for the link's address (an empty answer removes the link). */
-  linkPrompt: string;
-  /** Shown when the address typed is not an http, https or mailto address. */
+  /** Label of the dialog's address field. */
+  linkAddress: string;
+  /** Hint under it: the schemes allowed, and that an empty address removes the link. */
+  linkHint: string;
+  /** Shown beside the field when the address is not an http, https or mailto address. */
   linkInvalid: string;
+  linkApply: string;
+  linkCancel: string;
   undo: string;
   redo: string;
 };
@@ -123,9 +128,8 @@ function parseDefault(value: RichTextEditorProps["defaultValue"]): JSONContent |
   }
 }
 
-/** What the link button should do with the address typed: null means "leave it be". */
-function linkTarget(answer: string | null): { remove: true } | { href: string } | { invalid: true } | null {
-  if (answer === null) return null;
+/** What the link dialog should do with the address typed. */
+function linkTarget(answer: string): { remove: true } | { href: string } | { invalid: true } {
   const trimmed = answer.trim();
   if (trimmed === "") return { remove: true };
   if (isAllowedHref(trimmed)) return { href: trimmed };
@@ -135,15 +139,8 @@ function linkTarget(answer: string | null): { remove: true } | { href: string } 
   return { invalid: true };
 }
 
-function editLink(editor: Editor, labels: EditorLabels) {
-  const current = (editor.getAttributes("link").href as string | undefined) ?? "";
-  const target = linkTarget(window.prompt(labels.linkPrompt, current));
-  if (target === null) return;
-  if ("invalid" in target) {
-    window.alert(labels.linkInvalid);
-    editor.commands.focus();
-    return;
-  }
+/** Sets, replaces or removes the link at the selection. */
+function applyLink(editor: Editor, target: { remove: true } | { href: string }) {
   if ("remove" in target) {
     editor.chain().focus().extendMarkRange("link").unsetLink().run();
     return;
@@ -159,6 +156,111 @@ function editLink(editor: Editor, labels: EditorLabels) {
     return;
   }
   editor.chain().focus().extendMarkRange("link").setLink({ href: target.href }).run();
+}
+
+/**
+ * The link's address, asked in a modal <dialog> rather than the browser's prompt(): labelled,
+ * translated, with its error beside the field. Not a <form>: the editor already sits in one, and
+ * forms do not nest; Enter is handled here instead. Escape and Cancel close it; however it closes,
+ * the focus goes back to the text, where the selection was.
+ */
+function LinkDialog({ editor, open, onClose, labels, baseId }: { editor: Editor; open: boolean; onClose: () => void; labels: EditorLabels; baseId: string }) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [href, setHref] = useState("");
+  const [invalid, setInvalid] = useState(false);
+  // The text selected when the dialog opened: the browser's selection leaves the text with the focus.
+  const selection = useRef<{ from: number; to: number } | null>(null);
+  const ids = { title: `${baseId}-link-title`, field: `${baseId}-link-url`, hint: `${baseId}-link-hint`, error: `${baseId}-link-error` };
+
+  useEffect(() => {
+    const element = dialog.current;
+    if (!element) return;
+    if (open && !element.open) {
+      const current = (editor.getAttributes("link").href as string | undefined) ?? "";
+      setHref(current);
+      setInvalid(false);
+      selection.current = { from: editor.state.selection.from, to: editor.state.selection.to };
+      element.showModal();
+      const field = element.querySelector("input");
+      field?.focus();
+      field?.setSelectionRange(0, current.length);
+    } else if (!open && element.open) element.close();
+  }, [open, editor]);
+
+  function apply() {
+    const target = linkTarget(href);
+    if ("invalid" in target) {
+      setInvalid(true);
+      dialog.current?.querySelector("input")?.focus();
+      return;
+    }
+    const range = selection.current;
+    selection.current = null;
+    // Closed first: while the modal dialog is open, the text cannot take the focus back.
+    dialog.current?.close();
+    if (range) editor.commands.setTextSelection(range);
+    applyLink(editor, target);
+  }
+
+  return (
+    <dialog
+      ref={dialog}
+      className="rt-dialog"
+      aria-labelledby={ids.title}
+      onClose={() => {
+        onClose();
+        // Cancelled: back to the text as it was selected. Applied: where applyLink left it.
+        if (selection.current) editor.chain().focus().setTextSelection(selection.current).run();
+        else editor.commands.focus();
+        selection.current = null;
+      }}
+    >
+      <h2 id={ids.title} className="rt-dialog-title">
+        {labels.link}
+      </h2>
+      <div className={invalid ? "field has-error" : "field"}>
+        <label htmlFor={ids.field}>{labels.linkAddress}</label>
+        <p className="hint" id={ids.hint}>
+          {labels.linkHint}
+        </p>
+        <input
+          id={ids.field}
+          type="text"
+          inputMode="url"
+          autoComplete="url"
+          autoCapitalize="none"
+          spellCheck={false}
+          value={href}
+          onChange={(event) => {
+            setHref(event.target.value);
+            setInvalid(false);
+          }}
+          onKeyDown={(event) => {
+            // Enter would send the contribution's form: it applies the link instead.
+            if (event.key === "Enter") {
+              event.preventDefault();
+              apply();
+            }
+          }}
+          aria-invalid={invalid ? true : undefined}
+          aria-describedby={invalid ? `${ids.hint} ${ids.error}` : ids.hint}
+        />
+        {invalid ? (
+          <p className="field-error" id={ids.error}>
+            {labels.linkInvalid}
+          </p>
+        ) : null}
+      </div>
+      <div className="rt-dialog-actions">
+        <button type="button" onClick={apply}>
+          {labels.linkApply}
+        </button>
+        <button type="button" className="secondary" onClick={() => dialog.current?.close()}>
+          {labels.linkCancel}
+        </button>
+      </div>
+    </dialog>
+  );
 }
 
 const icon = (children: ReactNode) => (
@@ -201,7 +303,7 @@ type ButtonSpec = {
   key: keyof typeof icons;
   pressed?: (active: Active) => boolean;
   enabled?: (active: Active) => boolean;
-  run: (editor: Editor, labels: EditorLabels) => void;
+  run: (editor: Editor, ui: { openLink: () => void }) => void;
 };
 
 const buttons: ButtonSpec[] = [
@@ -214,7 +316,7 @@ const buttons: ButtonSpec[] = [
   { key: "indent", enabled: (a) => a.canIndent, run: (e) => e.chain().focus().sinkListItem("listItem").run() },
   { key: "outdent", enabled: (a) => a.canOutdent, run: (e) => e.chain().focus().liftListItem("listItem").run() },
   { key: "blockquote", pressed: (a) => a.blockquote, run: (e) => e.chain().focus().toggleBlockquote().run() },
-  { key: "link", pressed: (a) => a.link, run: editLink },
+  { key: "link", pressed: (a) => a.link, run: (_e, ui) => ui.openLink() },
   { key: "undo", enabled: (a) => a.canUndo, run: (e) => e.chain().focus().undo().run() },
   { key: "redo", enabled: (a) => a.canRedo, run: (e) => e.chain().focus().redo().run() },
 ];
@@ -238,12 +340,24 @@ export function RichTextEditor({ name, defaultValue, label, labels, error, id }:
     ...(hasError ? { "aria-describedby": errorId, "aria-invalid": "true" } : {}),
   });
 
+  const [linkOpen, setLinkOpen] = useState(false);
+  const openLink = useCallback(() => setLinkOpen(true), []);
+
   const editor = useEditor({
     extensions: editorExtensions,
     content: initial,
     immediatelyRender: false,
     shouldRerenderOnTransaction: false,
-    editorProps: { attributes: editorAttributes(Boolean(error)) },
+    editorProps: {
+      attributes: editorAttributes(Boolean(error)),
+      // Ctrl+K (Cmd+K on macOS), as in most editors: the link dialog.
+      handleKeyDown: (_view, event) => {
+        if (event.key.toLowerCase() !== "k" || event.altKey || event.shiftKey || !(event.ctrlKey || event.metaKey)) return false;
+        event.preventDefault();
+        openLink();
+        return true;
+      },
+    },
     onCreate: ({ editor }) => setValue(JSON.stringify(editor.getJSON())),
     onUpdate: ({ editor }) => setValue(JSON.stringify(editor.getJSON())),
   });
@@ -322,7 +436,7 @@ export function RichTextEditor({ name, defaultValue, label, labels, error, id }:
                 // Keep the selection in the text when clicking with a mouse.
                 onMouseDown={(event) => event.preventDefault()}
                 onClick={() => {
-                  if (editor && enabled) spec.run(editor, labels);
+                  if (editor && enabled) spec.run(editor, { openLink });
                 }}
               >
                 {icons[spec.key]}
@@ -332,6 +446,7 @@ export function RichTextEditor({ name, defaultValue, label, labels, error, id }:
         </div>
         <EditorContent editor={editor} className="rt-content" />
       </div>
+      {editor ? <LinkDialog editor={editor} open={linkOpen} onClose={() => setLinkOpen(false)} labels={labels} baseId={baseId} /> : null}
       <input type="hidden" name={name} value={value} />
       {error ? (
         <p className="field-error" id={errorId} role="alert">

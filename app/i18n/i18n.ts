@@ -5,7 +5,22 @@ import { fr } from "./fr";
 
 export const LOCALES: readonly Locale[] = ["fr", "en"];
 export const DEFAULT_LOCALE: Locale = "fr";
-export const resources = { fr: { translation: fr }, en: { translation: en } };
+/**
+ * CLDR gives French a third plural form, "many", for round millions ("1 000 000 de photos"), and
+ * i18next then looks for `key_many` with no fallback to `key_other`: the key itself would show.
+ * Each `_other` message stands in for a `_many` one not written.
+ */
+function withManyForms<T extends object>(messages: T): T {
+  return Object.fromEntries(
+    Object.entries(messages).flatMap(([key, value]): [string, unknown][] => {
+      if (typeof value !== "string") return [[key, withManyForms(value as object)]];
+      const base = /^(.+)_other$/.exec(key)?.[1];
+      return base && !(`${base}_many` in messages) ? [[key, value], [`${base}_many`, value]] : [[key, value]];
+    }),
+  ) as T;
+}
+
+export const resources = { fr: { translation: withManyForms(fr) }, en: { translation: withManyForms(en) } };
 
 export function isLocale(value: unknown): value is Locale {
   return typeof value === "string" && (LOCALES as readonly string[]).includes(value);

@@ -30,7 +30,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
 export default function ReviewInbox() {
   const { items, filters, departments, tags, errors } = useLoaderData<typeof loader>();
   const { t } = useTranslation();
-  const waiting = (hours: number) => (hours >= 48 ? t("review.days", { count: Math.floor(hours / 24) }) : t("review.hours", { count: hours }));
+  // French counts 0 as singular ("0 heure"): under an hour has its own words.
+  const waiting = (hours: number) =>
+    hours < 1 ? t("review.lessThanHour") : hours >= 48 ? t("review.days", { count: Math.floor(hours / 24) }) : t("review.hours", { count: hours });
   return (
     <div className="stack">
       <h1>{t("review.title")}</h1>

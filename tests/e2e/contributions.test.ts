@@ -31,7 +31,7 @@ describe.skipIf(inject("e2eSkip"))("writing a contribution in a real browser", (
     await page.keyboard.type(" à la médiathèque.");
     await page.keyboard.press("Enter");
     // ...a section heading and a bullet list with the toolbar.
-    await page.getByRole("button", { name: "Titre de section", exact: true }).click();
+    await page.getByRole("button", { name: "H2 : titre de section", exact: true }).click();
     await page.keyboard.type("Au programme");
     await page.keyboard.press("Enter");
     await page.getByRole("button", { name: "Liste à puces", exact: true }).click();

@@ -70,7 +70,7 @@ async function waitForMail(match: (m: Received) => boolean, timeoutMs = 45_000):
 
 async function unreadCount(page: Page): Promise<number> {
   const label = await page.locator("header a.bell").getAttribute("aria-label");
-  const m = /^Notifications \((\d+) non lues?\)$/.exec(label ?? "");
+  const m = /^(\d+) notifications? non lues?$/.exec(label ?? "");
   return m ? Number(m[1]) : 0;
 }
 
@@ -195,7 +195,7 @@ describe.skipIf(inject("e2eSkip"))("review in a real browser, with real mail", (
       "Léa Dubois a approuvé",
     ]);
     expect(await unreadCount(agent)).toBeGreaterThan(0);
-    await agent.getByRole("link", { name: /^Notifications/ }).click();
+    await agent.getByRole("link", { name: /notifications? non lues?$/ }).click();
     await agent.waitForURL("**/notifications");
     const approvedNote = agent.locator(".card", { hasText: `Votre contribution « ${title} » a été approuvée.` });
     await approvedNote.waitFor();
