@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
-import { redirect } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useSearchParams, type ShouldRevalidateFunction } from "@remix-run/react";
+import { data, redirect } from "@remix-run/node";
 import { useTranslation } from "react-i18next";
 import { z } from "zod";
 import { describedBy, Field, FieldError, FormError, useMsg } from "~/components/forms";
@@ -16,7 +16,7 @@ import { plainTextToDoc } from "~/contributions/form.server";
 import { LIMITS, photoFieldId, photoFieldName } from "~/contributions/schema";
 import { db } from "~/db.server";
 import { externalBlocks, withdrawRights } from "~/photos/rights.server";
-import { commsEditSchema, decide, decisionSchema, editInReview } from "~/review/review.server";
+import { commsEditSchema, decide, decisionSchema, editInReview, type Decision } from "~/review/review.server";
 import { attempt, fieldErrors, idParam } from "~/utils/errors.server";
 import { parseForm, type FieldErrors } from "~/utils/forms";
 import { readForm } from "~/utils/forms.server";
@@ -63,10 +63,23 @@ export async function action({ request, params }: ActionFunctionArgs) {
     return fieldErrors(message ? { ...rest, [intent === "reject" ? "rejectMessage" : "changesMessage"]: message } : rest);
   }
   const result = await attempt(() => decide(db(), user, id, parsed.data));
-  if (!("value" in result)) return result;
+  if (!("value" in result)) {
+    // Someone else acted first: the words of this refused decision come back, to be reused.
+    const typed = form.get("message");
+    const text = parsed.data.decision === "approve" || typeof typed !== "string" ? "" : typed;
+    if (result.init?.status === 409 && text) return data({ ...result.data, unsent: { decision: parsed.data.decision, text } }, { status: 409 });
+    return result;
+  }
   const status = parsed.data.decision === "approve" ? "approved" : parsed.data.decision === "reject" ? "rejected" : "changes_requested";
   return redirect(`/review/${id}?done=${status}`);
 }
+
+/**
+ * Remix does not reload the page's data after a refused action (4xx). After a conflict (409), it
+ * must: the reviewer then sees the state and the decision that won, not the page as it was.
+ */
+export const shouldRevalidate: ShouldRevalidateFunction = ({ actionStatus, defaultShouldRevalidate }) =>
+  actionStatus === 409 || defaultShouldRevalidate;
 
 function GateErrors({ errors }: { errors?: FieldErrors }) {
   const { t } = useTranslation();
@@ -127,6 +140,10 @@ export default function ReviewContribution() {
   const errors = result && "errors" in result ? (result.errors as FieldErrors) : undefined;
   const done = params.get("done");
   const inReview = c.status === "submitted";
+  const conflict = errors?.form === "review.errors.conflict" || errors?.form === "review.errors.notInReview";
+  const unsent = result && "unsent" in result ? (result.unsent as { decision: Decision["decision"]; text: string }) : undefined;
+  // The page was reloaded after the conflict: its last event is what got there first.
+  const latest = conflict ? c.history.at(-1) : undefined;
   return (
     <div className="stack">
       <p>
@@ -142,7 +159,30 @@ export default function ReviewContribution() {
           {msg(result.message)}
         </p>
       ) : null}
-      <FormError errors={errors} />
+      {conflict ? (
+        <div className="alert" role="alert" tabIndex={-1}>
+          <p>{msg(errors?.form)}</p>
+          {latest ? (
+            <p>
+              {t("review.lastAction", {
+                action: t(`history.${latest.kind}`, { actor: latest.actor_name ?? t("history.someone") }),
+                date: dates.dateTime(latest.created_at),
+              })}
+            </p>
+          ) : null}
+        </div>
+      ) : (
+        <FormError errors={errors} />
+      )}
+      {unsent && !inReview ? (
+        <div className="field card">
+          <label htmlFor="unsent-text">{t(unsent.decision === "reject" ? "review.unsentReject" : "review.unsentChanges")}</label>
+          <textarea id="unsent-text" readOnly rows={3} value={unsent.text} aria-describedby="unsent-hint" />
+          <p className="hint" id="unsent-hint">
+            {t("review.unsentHint")}
+          </p>
+        </div>
+      ) : null}
       <header>
         <span className={`status ${c.status}`}>{t(`contributions.status.${c.status}`)}</span>
         <h1>{c.title}</h1>
