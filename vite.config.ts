@@ -5,7 +5,13 @@ import remixConfig from "./remix.config.js";
 
 export default defineConfig({
   server: { host: "127.0.0.1" },
-  resolve: { alias: { "~": fileURLToPath(new URL("./app", import.meta.url)) } },
+  resolve: {
+    alias: [
+      { find: "~", replacement: fileURLToPath(new URL("./app", import.meta.url)) },
+      // zod with its CSP-safe setting first (app/utils/zod-setup.ts).
+      { find: /^zod$/, replacement: fileURLToPath(new URL("./app/utils/zod-setup.ts", import.meta.url)) },
+    ],
+  },
   // The Remix plugin has no business in vitest runs (STACK.md).
   plugins: process.env.VITEST ? [] : [remix(remixConfig)],
   optimizeDeps: {
@@ -23,7 +29,7 @@ export default defineConfig({
       "thumbhash",
       "@remix-run/react",
       "@tiptap/pm/model",
-      "zod",
+      "zod/v4",
     ],
     // Server-only packages reached by the dependency scan through loaders and actions: the client
     // never imports them (Remix strips server code), so the dev optimizer must not bundle them.

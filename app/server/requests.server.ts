@@ -45,7 +45,8 @@ export function hostGuard() {
     const host = forwarded || req.headers.host;
     // HTTP/1.0 allows no Host at all (some health checks): nothing to check then.
     if (host === undefined) return next();
-    if (!isValidHost(host)) return next(new HttpError(400));
+    // X-Forwarded-Proto from a trusted proxy becomes the URL's scheme: only ours make sense.
+    if (!isValidHost(host) || !["http", "https"].includes(req.protocol)) return next(new HttpError(400));
     req.headers.host = host;
     next();
   };

@@ -68,6 +68,18 @@ describe.skipIf(inject("e2eSkip"))("HTTP hardening (real server, real HTTP)", ()
     expect(blocked.headers["retry-after"]).toMatch(/^\d+$/);
     expect(Number(blocked.headers["retry-after"])).toBeGreaterThan(0);
     expect((await attempt("198.51.100.2", 11)).status).toBe(401);
+
+    // What the trusted proxy forwards is read, and checked like the rest.
+    const forwardedCases: Record<string, string>[] = [{ "X-Forwarded-Host": "[bad" }, { "X-Forwarded-Host": "intranet.example.org:99999" }, { "X-Forwarded-Proto": "gopher" }];
+    for (const headers of forwardedCases) {
+      const r = await raw(server.port, "GET", "/login", headers);
+      expect(r.status, JSON.stringify(headers)).toBe(400);
+      expect(r.body).toContain("Requête invalide");
+      expectNoTrace(r);
+    }
+    const forwarded = await raw(server.port, "GET", "/login?redirectTo=/my", { "X-Forwarded-Host": "intranet.example.org", "X-Forwarded-Proto": "https" });
+    expect(forwarded.status).toBe(200);
+    expect(forwarded.headers["strict-transport-security"]).toMatch(/^max-age=/);
   });
 
   for (const nodeEnv of ["production", "development", undefined]) {
