@@ -35,7 +35,8 @@ function ensureBuild() {
   const built = "build/server/index.js";
   const stale = !fs.existsSync(built) || process.env.CI === "true" || newestMtime("app") > fs.statSync(built).mtimeMs;
   if (!stale) return;
-  const result = spawnSync("npx", ["remix", "vite:build"], { stdio: ["ignore", "ignore", "inherit"], env: cleanEnv() });
+  // As `npm run build` does: vitest's NODE_ENV=test would give React's development client.
+  const result = spawnSync("npx", ["remix", "vite:build"], { stdio: ["ignore", "ignore", "inherit"], env: { ...cleanEnv(), NODE_ENV: "production" } });
   if (result.status !== 0) throw new Error("remix vite:build failed");
 }
 
