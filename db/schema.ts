@@ -21,7 +21,16 @@ export type EventKind =
   | "edited"
   | "archived"
   | "rights_withdrawn";
-export type NotificationKind = "approved" | "changes_requested" | "rejected" | "commented" | "thanked" | "submitted" | "rights_alert";
+export type NotificationKind =
+  | "approved"
+  | "changes_requested"
+  | "rejected"
+  | "commented"
+  | "thanked"
+  | "submitted"
+  | "rights_alert"
+  | "published"
+  | "channel_disabled";
 
 export interface DepartmentTable {
   id: Generated<number>;
@@ -41,6 +50,8 @@ export interface AppUserTable {
   created_at: CreatedAt;
   email_kinds: Generated<NotificationKind[]>;
   email_digest: Generated<boolean>;
+  /** Not named in the credit line of external posts (migration 10). */
+  credit_opt_out: Generated<boolean>;
 }
 
 export interface UserSessionTable {
@@ -181,6 +192,69 @@ export interface NotificationTable {
   created_at: CreatedAt;
 }
 
+export type ChannelKind = "mastodon" | "bluesky" | "webhook" | "feed" | "manual";
+export type ImageAspect = "1:1" | "4:5" | "1.91:1" | "16:9";
+export type PublicationState = "queued" | "scheduled" | "publishing" | "published" | "failed" | "cancelled" | "held";
+
+/** Where comms publish (migration 10). `secret_sealed` never leaves the server. */
+export interface ChannelTable {
+  id: Generated<number>;
+  kind: ChannelKind;
+  name: string;
+  slug: string;
+  settings: ColumnType<Record<string, unknown>, string | undefined, string>;
+  secret_sealed: string | null;
+  character_limit: number;
+  image_aspect: ImageAspect;
+  slots: ColumnType<{ weekday: number; time: string }[], string, string>;
+  enabled: Generated<boolean>;
+  disabled_reason: string | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+/** One contribution on one channel (migration 10). */
+export interface PublicationTable {
+  id: Generated<number>;
+  contribution_id: number;
+  channel_id: number;
+  text: string;
+  scheduled_at: Timestamp;
+  state: Generated<PublicationState>;
+  held_reason: string | null;
+  attempts: Generated<number>;
+  idempotency_key: Generated<string>;
+  bluesky_rkey: string | null;
+  bluesky_created_at: Timestamp | null;
+  first_attempt_at: Timestamp | null;
+  remote_id: string | null;
+  remote_url: string | null;
+  last_error: string | null;
+  published_at: Timestamp | null;
+  created_by: string | null;
+  version: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface PublicationPhotoTable {
+  publication_id: number;
+  photo_id: number;
+  position: number;
+  aspect: ImageAspect | null;
+  focus_x: number | null;
+  focus_y: number | null;
+  width: number | null;
+  height: number | null;
+  bytes: number | null;
+}
+
+export interface CalendarTokenTable {
+  user_id: string;
+  token_hash: string;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   department: DepartmentTable;
   app_user: AppUserTable;
@@ -196,6 +270,10 @@ export interface Database {
   thanks: ThanksTable;
   contribution_event: ContributionEventTable;
   notification: NotificationTable;
+  channel: ChannelTable;
+  publication: PublicationTable;
+  publication_photo: PublicationPhotoTable;
+  calendar_token: CalendarTokenTable;
 }
 
 export type User = Selectable<AppUserTable>;

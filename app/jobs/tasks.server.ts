@@ -4,6 +4,7 @@ import { contributionTasks } from "~/contributions/jobs.server";
 import { mailTasks } from "~/mail/jobs.server";
 import { notificationTasks } from "~/notifications/jobs.server";
 import { photoTasks } from "~/photos/jobs.server";
+import { publishingTasks } from "~/publishing/jobs.server";
 import type { TaskName, Tasks } from "./queue.server";
 
 export type { TaskPayloads } from "./queue.server";
@@ -16,6 +17,7 @@ const tasks: Tasks<TaskName> = {
   ...contributionTasks,
   ...notificationTasks,
   ...photoTasks,
+  ...publishingTasks,
 };
 
 export const taskList: TaskList = tasks;

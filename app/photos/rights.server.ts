@@ -3,6 +3,7 @@ import type { Actor } from "~/auth/actor";
 import { addEvent } from "~/contributions/history.server";
 import { canView } from "~/contributions/visibility.server";
 import type { Database, DB } from "~/db.server";
+import { enqueue } from "~/jobs/queue.server";
 import { notifyComms } from "~/notifications/notifications.server";
 import { dayOf } from "~/organisation/calendar.server";
 import { UserError } from "~/utils/errors.server";
@@ -63,7 +64,18 @@ export async function withdrawRights(
     if (photo.rights_status !== "authorised" || photo.rights_withdrawn_at) throw new UserError("review.errors.nothingToWithdraw", "form", 409);
     await trx.updateTable("photo").set({ rights_withdrawn_at: sql`now()` }).where("id", "=", photoId).execute();
     await flagExternalUse(trx, photo.contribution_id, actor.id, { photo: photo.position + 1, reason: "withdrawn" });
+    await holdPublications(trx, photoId);
   });
+}
+
+/**
+ * The publishing queue holds the publications that use this photo. Through a job queued in this
+ * transaction (publishing declares it; photos may not import publishing): it exists if and only
+ * if the withdrawal committed. Delivery reads the rights again itself before any send, so
+ * nothing is sent in the moment before the job runs.
+ */
+async function holdPublications(trx: Transaction<Database>, photoId: number) {
+  await enqueue(trx, "hold_publications_for_photo", { photoId });
 }
 
 /** Takes a contribution out of external use because of one photo, with an event and a comms alert. */
@@ -88,16 +100,19 @@ export async function flagExpiredRights(db: DB, at?: Date): Promise<number> {
   const expired = await db
     .selectFrom("photo as p")
     .innerJoin("contribution as c", "c.id", "p.contribution_id")
-    .select(["p.contribution_id", "p.position"])
+    .select(["p.id", "p.contribution_id", "p.position"])
     .where("c.external_eligible", "=", true)
     .where("p.rights_status", "=", "authorised")
     .where("p.rights_expires_on", "<", dayOf(at))
     .execute();
   const seen = new Set<number>();
   for (const e of expired) {
-    if (seen.has(e.contribution_id)) continue;
+    const first = !seen.has(e.contribution_id);
     seen.add(e.contribution_id);
-    await db.transaction().execute((trx) => flagExternalUse(trx, e.contribution_id, null, { photo: e.position + 1, reason: "expired" }));
+    await db.transaction().execute(async (trx) => {
+      if (first) await flagExternalUse(trx, e.contribution_id, null, { photo: e.position + 1, reason: "expired" });
+      await holdPublications(trx, e.id);
+    });
   }
   return seen.size;
 }

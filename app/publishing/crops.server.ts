@@ -42,18 +42,18 @@ const SCALE_STEP = 0.9;
 const MIN_WIDTH = 320;
 
 /**
- * Renders `box` of the picture at `inputPath`: oriented upright first (the box is in upright
+ * Renders `box` of the picture (a file's path, or its bytes as read from the storage): oriented upright first (the box is in upright
  * coordinates), cut, resized to `width`, encoded without any metadata (sharp keeps none unless
  * asked: no EXIF, no GPS, no ICC profile, pixels converted to sRGB). With `maxBytes`, the quality
  * goes down in steps to MIN_QUALITY, then the size at that quality, until the file fits;
  * CropTooLargeError below MIN_WIDTH.
  */
-export async function renderCrop(inputPath: string, box: CropBox, options: CropOptions): Promise<RenderedCrop> {
+export async function renderCrop(input: string | Buffer, box: CropBox, options: CropOptions): Promise<RenderedCrop> {
   const { format, maxBytes } = options;
   if (!Number.isInteger(options.width) || options.width < 1) throw new RangeError(`invalid width ${options.width}`);
   if (maxBytes !== undefined && (!Number.isInteger(maxBytes) || maxBytes < 1)) throw new RangeError(`invalid maxBytes ${maxBytes}`);
 
-  const decode = () => sharp(inputPath, { failOn: "error", limitInputPixels: MAX_INPUT_PIXELS });
+  const decode = () => sharp(input, { failOn: "error", limitInputPixels: MAX_INPUT_PIXELS });
   const upright = (await decode().metadata()).autoOrient;
   if (
     box.left < 0 ||

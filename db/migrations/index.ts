@@ -7,6 +7,7 @@ import * as searchTable from "./2026_11_22_05_search_table";
 import * as tagUsage from "./2026_11_22_06_tag_usage";
 import * as notificationLink from "./2026_11_23_07_notification_link";
 import * as photoRenditions from "./2026_11_23_08_photo_renditions";
+import * as publishing from "./2026_11_30_10_publishing";
 
 // Listed here rather than read from the folder so that every runner (tsx, vitest, a bundle) sees
 // the same set. Names sort by date: add new ones at the end.
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   "2026_11_22_06_tag_usage": tagUsage,
   "2026_11_23_07_notification_link": notificationLink,
   "2026_11_23_08_photo_renditions": photoRenditions,
+  "2026_11_30_10_publishing": publishing,
 };

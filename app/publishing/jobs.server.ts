@@ -1,0 +1,23 @@
+import { db } from "~/db.server";
+import type { Tasks } from "~/jobs/queue.server";
+import { deliverPublication } from "./delivery.server";
+import { holdPublicationsUsingPhoto } from "./queue.server";
+
+declare global {
+  namespace GraphileWorker {
+    interface Tasks {
+      /** One job per publication (job key publication:<id>), at its time, then at each retry. */
+      deliver_publication: { publicationId: number };
+      /**
+       * Queued by the photos module in the transaction that withdraws or expires an image right
+       * (photos may not import publishing): holds the publications using that photo.
+       */
+      hold_publications_for_photo: { photoId: number };
+    }
+  }
+}
+
+export const publishingTasks: Tasks<"deliver_publication" | "hold_publications_for_photo"> = {
+  deliver_publication: async (p) => void (await deliverPublication(db(), p.publicationId)),
+  hold_publications_for_photo: async (p) => void (await holdPublicationsUsingPhoto(db(), p.photoId)),
+};

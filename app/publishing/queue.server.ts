@@ -1,0 +1,627 @@
+import { sql, type Transaction } from "kysely";
+import type { ChannelKind, ImageAspect, PublicationState } from "../../db/schema";
+import type { Actor } from "~/auth/actor";
+import { canView } from "~/contributions/visibility.server";
+import type { Database, DB } from "~/db.server";
+import { env } from "~/env.server";
+import { tFor } from "~/i18n/i18n";
+import { enqueue } from "~/jobs/queue.server";
+import { externalBlocks } from "~/photos/rights.server";
+import type { ExternalBlock } from "~/photos/rights";
+import { UserError } from "~/utils/errors.server";
+import { assertPublisher } from "./channels.server";
+import { isAspect, type Focus } from "./crops";
+import { FREE_SLOT_SEARCH_DAYS, nextFreeSlot, type Slot } from "./slots";
+import { countGraphemes, mastodonLength } from "./text-length";
+
+/*
+ * The publishing queue: one publication is one approved contribution on one channel, with its
+ * text, its photos (each with the channel's crop around a focal point) and its time.
+ *
+ * Lifecycle (docs/design.md): queued -> scheduled -> publishing -> published | failed, cancelled
+ * from any state before published; `held` when an image right it uses was withdrawn or expired.
+ * `queued` is in the queue with its slot but not yet to be delivered; `scheduled` has its
+ * delivery job (deliver_publication, job key publication:<id>) waiting for its time.
+ *
+ * Slots are taken by the database, not by a check: a partial unique index on (channel,
+ * scheduled_at) among live publications (every state but cancelled). Two comms members asking
+ * at once both compute the same free slot; the second insert waits for the first, fails, and
+ * the second takes the next slot.
+ */
+
+/** States in which a publication can still be changed, moved or cancelled. */
+const CHANGEABLE: PublicationState[] = ["queued", "scheduled", "held", "failed"];
+/** How many slots creation tries when others keep taking them first. */
+const SLOT_TRIES = 20;
+
+const notFound = () => new Response("Not Found", { status: 404 });
+const fr = () => tFor("fr");
+
+export interface PhotoChoice {
+  photoId: number;
+  /** The channel's aspect when omitted. */
+  aspect?: ImageAspect;
+  /** The photo's own focal point when omitted. */
+  focus?: Focus;
+}
+
+export interface NewPublication {
+  contributionId: number;
+  channelId: number;
+  /** Prefilled from the contribution (prefillText) when omitted. */
+  text?: string;
+  /** Every photo of the contribution, in order, when omitted; [] for none. */
+  photos?: PhotoChoice[];
+  /** The channel's next free slot when omitted. */
+  scheduledAt?: Date;
+  /** false: queued, kept out of delivery until schedulePublication. Default true. */
+  schedule?: boolean;
+}
+
+/** Job key of a publication's delivery: one job per publication, whatever happens. */
+export function deliveryJobKey(id: number): string {
+  return `publication:${id}`;
+}
+
+/** Queues (or moves) the publication's delivery job to `runAt`. */
+export async function queueDelivery(db: DB, id: number, runAt: Date): Promise<void> {
+  await enqueue(db, "deliver_publication", { publicationId: id }, { jobKey: deliveryJobKey(id), runAt, maxAttempts: 5 });
+}
+
+async function removeDelivery(db: DB, id: number): Promise<void> {
+  await sql`SELECT graphile_worker.remove_job(${deliveryJobKey(id)})`.execute(db);
+}
+
+/** A contribution as prefillText needs it. */
+export interface CreditSource {
+  title: string;
+  body_text: string;
+  author_name: string;
+  department_name: string;
+  credit_opt_out: boolean;
+}
+
+/** "Contribution de Marie Curie, service Culture", or the department alone when the author opted out of being named. */
+export function creditLine(c: Pick<CreditSource, "author_name" | "department_name" | "credit_opt_out">): string {
+  return c.credit_opt_out ? `Contribution du service ${c.department_name}` : `Contribution de ${c.author_name}, service ${c.department_name}`;
+}
+
+/** Text cut to `max` graphemes, with an ellipsis when something was left out. */
+function cut(text: string, max: number): string {
+  if (countGraphemes(text) <= max) return text;
+  if (max < 1) return "";
+  const graphemes = [...new Intl.Segmenter("fr", { granularity: "grapheme" }).segment(text)].map((s) => s.segment);
+  return graphemes.slice(0, max - 1).join("").trimEnd() + "…";
+}
+
+/**
+ * A publication's first text: the title, as much of the contribution's text as fits the channel's
+ * limit, and the credit line, which is always kept whole.
+ */
+export function prefillText(c: CreditSource, characterLimit: number): string {
+  const credit = creditLine(c);
+  const title = cut(c.title.trim(), Math.max(1, characterLimit - countGraphemes(credit) - 2));
+  const room = characterLimit - countGraphemes(title) - countGraphemes(credit) - 4;
+  const body = c.body_text.trim().replace(/\s*\n\s*\n\s*/g, "\n\n");
+  const parts = [title, room > 10 && body ? cut(body, room) : "", credit].filter(Boolean);
+  return parts.join("\n\n");
+}
+
+/** A text's length as the channel's network counts it. */
+export function textLength(kind: ChannelKind, text: string): number {
+  return kind === "mastodon" ? mastodonLength(text) : countGraphemes(text);
+}
+
+function reasonOf(block: { photo: number; reason: ExternalBlock }): string {
+  return `${fr()("review.gates.photo", { n: block.photo })} : ${fr()(`review.gates.${block.reason}`)}`;
+}
+
+async function channelOf(db: DB, channelId: number) {
+  const channel = await db
+    .selectFrom("channel")
+    .select(["id", "kind", "name", "character_limit", "image_aspect", "slots", "enabled", "disabled_reason"])
+    .where("id", "=", channelId)
+    .executeTakeFirst();
+  if (!channel) throw notFound();
+  return channel;
+}
+
+function checkText(kind: ChannelKind, text: string, limit: number): string {
+  const clean = text.replace(/\0/g, "").replace(/\r\n?/g, "\n").trim();
+  if (!clean) throw new UserError("publishing.errors.textEmpty", "text");
+  const length = textLength(kind, clean);
+  if (length > limit) throw new UserError("publishing.errors.textTooLong", "text", 400, { length, limit });
+  return clean;
+}
+
+function checkFocus(choice: PhotoChoice, index: number): void {
+  if (choice.aspect !== undefined && !isAspect(choice.aspect)) throw new UserError("publishing.errors.aspect", `photos.${index}.aspect`);
+  if (choice.focus !== undefined) {
+    const { x, y } = choice.focus;
+    if (![x, y].every((v) => typeof v === "number" && Number.isFinite(v) && v >= 0 && v <= 1)) {
+      throw new UserError("publishing.errors.focus", `photos.${index}.focus`);
+    }
+  }
+}
+
+/**
+ * The photos a publication will use: each must belong to the contribution and be usable outside
+ * (image rights, alt text); refused with the French reason otherwise.
+ */
+async function checkedPhotos(db: DB, contributionId: number, wanted: PhotoChoice[] | undefined): Promise<PhotoChoice[]> {
+  const photos = await db.selectFrom("photo").select(["id", "position"]).where("contribution_id", "=", contributionId).orderBy("position").execute();
+  const choices = wanted ?? photos.map((p) => ({ photoId: p.id }));
+  if (new Set(choices.map((c) => c.photoId)).size !== choices.length) throw new UserError("publishing.errors.photoTwice", "photos");
+  if (choices.length > 4) throw new UserError("publishing.errors.tooManyPhotos", "photos", 400, { max: 4 });
+  const blocks = await externalBlocks(db, contributionId);
+  for (const [index, choice] of choices.entries()) {
+    const at = photos.findIndex((p) => p.id === choice.photoId);
+    if (at < 0) throw new UserError("publishing.errors.photoUnknown", "photos");
+    checkFocus(choice, index);
+    const block = blocks.find((b) => b.photo === at + 1);
+    if (block) throw new UserError("publishing.errors.photoBlocked", "photos", 400, { reason: reasonOf(block) });
+  }
+  return choices;
+}
+
+/** The contribution a publication is made from, for a publisher; 404 when they may not see it. */
+async function sourceOf(db: DB, actor: Actor, contributionId: number) {
+  const c = await db
+    .selectFrom("contribution as c")
+    .innerJoin("app_user as a", "a.id", "c.author_id")
+    .innerJoin("department as d", "d.id", "c.department_id")
+    .select([
+      "c.id",
+      "c.title",
+      "c.body_text",
+      "c.status",
+      "c.visibility",
+      "c.external_eligible",
+      "c.author_id",
+      "c.department_id",
+      "a.display_name as author_name",
+      "a.credit_opt_out",
+      "d.name as department_name",
+    ])
+    .where("c.id", "=", contributionId)
+    .executeTakeFirst();
+  if (!c || !canView(actor, c)) throw notFound();
+  if (c.status !== "approved") throw new UserError("publishing.errors.notApproved", "contributionId", 409);
+  // Comms decided at approval whether it may go outside; unticked, it is "interne uniquement".
+  if (!c.external_eligible) throw new UserError("publishing.errors.internalOnly", "contributionId", 409);
+  return c;
+}
+
+/** Instants of the channel already taken by live publications, from `after` on. */
+async function takenSlots(db: DB, channelId: number, after: Date): Promise<Set<number>> {
+  const rows = await db
+    .selectFrom("publication")
+    .select("scheduled_at")
+    .where("channel_id", "=", channelId)
+    .where("state", "<>", "cancelled")
+    .where("scheduled_at", ">", after)
+    .where("scheduled_at", "<=", new Date(after.getTime() + (FREE_SLOT_SEARCH_DAYS + 1) * 86_400_000))
+    .execute();
+  return new Set(rows.map((r) => new Date(r.scheduled_at).getTime()));
+}
+
+/**
+ * The channel's next free posting slot after `after` (now by default), in the organisation's time
+ * zone; null when every slot of the coming weeks is taken. Only a proposal: creation takes it
+ * under the unique index.
+ */
+export async function proposeSlot(db: DB, actor: Actor, channelId: number, after: Date = new Date()): Promise<Date | null> {
+  assertPublisher(actor);
+  const channel = await channelOf(db, channelId);
+  return nextFreeSlot(channel.slots as Slot[], env().ORGANISATION_TIME_ZONE, after, await takenSlots(db, channelId, after));
+}
+
+const LIVE_SLOT = "publication_channel_slot_key";
+const LIVE_PAIR = "publication_contribution_channel_key";
+const constraintOf = (error: unknown) => ((error as { code?: string }).code === "23505" ? (error as { constraint?: string }).constraint : undefined);
+
+function checkTime(at: Date): Date {
+  if (!(at instanceof Date) || Number.isNaN(at.getTime())) throw new UserError("publishing.errors.time", "scheduledAt");
+  if (at.getTime() <= Date.now()) throw new UserError("publishing.errors.timePast", "scheduledAt");
+  return at;
+}
+
+/**
+ * Puts an approved contribution that is eligible for external use on a channel (comms and
+ * admins; 403 otherwise, 404 for a contribution or channel they may not see). Refused with a
+ * French message (a UserError): not approved, "interne uniquement", a photo whose rights do not
+ * allow external use, a disabled channel, a text over the channel's limit, a time in the past,
+ * the contribution already on that channel, or the chosen slot taken.
+ * Without a time, takes the channel's next free slot, retrying with the next one when another
+ * publication took it first.
+ */
+export async function createPublication(db: DB, actor: Actor, input: NewPublication): Promise<{ id: number; scheduledAt: Date }> {
+  assertPublisher(actor);
+  const source = await sourceOf(db, actor, input.contributionId);
+  const channel = await channelOf(db, input.channelId);
+  if (!channel.enabled) throw new UserError("publishing.errors.channelDisabled", "channelId", 409, { reason: channel.disabled_reason ?? "" });
+  const text = checkText(channel.kind, input.text ?? prefillText(source, channel.character_limit), channel.character_limit);
+  const photos = await checkedPhotos(db, source.id, input.photos);
+  const chosen = input.scheduledAt ? checkTime(input.scheduledAt) : null;
+  const schedule = input.schedule ?? true;
+  const now = new Date();
+  const taken = chosen ? new Set<number>() : await takenSlots(db, channel.id, now);
+
+  for (let tries = 0; tries < SLOT_TRIES; tries++) {
+    const at = chosen ?? nextFreeSlot(channel.slots as Slot[], env().ORGANISATION_TIME_ZONE, now, taken);
+    if (!at) throw new UserError("publishing.errors.noFreeSlot", "scheduledAt", 409, { days: FREE_SLOT_SEARCH_DAYS });
+    try {
+      const id = await db.transaction().execute(async (trx) => {
+        const row = await trx
+          .insertInto("publication")
+          .values({
+            contribution_id: source.id,
+            channel_id: channel.id,
+            text,
+            scheduled_at: at,
+            state: schedule ? "scheduled" : "queued",
+            created_by: actor.id,
+          })
+          .returning("id")
+          .executeTakeFirstOrThrow();
+        await insertPhotos(trx, row.id, photos);
+        if (schedule) await queueDelivery(trx, row.id, at);
+        return row.id;
+      });
+      return { id, scheduledAt: at };
+    } catch (error) {
+      const constraint = constraintOf(error);
+      if (constraint === LIVE_PAIR) throw new UserError("publishing.errors.alreadyOnChannel", "channelId", 409);
+      if (constraint !== LIVE_SLOT) throw error;
+      if (chosen) throw new UserError("publishing.errors.slotTaken", "scheduledAt", 409);
+      taken.add(at.getTime());
+    }
+  }
+  throw new UserError("publishing.errors.busy", "scheduledAt", 409);
+}
+
+async function insertPhotos(trx: Transaction<Database>, publicationId: number, photos: PhotoChoice[]): Promise<void> {
+  await trx.deleteFrom("publication_photo").where("publication_id", "=", publicationId).execute();
+  if (photos.length === 0) return;
+  await trx
+    .insertInto("publication_photo")
+    .values(
+      photos.map((p, position) => ({
+        publication_id: publicationId,
+        photo_id: p.photoId,
+        position,
+        aspect: p.aspect ?? null,
+        focus_x: p.focus?.x ?? null,
+        focus_y: p.focus?.y ?? null,
+      })),
+    )
+    .execute();
+}
+
+/** A publication locked for a change by a publisher; 404 when there is none. */
+async function lockPublication(trx: Transaction<Database>, id: number) {
+  const row = await trx
+    .selectFrom("publication")
+    .select(["id", "state", "channel_id", "contribution_id", "scheduled_at", "version"])
+    .where("id", "=", id)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!row) throw notFound();
+  return row;
+}
+
+/**
+ * Moves a publication to another time (comms and admins), or to the channel's next free slot
+ * with "next". Refused when the slot is taken, the time is past, or it is being delivered or
+ * already published. A scheduled publication's delivery moves with it.
+ */
+export async function movePublication(db: DB, actor: Actor, id: number, to: Date | "next"): Promise<{ scheduledAt: Date }> {
+  assertPublisher(actor);
+  const target = to === "next" ? null : checkTime(to);
+  const skip = new Set<number>();
+  for (let tries = 0; tries < SLOT_TRIES; tries++) {
+    try {
+      return await db.transaction().execute(async (trx) => {
+        const p = await lockPublication(trx, id);
+        if (!CHANGEABLE.includes(p.state)) throw new UserError("publishing.errors.notChangeable", "form", 409);
+        let at = target;
+        if (!at) {
+          const channel = await channelOf(trx, p.channel_id);
+          const taken = await takenSlots(trx, p.channel_id, new Date());
+          for (const t of skip) taken.add(t);
+          at = nextFreeSlot(channel.slots as Slot[], env().ORGANISATION_TIME_ZONE, new Date(), taken);
+          if (!at) throw new UserError("publishing.errors.noFreeSlot", "scheduledAt", 409, { days: FREE_SLOT_SEARCH_DAYS });
+        }
+        // A failed one moved to a new time is tried again then, with the same idempotency key.
+        const state = p.state === "failed" ? "scheduled" : p.state;
+        await trx
+          .updateTable("publication")
+          .set({ scheduled_at: at, state, attempts: p.state === "failed" ? 0 : sql`attempts`, version: sql`version + 1`, updated_at: sql`now()` })
+          .where("id", "=", id)
+          .execute();
+        if (state === "scheduled") await queueDelivery(trx, id, at);
+        return { scheduledAt: at };
+      });
+    } catch (error) {
+      if (constraintOf(error) !== LIVE_SLOT) throw error;
+      if (target) throw new UserError("publishing.errors.slotTaken", "scheduledAt", 409);
+      // The slot went to someone else between our look and our write.
+      const taken = await takenSlots(db, (await db.selectFrom("publication").select("channel_id").where("id", "=", id).executeTakeFirstOrThrow()).channel_id, new Date());
+      for (const t of taken) skip.add(t);
+    }
+  }
+  throw new UserError("publishing.errors.busy", "scheduledAt", 409);
+}
+
+/** Cancels a publication not yet published nor being delivered (comms and admins); its delivery job goes. */
+export async function cancelPublication(db: DB, actor: Actor, id: number): Promise<void> {
+  assertPublisher(actor);
+  await db.transaction().execute(async (trx) => {
+    const p = await lockPublication(trx, id);
+    if (p.state === "cancelled") return;
+    if (p.state === "publishing") throw new UserError("publishing.errors.inFlight", "form", 409);
+    if (!CHANGEABLE.includes(p.state)) throw new UserError("publishing.errors.notChangeable", "form", 409);
+    await trx.updateTable("publication").set({ state: "cancelled", version: sql`version + 1`, updated_at: sql`now()` }).where("id", "=", id).execute();
+    await removeDelivery(trx, id);
+  });
+}
+
+/** Sends a queued publication on its way at its time (or at once if its time has passed). */
+export async function schedulePublication(db: DB, actor: Actor, id: number): Promise<void> {
+  assertPublisher(actor);
+  await db.transaction().execute(async (trx) => {
+    const p = await lockPublication(trx, id);
+    if (p.state !== "queued") throw new UserError("publishing.errors.notQueued", "form", 409);
+    await trx.updateTable("publication").set({ state: "scheduled", version: sql`version + 1`, updated_at: sql`now()` }).where("id", "=", id).execute();
+    await queueDelivery(trx, id, new Date(Math.max(Date.now(), new Date(p.scheduled_at).getTime())));
+  });
+}
+
+/**
+ * Tries a failed publication again (the "réessayer" button): scheduled at once, with the same
+ * idempotency key and Bluesky record key, so that a post the network did make is not made twice.
+ */
+export async function retryPublication(db: DB, actor: Actor, id: number): Promise<void> {
+  assertPublisher(actor);
+  await db.transaction().execute(async (trx) => {
+    const p = await lockPublication(trx, id);
+    if (p.state !== "failed") throw new UserError("publishing.errors.notFailed", "form", 409);
+    await trx
+      .updateTable("publication")
+      .set({ state: "scheduled", attempts: 0, version: sql`version + 1`, updated_at: sql`now()` })
+      .where("id", "=", id)
+      .execute();
+    await queueDelivery(trx, id, new Date());
+  });
+}
+
+/**
+ * Changes a publication's text and photos (comms and admins) while it can still change. A held
+ * publication whose photos are now all usable outside goes back to scheduled.
+ */
+export async function updatePublication(db: DB, actor: Actor, id: number, change: { text?: string; photos?: PhotoChoice[] }): Promise<void> {
+  assertPublisher(actor);
+  const current = await db.selectFrom("publication").select(["contribution_id", "channel_id", "text"]).where("id", "=", id).executeTakeFirst();
+  if (!current) throw notFound();
+  const channel = await channelOf(db, current.channel_id);
+  const text = checkText(channel.kind, change.text ?? current.text, channel.character_limit);
+  const photos = change.photos ? await checkedPhotos(db, current.contribution_id, change.photos) : null;
+  await db.transaction().execute(async (trx) => {
+    const p = await lockPublication(trx, id);
+    if (!CHANGEABLE.includes(p.state)) throw new UserError("publishing.errors.notChangeable", "form", 409);
+    if (photos) await insertPhotos(trx, id, photos);
+    await trx.updateTable("publication").set({ text, version: sql`version + 1`, updated_at: sql`now()` }).where("id", "=", id).execute();
+  });
+  await releaseIfClear(db, id);
+}
+
+/**
+ * Puts a held publication back on schedule when none of its photos is blocked any more (comms and
+ * admins); refused with the remaining reason otherwise.
+ */
+export async function releasePublication(db: DB, actor: Actor, id: number): Promise<void> {
+  assertPublisher(actor);
+  const p = await db.selectFrom("publication").select("state").where("id", "=", id).executeTakeFirst();
+  if (!p) throw notFound();
+  if (p.state !== "held") throw new UserError("publishing.errors.notHeld", "form", 409);
+  const blocked = await photoBlocks(db, id);
+  if (blocked) throw new UserError("publishing.errors.photoBlocked", "photos", 409, { reason: blocked });
+  await releaseIfClear(db, id);
+}
+
+async function releaseIfClear(db: DB, id: number): Promise<void> {
+  if (await photoBlocks(db, id)) return;
+  await db.transaction().execute(async (trx) => {
+    const p = await lockPublication(trx, id);
+    if (p.state !== "held") return;
+    await trx.updateTable("publication").set({ state: "scheduled", held_reason: null, version: sql`version + 1`, updated_at: sql`now()` }).where("id", "=", id).execute();
+    await queueDelivery(trx, id, new Date(Math.max(Date.now(), new Date(p.scheduled_at).getTime())));
+  });
+}
+
+/**
+ * Why the publication's photos may not go outside now (the first reason, in French), or null.
+ * Read at every delivery too: nothing whose rights lapsed is ever sent.
+ */
+export async function photoBlocks(db: DB, publicationId: number): Promise<string | null> {
+  const p = await db.selectFrom("publication").select("contribution_id").where("id", "=", publicationId).executeTakeFirst();
+  if (!p) return null;
+  const used = await db.selectFrom("publication_photo").select("photo_id").where("publication_id", "=", publicationId).execute();
+  if (used.length === 0) return null;
+  // externalBlocks numbers photos from 1 in the contribution's order.
+  const ordered = await db.selectFrom("photo").select("id").where("contribution_id", "=", p.contribution_id).orderBy("position").execute();
+  const numbers = new Set(used.map((u) => ordered.findIndex((o) => o.id === u.photo_id) + 1));
+  const block = (await externalBlocks(db, p.contribution_id)).find((b) => numbers.has(b.photo));
+  return block ? reasonOf(block) : null;
+}
+
+/**
+ * Holds every publication not yet delivered that uses this photo, with the reason (an image right
+ * withdrawn or expired). Runs as the job the photos module queues in the very transaction that
+ * records the withdrawal (hold_publications_for_photo); delivery checks the rights again itself.
+ * Returns how many were held.
+ */
+export async function holdPublicationsUsingPhoto(db: DB, photoId: number): Promise<number> {
+  const photo = await db.selectFrom("photo").select(["contribution_id"]).where("id", "=", photoId).executeTakeFirst();
+  if (!photo) return 0;
+  const candidates = await db
+    .selectFrom("publication as p")
+    .innerJoin("publication_photo as pp", "pp.publication_id", "p.id")
+    .select("p.id")
+    .where("pp.photo_id", "=", photoId)
+    .where("p.state", "in", ["queued", "scheduled", "failed"])
+    .execute();
+  let held = 0;
+  for (const { id } of candidates) {
+    const reason = await photoBlocks(db, id);
+    if (reason && (await holdPublication(db, id, reason))) held++;
+  }
+  return held;
+}
+
+/** Holds one publication not yet delivered, with the reason shown on the queue; false when it had gone on. */
+export async function holdPublication(db: DB, id: number, reason: string): Promise<boolean> {
+  const row = await db
+    .updateTable("publication")
+    .set({ state: "held", held_reason: reason, version: sql`version + 1`, updated_at: sql`now()` })
+    .where("id", "=", id)
+    .where("state", "in", ["queued", "scheduled", "failed", "publishing"])
+    .returning("id")
+    .executeTakeFirst();
+  return !!row;
+}
+
+/** One line of the queue or the calendar, for comms: never a channel's secrets. */
+export interface QueueItem {
+  id: number;
+  state: PublicationState;
+  scheduledAt: Date;
+  text: string;
+  heldReason: string | null;
+  lastError: string | null;
+  attempts: number;
+  remoteUrl: string | null;
+  publishedAt: Date | null;
+  contribution: { id: number; title: string };
+  channel: { id: number; name: string; kind: ChannelKind; slug: string };
+}
+
+function queueRows(db: DB) {
+  return db
+    .selectFrom("publication as p")
+    .innerJoin("contribution as c", "c.id", "p.contribution_id")
+    .innerJoin("channel as ch", "ch.id", "p.channel_id")
+    .select([
+      "p.id",
+      "p.state",
+      "p.scheduled_at",
+      "p.text",
+      "p.held_reason",
+      "p.last_error",
+      "p.attempts",
+      "p.remote_url",
+      "p.published_at",
+      "c.id as contribution_id",
+      "c.title",
+      "ch.id as channel_id",
+      "ch.name as channel_name",
+      "ch.kind as channel_kind",
+      "ch.slug as channel_slug",
+    ]);
+}
+
+function toItem(r: Awaited<ReturnType<ReturnType<typeof queueRows>["execute"]>>[number]): QueueItem {
+  return {
+    id: r.id,
+    state: r.state,
+    scheduledAt: new Date(r.scheduled_at),
+    text: r.text,
+    heldReason: r.held_reason,
+    lastError: r.last_error,
+    attempts: r.attempts,
+    remoteUrl: r.remote_url,
+    publishedAt: r.published_at ? new Date(r.published_at) : null,
+    contribution: { id: r.contribution_id, title: r.title },
+    channel: { id: r.channel_id, name: r.channel_name, kind: r.channel_kind, slug: r.channel_slug },
+  };
+}
+
+/**
+ * The queue across channels, by time (comms and admins): publications from `from` (included) to
+ * `to` (excluded), of one channel or all, of some states or all but cancelled. For the list and
+ * the week/month calendar; at most `limit` (500) rows.
+ */
+export async function listQueue(
+  db: DB,
+  actor: Actor,
+  options: { from?: Date; to?: Date; channelId?: number; states?: PublicationState[]; limit?: number } = {},
+): Promise<QueueItem[]> {
+  assertPublisher(actor);
+  let q = queueRows(db);
+  if (options.from) q = q.where("p.scheduled_at", ">=", options.from);
+  if (options.to) q = q.where("p.scheduled_at", "<", options.to);
+  if (options.channelId) q = q.where("p.channel_id", "=", options.channelId);
+  q = options.states?.length ? q.where("p.state", "in", options.states) : q.where("p.state", "<>", "cancelled");
+  const rows = await q
+    .orderBy("p.scheduled_at")
+    .orderBy("p.id")
+    .limit(Math.min(options.limit ?? 500, 500))
+    .execute();
+  return rows.map(toItem);
+}
+
+/** One publication with its photos (comms and admins); 404 when there is none. */
+export async function getPublication(db: DB, actor: Actor, id: number) {
+  assertPublisher(actor);
+  const row = await queueRows(db).where("p.id", "=", id).executeTakeFirst();
+  if (!row) throw notFound();
+  const photos = await db
+    .selectFrom("publication_photo")
+    .select(["photo_id as photoId", "position", "aspect", "focus_x as focusX", "focus_y as focusY"])
+    .where("publication_id", "=", id)
+    .orderBy("position")
+    .execute();
+  return { ...toItem(row), photos };
+}
+
+export interface Conflict {
+  kind: "slot" | "contribution";
+  publicationId: number;
+  title: string;
+  scheduledAt: Date;
+  state: PublicationState;
+}
+
+/**
+ * What saving would run into, shown before saving (comms and admins): another live publication in
+ * that slot of the channel, or the same contribution already live on the channel. `excludeId` is
+ * the publication being moved.
+ */
+export async function conflictsFor(
+  db: DB,
+  actor: Actor,
+  proposal: { channelId: number; scheduledAt: Date; contributionId?: number; excludeId?: number },
+): Promise<Conflict[]> {
+  assertPublisher(actor);
+  const rows = await db
+    .selectFrom("publication as p")
+    .innerJoin("contribution as c", "c.id", "p.contribution_id")
+    .select(["p.id", "p.scheduled_at", "p.state", "p.contribution_id", "c.title"])
+    .where("p.channel_id", "=", proposal.channelId)
+    .where("p.state", "<>", "cancelled")
+    .where((eb) => {
+      const either = [eb("p.scheduled_at", "=", proposal.scheduledAt)];
+      if (proposal.contributionId !== undefined) either.push(eb("p.contribution_id", "=", proposal.contributionId));
+      return eb.or(either);
+    })
+    .$if(proposal.excludeId !== undefined, (q) => q.where("p.id", "<>", proposal.excludeId!))
+    .orderBy("p.id")
+    .execute();
+  return rows.flatMap((r) => {
+    const base = { publicationId: r.id, title: r.title, scheduledAt: new Date(r.scheduled_at), state: r.state };
+    const found: Conflict[] = [];
+    if (new Date(r.scheduled_at).getTime() === proposal.scheduledAt.getTime()) found.push({ kind: "slot", ...base });
+    if (r.contribution_id === proposal.contributionId) found.push({ kind: "contribution", ...base });
+    return found;
+  });
+}
