@@ -1,8 +1,9 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import sharp from "sharp";
+import { fileURLToPath } from "node:url";
 import type { Role } from "../db/schema";
 import { createContribution, submitContribution } from "../app/contributions/contributions.server";
+import type { PhotoFields } from "../app/contributions/schema";
 import { refreshTagUsage } from "../app/contributions/tags.server";
 import { db } from "../app/db.server";
 import { ingestPhotos } from "../app/photos/photos.server";
@@ -55,25 +56,24 @@ export async function seedDemo(): Promise<string> {
 const doc = (...paragraphs: string[]) =>
   JSON.stringify({ type: "doc", content: paragraphs.map((text) => ({ type: "paragraph", content: [{ type: "text", text }] })) });
 
-/** A generated picture (soft colour gradient with noise), so the demo needs no photo files. */
-async function demoPhoto(hue: number): Promise<{ path: string; size: number }> {
-  const width = 1200;
-  const height = 800;
-  const pixels = Buffer.alloc(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = (y * width + x) * 3;
-      const noise = ((x * 7919 + y * 104729) % 23) - 11;
-      pixels[i] = Math.min(255, Math.max(0, ((hue * 3 + x / 6) % 255) + noise));
-      pixels[i + 1] = Math.min(255, Math.max(0, 90 + y / 8 + noise));
-      pixels[i + 2] = Math.min(255, Math.max(0, ((hue + 160 - x / 10 + y / 10) % 255) + noise));
-    }
-  }
+/**
+ * Real camera photos kept in the repository for the tests (their source and licence:
+ * tests/fixtures/photos/README.md), so that a newcomer sees the photo pipeline at work: the
+ * waterfall comes out upright from its EXIF orientation, the others lose their GPS position.
+ */
+const FIXTURES = fileURLToPath(new URL("../tests/fixtures/photos/", import.meta.url));
+const CREDIT = "Collection exif-samples (CC BY-SA 4.0)";
+
+/** A copy of a fixture in the uploads' temporary folder, as an upload would be: the pipeline removes it. */
+async function upload(name: string): Promise<{ path: string; size: number }> {
   await fs.mkdir(tmpDir(), { recursive: true });
-  const file = path.join(tmpDir(), `demo-${hue}-${process.pid}.jpg`);
-  await sharp(pixels, { raw: { width, height, channels: 3 } }).jpeg({ quality: 85 }).toFile(file);
+  const file = path.join(tmpDir(), `demo-${process.pid}-${name}`);
+  await fs.copyFile(path.join(FIXTURES, name), file);
   return { path: file, size: (await fs.stat(file)).size };
 }
+
+/** Alt text and credit of a demo photo; no identifiable person in any of them. */
+const described = (alt: string): PhotoFields => ({ alt, credit: CREDIT, rightsStatus: "no_person", rightsScope: null, rightsExpiresOn: null });
 
 type DemoUser = { id: string; role: Role; departmentId: number | null };
 
@@ -82,13 +82,7 @@ async function seedContributions(users: Map<string, DemoUser>) {
   const agent = users.get("agent@demo.relais")!;
   const sports = users.get("agent.sports@demo.relais")!;
   const comms = users.get("comms@demo.relais")!;
-  const photos = async (...hues: number[]) => ingestPhotos(db(), await Promise.all(hues.map(demoPhoto)));
-  const describe = async (id: number, alts: string[]) => {
-    const rows = await db().selectFrom("photo").select("id").where("contribution_id", "=", id).orderBy("position").execute();
-    for (const [i, row] of rows.entries()) {
-      await db().updateTable("photo").set({ alt_text: alts[i], credit: "Service communication", rights_status: "no_person" }).where("id", "=", row.id).execute();
-    }
-  };
+  const photos = async (...names: string[]) => ingestPhotos(db(), await Promise.all(names.map(upload)));
   const approve = async (id: number, visibility: "department" | "organisation") => {
     const { version } = await db().selectFrom("contribution").select("version").where("id", "=", id).executeTakeFirstOrThrow();
     await decide(db(), comms, id, { decision: "approve", version, visibility, externalEligible: visibility === "organisation" });
@@ -98,17 +92,25 @@ async function seedContributions(users: Map<string, DemoUser>) {
     db(),
     agent,
     {
-      title: "Nuit de la lecture : retour en images",
-      body: doc("Plus de 300 visiteurs sont venus samedi soir pour les lectures à voix haute et le concert de clôture.", "Merci aux bénévoles du club lecture !"),
+      title: "Lectures en plein air : retour en images",
+      body: doc(
+        "Cet été, les lectures à voix haute ont quitté la médiathèque : au parc municipal, puis au domaine du coteau. Plus de 300 auditeurs en tout !",
+        "Merci aux bénévoles du club lecture !",
+      ),
       tags: ["lecture", "événement"],
-      eventDate: "2026-01-24",
-      place: "Médiathèque centrale",
+      eventDate: "2026-07-12",
+      place: "Parc municipal",
       visibilityWish: "organisation",
       proposeExternal: true,
     },
-    await photos(20, 120),
+    await photos("gps-DSCN0021.jpg", "gps-DSCN0010.jpg"),
+    {
+      photoFields: [
+        described("Une allée du parc municipal : un banc sous un grand pin, une statue blanche sur son socle au fond"),
+        described("Une maison de pierre au milieu des vignes et des pins, sur le coteau"),
+      ],
+    },
   );
-  await describe(nuit, ["La salle de lecture décorée pour la soirée", "Le coin jeunesse éclairé aux lampions"]);
   await submitContribution(db(), agent, nuit);
   await approve(nuit, "organisation");
 
@@ -122,27 +124,34 @@ async function seedContributions(users: Map<string, DemoUser>) {
   await submitContribution(db(), agent, atelier);
   await approve(atelier, "department");
 
-  const basket = await createContribution(
+  const hike = await createContribution(
     db(),
     sports,
     {
-      title: "Tournoi de basket inter-quartiers",
-      body: doc("Huit équipes de jeunes se sont affrontées au gymnase Jean-Moulin. Finale très serrée !"),
-      tags: ["sport", "jeunesse"],
-      place: "Gymnase Jean-Moulin",
+      title: "Randonnée du club : la cascade",
+      body: doc("Douze kilomètres de sentier pour la sortie de printemps du club de randonnée, avec une pause bien méritée au pied de la cascade."),
+      tags: ["sport", "nature"],
+      place: "Sentier des cascades",
       visibilityWish: "organisation",
       proposeExternal: true,
     },
-    await photos(200),
+    // Taken in landscape with "rotate 90°" in its EXIF, and words written on it to check the result.
+    await photos("orientation-portrait_6.jpg"),
+    { photoFields: [described("Une cascade tombe dans un bassin entouré de forêt ; une photo de test, avec « top », « bottom », « left », « right » et 6 écrits dessus")] },
   );
-  await describe(basket, ["Le gymnase pendant la finale"]);
-  await submitContribution(db(), sports, basket);
+  await submitContribution(db(), sports, hike);
 
-  await createContribution(db(), agent, {
-    title: "Exposition de printemps (brouillon)",
-    body: doc("Idées pour l'exposition : photos anciennes du quartier, prêt des archives municipales."),
-    tags: ["exposition"],
-    visibilityWish: "department",
-    proposeExternal: false,
-  });
+  await createContribution(
+    db(),
+    agent,
+    {
+      title: "Exposition « Animaux des tropiques » (brouillon)",
+      body: doc("Idées pour l'exposition : photos prêtées par le vivarium, atelier dessin pour les enfants."),
+      tags: ["exposition"],
+      visibilityWish: "department",
+      proposeExternal: false,
+    },
+    await photos("Canon_40D.jpg"),
+    { photoFields: [described("La tête d'un iguane vert, de profil")] },
+  );
 }

@@ -178,11 +178,11 @@ describe.skipIf(inject("e2eSkip"))("axe-core on every page of every role", () =>
   it("comms: review inbox, review page (also a refused decision), department feeds, notifications", async () => {
     const report = new Report();
     const { context, page } = await session("comms@demo.relais");
-    const sportsId = await idByTitle(page, "/review", "Tournoi de basket inter-quartiers");
+    const sportsId = await idByTitle(page, "/review", "Randonnée du club : la cascade");
     await report.visit(page, "/");
     const department = await page.locator("#feed-department option:not([value=''])").first().getAttribute("value");
     await report.visit(page, `/?department=${department}`, { what: "/?department=<id>" });
-    await report.visit(page, "/search?q=basket");
+    await report.visit(page, "/search?q=cascade");
     await report.visit(page, "/review");
     await report.visit(page, "/review?department=abc", { status: 400, what: "/review (filtre refusé)" });
     await report.visit(page, `/review/${ids.submitted}`, { editor: true, what: "/review/<submitted>" });
