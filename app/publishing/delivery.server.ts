@@ -201,12 +201,14 @@ export async function renderPublicationPhotos(
   db: DB,
   publicationId: number,
   channel: Pick<ChannelView, "kind" | "imageAspect">,
+  onlyPhotoId?: number,
 ): Promise<PublicationPhoto[]> {
   const rows = await db
     .selectFrom("publication_photo as pp")
     .innerJoin("photo as ph", "ph.id", "pp.photo_id")
     .select(["pp.photo_id", "pp.aspect", "pp.focus_x", "pp.focus_y", "ph.master_key", "ph.width", "ph.height", "ph.focus_x as photo_focus_x", "ph.focus_y as photo_focus_y", "ph.alt_text"])
     .where("pp.publication_id", "=", publicationId)
+    .$if(onlyPhotoId !== undefined, (q) => q.where("pp.photo_id", "=", onlyPhotoId!))
     .orderBy("pp.position")
     .execute();
   const photos: PublicationPhoto[] = [];
