@@ -1,28 +1,9 @@
-import fs from "node:fs";
-import { createRequire } from "node:module";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { seriousViolations } from "./axe-audit";
 import { editorReady, launch, newContext, signIn, writeDraft, type Browser, type Page } from "./browser";
 
 // axe-core audits every page of every role in Chromium: serious and critical violations fail.
 const baseUrl = inject("e2eBaseUrl");
-const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-const TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"];
-
-type Violation = { id: string; impact: string | null; help: string; targets: string[] };
-
-/**
- * Runs axe on the page as it is. Our CSP lets only scripts with the page's nonce run, so a
- * <script> tag (page.addScriptTag) is refused; page.evaluate goes through the DevTools protocol,
- * which the CSP does not govern.
- */
-async function audit(page: Page): Promise<Violation[]> {
-  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(axeSource);
-  return page.evaluate(async (tags) => {
-    const axe = (window as unknown as { axe: { run: (c: Document, o: object) => Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.map(String).join(" ")) }));
-  }, TAGS);
-}
 
 /** Problems found across pages, one line per violation: page, rule, impact, elements. */
 class Report {
@@ -34,9 +15,7 @@ class Report {
     if (editor) await editorReady(page);
     // Let React settle (focus moves, status messages) before the audit.
     await page.waitForTimeout(200);
-    for (const v of await audit(page)) {
-      if (v.impact === "serious" || v.impact === "critical") this.lines.push(`${what} — ${v.id} (${v.impact}): ${v.help} — ${v.targets.join(" | ")}`);
-    }
+    for (const line of await seriousViolations(page)) this.lines.push(`${what} — ${line}`);
   }
   async visit(page: Page, path: string, options: { status?: number; editor?: boolean; what?: string } = {}) {
     const response = await page.goto(path);
@@ -233,6 +212,7 @@ describe.skipIf(inject("e2eSkip"))("axe-core on every page of every role", () =>
     await report.visit(page, "/search?q=lecture");
     await report.visit(page, "/notifications");
     await report.visit(page, "/settings");
+    await report.visit(page, `/contributions/${ids.approvedOrganisation}`, { what: "/contributions/<approved, organisation>" });
     await report.visit(page, "/contributions/new", { status: 403 });
     await context.close();
     expect(report.lines, report.lines.join("\n")).toEqual([]);

@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { seriousViolations } from "./axe-audit";
 import { DEMO_PASSWORD, editorReady, launch, newContext, signIn, writeDraft, type Browser } from "./browser";
 
 const baseUrl = inject("e2eBaseUrl");
@@ -66,6 +67,7 @@ describe.skipIf(inject("e2eSkip"))("two reviewers decide at the same time", () =
     const kept = late.getByRole("textbox", { name: "Votre motif du refus (non envoyé)" });
     await expect(kept.inputValue()).resolves.toBe(reason);
     await expect(kept.isVisible()).resolves.toBe(true);
+    expect(await seriousViolations(late)).toEqual([]);
 
     // Nothing of the refusal was stored: the author sees an approved contribution.
     const check = await newContext(browser, baseUrl);
