@@ -37,13 +37,13 @@ export async function loader({ request }: LoaderFunctionArgs) {
     {
       locale,
       unread,
+      // Dates are formatted in the browser too: it must use the same zone as the server's render.
+      timeZone: organisationTimeZone(),
       user: user && { id: user.id, displayName: user.displayName, role: user.role, departmentId: user.departmentId },
     },
     { headers },
   );
 }
-      // Dates are formatted in the browser too: it must use the same zone as the server's render.
-      timeZone: organisationTimeZone(),
 
 export function useRootData() {
   return useRouteLoaderData<typeof loader>("root");
