@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { seriousViolations } from "./axe-audit";
-import { editorReady, launch, newContext, signIn, writeDraft, type Browser, type Page } from "./browser";
+import { editorReady, launch, newContext, signInAs, writeDraft, type Browser, type Page } from "./browser";
 
 // axe-core audits every page of every role in Chromium: serious and critical violations fail.
 const baseUrl = inject("e2eBaseUrl");
@@ -39,7 +39,7 @@ const ids: Record<"draft" | "submitted" | "changes_requested" | "rejected" | "ap
 async function session(email: string | null, options: Parameters<typeof newContext>[2] = {}) {
   const { context } = await newContext(browser, baseUrl, options);
   const page = await context.newPage();
-  if (email) await signIn(page, email);
+  if (email) await signInAs(page.context(), email);
   return { context, page };
 }
 

@@ -1,7 +1,7 @@
 import exifr from "exifr";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { launch, newContext, signIn, type Browser, type Page } from "./browser";
+import { launch, newContext, signInAs, type Browser, type Page } from "./browser";
 
 const baseUrl = inject("e2eBaseUrl");
 let browser: Browser;
@@ -62,7 +62,7 @@ describe.skipIf(inject("e2eSkip"))("the demo's photos", () => {
   it("are real camera photos gone through the pipeline: upright, no EXIF or GPS left, alt text and credit filled in", async () => {
     const { context } = await newContext(browser, baseUrl);
     const page = await context.newPage();
-    await signIn(page, "comms@demo.relais");
+    await signInAs(page.context(), "comms@demo.relais");
 
     const outdoors = await photosOf(page, "plein air", "Lectures en plein air : retour en images");
     expect(outdoors.map((p) => p.alt)).toEqual([

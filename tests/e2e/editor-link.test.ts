@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { editorReady, launch, newContext, signIn, type Browser, type Page } from "./browser";
+import { editorReady, launch, newContext, signInAs, type Browser, type Page } from "./browser";
 
 const baseUrl = inject("e2eBaseUrl");
 let browser: Browser;
@@ -23,7 +23,7 @@ describe.skipIf(inject("e2eSkip"))("links in the editor: an accessible dialog, n
       native.push(d.type());
       void d.dismiss();
     });
-    await signIn(page, "agent@demo.relais");
+    await signInAs(page.context(), "agent@demo.relais");
     await page.goto("/contributions/new");
     const editor = await editorReady(page);
     await editor.click();

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { seriousViolations } from "./axe-audit";
-import { DEMO_PASSWORD, editorReady, launch, newContext, signIn, writeDraft, type Browser } from "./browser";
+import { DEMO_PASSWORD, editorReady, launch, newContext, signInAs, writeDraft, type Browser } from "./browser";
 
 const baseUrl = inject("e2eBaseUrl");
 let browser: Browser;
@@ -27,7 +27,7 @@ describe.skipIf(inject("e2eSkip"))("two reviewers decide at the same time", () =
 
     const author = await newContext(browser, baseUrl);
     const agent = await author.context.newPage();
-    await signIn(agent, "agent@demo.relais");
+    await signInAs(agent.context(), "agent@demo.relais");
     const title = `Course des deux relecteurs ${stamp}`;
     const id = await writeDraft(agent, { title });
     await agent.goto(`/contributions/${id}`);
@@ -38,8 +38,8 @@ describe.skipIf(inject("e2eSkip"))("two reviewers decide at the same time", () =
     const [one, two] = await Promise.all([newContext(browser, baseUrl), newContext(browser, baseUrl)]);
     const first = await one.context.newPage();
     const late = await two.context.newPage();
-    await signIn(first, "comms@demo.relais");
-    await signIn(late, second);
+    await signInAs(first.context(), "comms@demo.relais");
+    await signInAs(late.context(), second);
     for (const page of [first, late]) {
       await page.goto(`/review/${id}`);
       await editorReady(page);
@@ -72,7 +72,7 @@ describe.skipIf(inject("e2eSkip"))("two reviewers decide at the same time", () =
     // Nothing of the refusal was stored: the author sees an approved contribution.
     const check = await newContext(browser, baseUrl);
     const agentAgain = await check.context.newPage();
-    await signIn(agentAgain, "agent@demo.relais");
+    await signInAs(agentAgain.context(), "agent@demo.relais");
     await agentAgain.goto(`/contributions/${id}`);
     await expect(agentAgain.locator(".status").first().innerText()).resolves.toBe("Approuvée");
     await expect(agentAgain.getByText(reason).count()).resolves.toBe(0);

@@ -2,7 +2,7 @@ import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startEmbeddedPostgres } from "../../db/embedded";
-import { launch, newContext, signIn, writeDraft, type Browser } from "./browser";
+import { launch, newContext, signInAs, writeDraft, type Browser } from "./browser";
 
 const baseUrl = inject("e2eBaseUrl");
 let browser: Browser;
@@ -27,7 +27,7 @@ describe.skipIf(inject("e2eSkip"))("French wording of counts and durations", () 
     const stamp = Date.now();
     const agent = await newContext(browser, baseUrl);
     const page = await agent.context.newPage();
-    await signIn(page, "agent@demo.relais");
+    await signInAs(page.context(), "agent@demo.relais");
     const waited = { "10 minutes": "moins d'une heure", "65 minutes": "1 heure", "125 minutes": "2 heures", "49 hours": "2 jours" } as const;
     const titles = new Map<string, string>();
     for (const [ago, expected] of Object.entries(waited)) {
@@ -49,7 +49,7 @@ describe.skipIf(inject("e2eSkip"))("French wording of counts and durations", () 
 
     const comms = await newContext(browser, baseUrl);
     const inbox = await comms.context.newPage();
-    await signIn(inbox, "comms@demo.relais");
+    await signInAs(inbox.context(), "comms@demo.relais");
     await inbox.goto("/review");
     for (const [title, expected] of titles) {
       const card = inbox.locator("li.card", { has: inbox.getByRole("link", { name: title, exact: true }) });

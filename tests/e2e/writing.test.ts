@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { SAMPLE_PHOTOS, altField, editorReady, launch, newContext, signIn, writeDraft, type Browser, type Page } from "./browser";
+import { SAMPLE_PHOTOS, altField, editorReady, launch, newContext, signInAs, writeDraft, type Browser, type Page } from "./browser";
 
 const baseUrl = inject("e2eBaseUrl");
 let browser: Browser;
@@ -40,7 +40,7 @@ describe.skipIf(inject("e2eSkip"))("finishing a contribution in one go", () => {
   it("describes chosen photos before any save, and sends for review in one action; a refusal keeps everything and stores nothing", async () => {
     const { context, foreign } = await newContext(browser, baseUrl);
     const page = await context.newPage();
-    await signIn(page, "agent@demo.relais");
+    await signInAs(page.context(), "agent@demo.relais");
     const title = `Fête du quartier ${Date.now()}`;
     await startNew(page, title, "Un après-midi de jeux dans le parc.");
     await page.locator("#photos").setInputFiles([`${SAMPLE_PHOTOS}/gps-DSCN0010.jpg`, `${SAMPLE_PHOTOS}/orientation-portrait_6.jpg`]);
@@ -103,7 +103,7 @@ describe.skipIf(inject("e2eSkip"))("finishing a contribution in one go", () => {
   it("accepts the photos' fields in the same multipart request as the files, without JavaScript", async () => {
     const { context } = await newContext(browser, baseUrl, { javaScriptEnabled: false });
     const page = await context.newPage();
-    await signIn(page, "agent@demo.relais");
+    await signInAs(page.context(), "agent@demo.relais");
     const title = `Sans script ${Date.now()}`;
     const response = await page.request.post("/contributions/new", {
       headers: { Origin: baseUrl },
@@ -129,7 +129,7 @@ describe.skipIf(inject("e2eSkip"))("finishing a contribution in one go", () => {
   it("names photo fields one way on the new, edit and review pages, with limits from the schema", async () => {
     const agentSession = await newContext(browser, baseUrl);
     const agent = await agentSession.context.newPage();
-    await signIn(agent, "agent@demo.relais");
+    await signInAs(agent.context(), "agent@demo.relais");
     await agent.goto("/contributions/new");
     await editorReady(agent);
     await agent.locator("#photos").setInputFiles(`${SAMPLE_PHOTOS}/mobile-jolla.jpg`);
@@ -157,7 +157,7 @@ describe.skipIf(inject("e2eSkip"))("finishing a contribution in one go", () => {
 
     const commsSession = await newContext(browser, baseUrl);
     const comms = await commsSession.context.newPage();
-    await signIn(comms, "comms@demo.relais");
+    await signInAs(comms.context(), "comms@demo.relais");
     await comms.goto(`/review/${id}`);
     await editorReady(comms);
     await expect(names(comms)).resolves.toEqual([[`photo.${photoId}.alt`, "1000"]]);
@@ -172,7 +172,7 @@ describe.skipIf(inject("e2eSkip"))("finishing a contribution in one go", () => {
   it("from a contribution's page, a refused submission links straight to the first undescribed photo's field", async () => {
     const { context } = await newContext(browser, baseUrl);
     const page = await context.newPage();
-    await signIn(page, "agent@demo.relais");
+    await signInAs(page.context(), "agent@demo.relais");
     const id = await writeDraft(page, { title: `Lien vers les descriptions ${Date.now()}`, photos: ["mobile-jolla.jpg", "Canon_40D.jpg"] });
     await altField(page, 1).fill("Un téléphone");
     await page.getByRole("button", { name: "Enregistrer les modifications" }).click();
@@ -198,7 +198,7 @@ describe.skipIf(inject("e2eSkip"))("finishing a contribution in one go", () => {
   it("says beside the external-publication boxes when a photo's rights forbid it, live, before any click", async () => {
     const { context } = await newContext(browser, baseUrl);
     const page = await context.newPage();
-    await signIn(page, "agent@demo.relais");
+    await signInAs(page.context(), "agent@demo.relais");
     const title = `Droits ${Date.now()}`;
     await startNew(page, title, "Un portrait.");
     const propose = page.getByRole("checkbox", { name: /Je propose cette contribution pour une publication externe/ });
@@ -223,7 +223,7 @@ describe.skipIf(inject("e2eSkip"))("finishing a contribution in one go", () => {
     // The review page says it by its box too, before approving.
     const commsSession = await newContext(browser, baseUrl);
     const comms = await commsSession.context.newPage();
-    await signIn(comms, "comms@demo.relais");
+    await signInAs(comms.context(), "comms@demo.relais");
     await comms.goto(`/review/${id}`);
     const eligible = comms.getByRole("checkbox", { name: "Éligible à la publication externe" });
     await expect(eligible.isChecked()).resolves.toBe(false);
@@ -234,7 +234,7 @@ describe.skipIf(inject("e2eSkip"))("finishing a contribution in one go", () => {
   it("offers no comment form nor thanks on a draft, which only its author sees", async () => {
     const { context } = await newContext(browser, baseUrl);
     const page = await context.newPage();
-    await signIn(page, "agent@demo.relais");
+    await signInAs(page.context(), "agent@demo.relais");
     const id = await writeDraft(page, { title: `Brouillon sans commentaires ${Date.now()}` });
     await page.goto(`/contributions/${id}`);
     await expect(page.locator("article header .status").innerText()).resolves.toBe("Brouillon");
