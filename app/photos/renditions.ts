@@ -38,18 +38,47 @@ export interface Focus {
   y: number;
 }
 
+/** A rectangle in whole pixels of the upright picture (sharp's extract region). */
+export interface CropRegion {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
 /**
- * The part of a width × height image that a crop of aspect `aspect` (width / height) keeps: as
- * large as possible, centred on the focal point as far as the edges allow.
+ * The part of a width × height image that a crop of `aspect` keeps (a ratio width:height, or a
+ * number width / height): the largest box of that aspect that fits, centred on the focal point
+ * as far as the picture allows (near an edge the box stops at the edge, so the focal point is
+ * then off-centre). Whole pixels; the aspect is exact to within a pixel's rounding. The one
+ * implementation: the renditions here and the publishing queue's crops both use it.
  */
-export function cropRegion(width: number, height: number, aspect: number, focus: Focus) {
-  const cropWidth = Math.min(width, Math.max(1, Math.round(height * aspect)));
-  const cropHeight = Math.min(height, Math.max(1, Math.round(cropWidth / aspect)));
-  const clamp = (v: number, max: number) => Math.min(Math.max(v, 0), max);
+export function cropRegion(width: number, height: number, aspect: number | { width: number; height: number }, focus: Focus): CropRegion {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new RangeError(`invalid picture size ${width}×${height}`);
+  }
+  const ratio = typeof aspect === "number" ? { width: aspect, height: 1 } : aspect;
+  if (!(ratio.width > 0 && ratio.height > 0 && Number.isFinite(ratio.width) && Number.isFinite(ratio.height))) {
+    throw new RangeError(`invalid aspect ${JSON.stringify(aspect)}`);
+  }
+  for (const value of [focus.x, focus.y]) {
+    if (!Number.isFinite(value) || value < 0 || value > 1) throw new RangeError(`focal point out of 0..1: ${focus.x},${focus.y}`);
+  }
+  let boxWidth: number;
+  let boxHeight: number;
+  if (width * ratio.height >= height * ratio.width) {
+    // Wider than the aspect: full height, width cut.
+    boxHeight = height;
+    boxWidth = Math.max(1, Math.min(width, Math.round((height * ratio.width) / ratio.height)));
+  } else {
+    boxWidth = width;
+    boxHeight = Math.max(1, Math.min(height, Math.round((width * ratio.height) / ratio.width)));
+  }
+  const clamp = (value: number, max: number) => Math.min(Math.max(value, 0), max);
   return {
-    left: clamp(Math.round(focus.x * width - cropWidth / 2), width - cropWidth),
-    top: clamp(Math.round(focus.y * height - cropHeight / 2), height - cropHeight),
-    width: cropWidth,
-    height: cropHeight,
+    left: clamp(Math.round(focus.x * width - boxWidth / 2), width - boxWidth),
+    top: clamp(Math.round(focus.y * height - boxHeight / 2), height - boxHeight),
+    width: boxWidth,
+    height: boxHeight,
   };
 }

@@ -337,7 +337,8 @@ export async function disableChannel(trx: Transaction<Database>, channelId: numb
     .returning(["name"])
     .executeTakeFirst();
   if (!row) return;
-  await notifyComms(trx, { kind: "channel_disabled", actorId: null, title: row.name, link: "/publishing", data: { channel: row.name, reason } });
+  // No link yet: the queue's pages are still to come.
+  await notifyComms(trx, { kind: "channel_disabled", actorId: null, title: row.name, link: null, data: { channel: row.name, reason } });
 }
 
 /** The channel with its secrets opened, for delivery. A SecretError when SECRETS_KEY changed. */

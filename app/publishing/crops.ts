@@ -1,3 +1,5 @@
+import { cropRegion, type CropRegion, type Focus as PhotoFocus } from "~/photos/renditions";
+
 // Crops per network around a focal point. Pure arithmetic, not server-only: the queue's crop
 // editor can show the same box the server will cut. crops.server.ts does the cutting.
 
@@ -21,52 +23,20 @@ export function isAspect(value: unknown): value is Aspect {
 }
 
 /** A focal point as fractions of the upright picture's width and height, from its top-left corner. */
-export interface Focus {
-  x: number;
-  y: number;
-}
+export type Focus = PhotoFocus;
 
 export const CENTRE: Focus = { x: 0.5, y: 0.5 };
 
 /** A rectangle in whole pixels of the upright picture (sharp's extract region). */
-export interface CropBox {
-  left: number;
-  top: number;
-  width: number;
-  height: number;
-}
+export type CropBox = CropRegion;
 
 /**
  * The largest box of `aspect` that fits a `width`×`height` picture, centred on `focus` as far as
  * the picture allows: near an edge the box stops at the edge rather than leave the picture, so
- * the focal point is then off-centre. Whole pixels; the aspect is exact to within a pixel's
- * rounding.
+ * the focal point is then off-centre. The arithmetic is the photos module's (cropRegion), so the
+ * queue's crops and the stored renditions cut the same box.
  */
 export function cropBox(width: number, height: number, aspect: Aspect, focus: Focus = CENTRE): CropBox {
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-    throw new RangeError(`invalid picture size ${width}×${height}`);
-  }
   if (!isAspect(aspect)) throw new RangeError(`unknown aspect ${String(aspect)}`);
-  for (const value of [focus.x, focus.y]) {
-    if (!Number.isFinite(value) || value < 0 || value > 1) throw new RangeError(`focal point out of 0..1: ${focus.x},${focus.y}`);
-  }
-
-  const ratio = ASPECTS[aspect];
-  let boxWidth: number;
-  let boxHeight: number;
-  if (width * ratio.height >= height * ratio.width) {
-    // Wider than the aspect: full height, width cut.
-    boxHeight = height;
-    boxWidth = Math.max(1, Math.min(width, Math.round((height * ratio.width) / ratio.height)));
-  } else {
-    boxWidth = width;
-    boxHeight = Math.max(1, Math.min(height, Math.round((width * ratio.height) / ratio.width)));
-  }
-  const clamp = (value: number, max: number) => Math.min(Math.max(value, 0), max);
-  return {
-    left: clamp(Math.round(focus.x * width - boxWidth / 2), width - boxWidth),
-    top: clamp(Math.round(focus.y * height - boxHeight / 2), height - boxHeight),
-    width: boxWidth,
-    height: boxHeight,
-  };
+  return cropRegion(width, height, ASPECTS[aspect], focus);
 }

@@ -2,7 +2,6 @@ import { sql, type Transaction } from "kysely";
 import type { ImageAspect } from "../../db/schema";
 import type { Actor } from "~/auth/actor";
 import type { Database, DB } from "~/db.server";
-import { publicUrl } from "~/env.server";
 import { notify } from "~/notifications/notifications.server";
 import { storage } from "~/photos/storage.server";
 import { UserError } from "~/utils/errors.server";
@@ -296,12 +295,14 @@ async function send(db: DB, start: Started, now: () => Date): Promise<{ result: 
             id: p.id,
             text: p.text,
             scheduledAt: p.scheduled_at.toISOString(),
-            images: photos.map((ph, i) => ({
-              url: new URL(feedImagePath(channel.slug, p.id, i + 1), publicUrl()).href,
-              alt: ph.alt,
+            // The pictures themselves: the receiver gets them with the message, and nothing of a
+            // publication on a webhook channel is served publicly.
+            images: photos.map((ph) => ({
+              mimeType: ph.crop.mimeType,
               width: ph.crop.width,
               height: ph.crop.height,
-              mimeType: ph.crop.mimeType,
+              alt: ph.alt,
+              base64: ph.crop.data.toString("base64"),
             })),
           },
         },

@@ -174,6 +174,9 @@ describe("delivery to a webhook", () => {
     expect(receiver.received).toHaveLength(1);
     expect(receiver.received[0].id).toBe(row.idempotency_key);
     expect(receiver.received[0].payload).toMatchObject({ type: "publication.published", data: { text: row.text } });
+    const [image] = (receiver.received[0].payload.data as { images: { base64: string; alt: string; mimeType: string }[] }).images;
+    expect(image).toMatchObject({ alt: "Des enfants dansent sur la place", mimeType: "image/jpeg" });
+    expect(Buffer.from(image.base64, "base64").subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
 
     receiver.fail({ status: 410, body: { error: "gone" } });
     const second = await due(actor, placeholder.id);
