@@ -7,7 +7,7 @@ import { notifyComms } from "~/notifications/notifications.server";
 import { FormRefusal, UserError } from "~/utils/errors.server";
 import type { FieldErrors } from "~/utils/forms";
 import { ASPECT_NAMES } from "./crops";
-import { decryptSecret, encryptSecret } from "./secrets.server";
+import { decryptSecret, encryptSecret, SecretError } from "./secrets.server";
 import { DEFAULT_SLOTS, isSlotTime, type Slot } from "./slots";
 import { generateWebhookSecret, webhookHeaderProblem } from "./webhook.server";
 
@@ -276,7 +276,7 @@ export async function updateChannel(
   assertPublisher(actor);
   const current = await db.selectFrom("channel").select(["kind", "secret_sealed"]).where("id", "=", id).executeTakeFirst();
   if (!current) throw new Response("Not Found", { status: 404 });
-  const kept = current.secret_sealed ? (JSON.parse(decryptSecret(current.secret_sealed, { context: secretContext(id) })) as ChannelSecrets) : {};
+  const kept = current.secret_sealed ? openKept(current.secret_sealed, id) : {};
   // An empty secret field means "unchanged".
   const withKept = { ...(input as Record<string, unknown>) };
   if (!withKept.accessToken && kept.accessToken) withKept.accessToken = kept.accessToken;
@@ -306,6 +306,16 @@ export async function updateChannel(
     throw error;
   }
   return webhookSecret ? { webhookSecret } : {};
+}
+
+/** The stored secrets, or none when they no longer open (SECRETS_KEY changed): comms enter them again. */
+function openKept(sealed: string, id: number): ChannelSecrets {
+  try {
+    return JSON.parse(decryptSecret(sealed, { context: secretContext(id) })) as ChannelSecrets;
+  } catch (error) {
+    if (error instanceof SecretError) return {};
+    throw error;
+  }
 }
 
 /** Turns a channel back on (comms and admins): its scheduled publications are delivered again from their time. */

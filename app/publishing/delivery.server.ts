@@ -9,6 +9,7 @@ import { BLUESKY_MAX_IMAGE_BYTES, deliverToBluesky, newTid } from "./bluesky.ser
 import { assertPublisher, channelForDelivery, disableChannel, type ChannelView } from "./channels.server";
 import { cropBox } from "./crops";
 import { renderCrop, type RenderedCrop } from "./crops.server";
+import { SecretError } from "./secrets.server";
 import { DeliveryError, MAX_ATTEMPTS, nextAttemptAt, type DeliveryResult } from "./http.server";
 import { deliverToMastodon, fetchInstanceLimits, mastodonFocus } from "./mastodon.server";
 import { deliveryJobKey, holdPublication, photoBlocks, queueDelivery } from "./queue.server";
@@ -128,7 +129,15 @@ async function begin(db: DB, id: number, now: () => Date): Promise<Started | Del
     await holdPublication(db, id, blocked);
     return { kind: "held", reason: blocked };
   }
-  const channel = await channelForDelivery(db, (await db.selectFrom("publication").select("channel_id").where("id", "=", id).executeTakeFirstOrThrow()).channel_id);
+  let channel;
+  try {
+    channel = await channelForDelivery(db, (await db.selectFrom("publication").select("channel_id").where("id", "=", id).executeTakeFirstOrThrow()).channel_id);
+  } catch (error) {
+    // SECRETS_KEY changed, or the sealed value was altered: comms must enter the secret again.
+    if (!(error instanceof SecretError)) throw error;
+    await db.transaction().execute((trx) => markFailed(trx, id, error.message));
+    return { kind: "failed", message: error.message };
+  }
   if (!channel) return { kind: "skipped", why: "canal introuvable" };
   if (channel.kind === "manual") return { kind: "skipped", why: "publication à la main" };
 
@@ -360,7 +369,8 @@ async function markFailed(trx: Transaction<Database>, id: number, message: strin
 async function markPublished(trx: Transaction<Database>, id: number, remoteId: string, url: string | null, measured: Measured[]): Promise<void> {
   const row = await trx
     .updateTable("publication")
-    .set({ state: "published", remote_id: remoteId, remote_url: url, published_at: sql`now()`, last_error: null, held_reason: null, updated_at: sql`now()` })
+    // A network's address that is not http(s) is not stored (nor linked to).
+    .set({ state: "published", remote_id: remoteId, remote_url: url && /^https?:\/\//.test(url) ? url : null, published_at: sql`now()`, last_error: null, held_reason: null, updated_at: sql`now()` })
     .where("id", "=", id)
     .returning(["contribution_id", "channel_id"])
     .executeTakeFirstOrThrow();

@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "~/db.server";
-import { withdrawRights } from "~/photos/rights.server";
+import { flagExpiredRights, withdrawRights } from "~/photos/rights.server";
 import { createChannel } from "~/publishing/channels.server";
 import { deliverPublication, WATCHDOG_MS } from "~/publishing/delivery.server";
 import { createPublication, retryPublication } from "~/publishing/queue.server";
@@ -207,6 +207,17 @@ describe("image rights", () => {
     expect(mastodon.statuses.length).toBe(before);
   });
 
+  it("the hourly expiry pass holds the publications using an expired photo, with the reason", async () => {
+    const { actor } = await comms();
+    const ch = await mastodonChannel(actor);
+    const p = await due(actor, ch.id);
+    await db().updateTable("photo").set({ rights_status: "authorised", rights_scope: "external", rights_expires_on: "2021-06-30" }).where("id", "=", p.contribution.photoIds[0]).execute();
+    expect(await flagExpiredRights(db())).toBeGreaterThanOrEqual(1);
+    await db().updateTable("publication").set({ scheduled_at: sql`now() + interval '1 day'` }).where("id", "=", p.id).execute();
+    await runDueJobs();
+    expect(await publicationRow(p.id)).toMatchObject({ state: "held", held_reason: "Photo 1 : autorisation expirée" });
+  });
+
   it("delivery itself holds a publication whose photo's right expired, even before any hold job ran", async () => {
     const { actor } = await comms();
     const ch = await mastodonChannel(actor);
@@ -217,6 +228,24 @@ describe("image rights", () => {
     expect(run).toEqual({ kind: "held", reason: "Photo 1 : autorisation expirée" });
     expect(mastodon.statuses.length).toBe(before);
     expect((await publicationRow(p.id)).state).toBe("held");
+  });
+});
+
+describe("a channel whose secret no longer opens", () => {
+  it("fails the publication with a message saying to enter the secret again, and sends nothing", async () => {
+    const { actor } = await comms();
+    const ch = await mastodonChannel(actor);
+    const p = await due(actor, ch.id);
+    const other = await mastodonChannel(actor);
+    // The sealed value of another channel: authenticated with that channel's id, it does not open here.
+    const { secret_sealed } = await db().selectFrom("channel").select("secret_sealed").where("id", "=", other.id).executeTakeFirstOrThrow();
+    await db().updateTable("channel").set({ secret_sealed }).where("id", "=", ch.id).execute();
+    const before = mastodon.requests.length;
+    await runDeliveryNow(p.id);
+    const row = await publicationRow(p.id);
+    expect(row.state).toBe("failed");
+    expect(row.last_error).toMatch(/Saisissez à nouveau le secret du canal/);
+    expect(mastodon.requests.length).toBe(before);
   });
 });
 

@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { db } from "~/db.server";
 import { tFor } from "~/i18n/i18n";
-import { createChannel, getChannel, listChannels } from "~/publishing/channels.server";
+import { channelForDelivery, createChannel, getChannel, listChannels, updateChannel } from "~/publishing/channels.server";
 import {
   cancelPublication,
   conflictsFor,
@@ -57,6 +57,23 @@ describe("channels", () => {
     const denied = await createChannel(db(), { id: agent.id, role: "agent", departmentId: agent.departmentId }, { kind: "feed", name: "X", slug: "x" }).catch((e) => e);
     expect(denied).toBeInstanceOf(Response);
     expect((denied as Response).status).toBe(403);
+  });
+});
+
+describe("changing a channel", () => {
+  it("keeps a secret left empty, replaces one given, and refuses bad input beside its field", async () => {
+    const { actor } = await comms();
+    const made = await createChannel(db(), actor, { kind: "mastodon", name: "Piaf", slug: "piaf", instanceUrl: "https://piaf.example", accessToken: "premier-jeton" });
+    await updateChannel(db(), actor, made.id, { kind: "mastodon", name: "Piaf 2", slug: "piaf", instanceUrl: "https://piaf.example", accessToken: "" });
+    expect((await channelForDelivery(db(), made.id))!.secrets.accessToken).toBe("premier-jeton");
+    await updateChannel(db(), actor, made.id, { kind: "mastodon", name: "Piaf 2", slug: "piaf", instanceUrl: "https://piaf.example", accessToken: "second-jeton" });
+    expect((await channelForDelivery(db(), made.id))!.secrets.accessToken).toBe("second-jeton");
+    const bad = updateChannel(db(), actor, made.id, { kind: "mastodon", name: "", slug: "Pas Bon", instanceUrl: "ftp://x", slots: [{ weekday: 8, time: "25:00" }] } as never);
+    await expect(bad).rejects.toMatchObject({
+      status: 400,
+      errors: { name: "publishing.errors.name", slug: "publishing.errors.slug", instanceUrl: "publishing.errors.url", slots: "publishing.errors.slots" },
+    });
+    expect((await getChannel(db(), actor, made.id)).name).toBe("Piaf 2");
   });
 });
 
