@@ -12,6 +12,7 @@ import {
   movePublication,
   proposeSlot,
 } from "~/publishing/queue.server";
+import { markPublishedByHand } from "~/publishing/delivery.server";
 import { UserError } from "~/utils/errors.server";
 import { signedIn } from "../../factories";
 import { channel, comms, deliveryJob, publicationRow, publishable } from "./fixtures";
@@ -232,5 +233,25 @@ describe("creating a publication", () => {
     const queue = await listQueue(db(), actor, { channelId: ch.id });
     expect(queue.map((q) => q.contribution.title)).toEqual(["Premier", "Second"]);
     expect(JSON.stringify(queue)).not.toContain("secret");
+  });
+});
+
+describe("a manual channel", () => {
+  it("is marked published by hand with the post's address, and the contributor is told", async () => {
+    const { actor } = await comms();
+    const ch = await channel(actor, { kind: "manual", name: "Instagram" });
+    const c = await publishable();
+    const p = await createPublication(db(), actor, { contributionId: c.id, channelId: ch.id });
+    expect(await refusal(markPublishedByHand(db(), actor, p.id, "javascript:alert(1)"))).toMatch(/Adresse invalide/);
+    await markPublishedByHand(db(), actor, p.id, "https://www.instagram.com/p/ABC123/");
+    expect(await publicationRow(p.id)).toMatchObject({ state: "published", remote_url: "https://www.instagram.com/p/ABC123/" });
+    expect(await deliveryJob(p.id)).toBeNull();
+    const note = await db().selectFrom("notification").selectAll().where("user_id", "=", c.author.id).where("kind", "=", "published").executeTakeFirstOrThrow();
+    expect(note.data).toMatchObject({ channel: "Instagram", url: "https://www.instagram.com/p/ABC123/" });
+    expect(tFor("fr")("notifications.kinds.published", { ...note.data })).toBe("« Fête du quartier au centre culturel » est publiée sur Instagram.");
+
+    const feed = await channel(actor, { kind: "feed" });
+    const other = await createPublication(db(), actor, { contributionId: c.id, channelId: feed.id });
+    expect(await refusal(markPublishedByHand(db(), actor, other.id, "https://example.org/"))).toMatch(/canal manuel/);
   });
 });
