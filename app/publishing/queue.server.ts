@@ -31,6 +31,8 @@ import { countGraphemes, mastodonLength } from "./text-length";
 
 /** States in which a publication can still be changed, moved or cancelled. */
 const CHANGEABLE: PublicationState[] = ["queued", "scheduled", "held", "failed"];
+/** Photos per publication: Mastodon's and Bluesky's limit. */
+const MAX_PHOTOS = 4;
 /** How many slots creation tries when others keep taking them first. */
 const SLOT_TRIES = 20;
 
@@ -50,7 +52,7 @@ export interface NewPublication {
   channelId: number;
   /** Prefilled from the contribution (prefillText) when omitted. */
   text?: string;
-  /** Every photo of the contribution, in order, when omitted; [] for none. */
+  /** The contribution's first four photos, in order, when omitted; [] for none. */
   photos?: PhotoChoice[];
   /** The channel's next free slot when omitted. */
   scheduledAt?: Date;
@@ -150,9 +152,10 @@ function checkFocus(choice: PhotoChoice, index: number): void {
  */
 async function checkedPhotos(db: DB, contributionId: number, wanted: PhotoChoice[] | undefined): Promise<PhotoChoice[]> {
   const photos = await db.selectFrom("photo").select(["id", "position"]).where("contribution_id", "=", contributionId).orderBy("position").execute();
-  const choices = wanted ?? photos.map((p) => ({ photoId: p.id }));
+  // By default the first four: what every network takes in one post.
+  const choices = wanted ?? photos.slice(0, MAX_PHOTOS).map((p) => ({ photoId: p.id }));
   if (new Set(choices.map((c) => c.photoId)).size !== choices.length) throw new UserError("publishing.errors.photoTwice", "photos");
-  if (choices.length > 4) throw new UserError("publishing.errors.tooManyPhotos", "photos", 400, { max: 4 });
+  if (choices.length > MAX_PHOTOS) throw new UserError("publishing.errors.tooManyPhotos", "photos", 400, { max: MAX_PHOTOS });
   const blocks = await externalBlocks(db, contributionId);
   for (const [index, choice] of choices.entries()) {
     const at = photos.findIndex((p) => p.id === choice.photoId);
