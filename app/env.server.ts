@@ -114,7 +114,31 @@ const schema = z.object({
   MAIL_FROM: setting("une adresse d'expéditeur (Relais <relais@example.org>)", (r) => r, "Relais <relais@localhost>"),
   /** The organisation's calendar: the times shown, and where each day begins (app/organisation/calendar.server.ts). */
   ORGANISATION_TIME_ZONE: setting("un fuseau horaire IANA (Europe/Paris, America/New_York, UTC…)", parseTimeZone, "Europe/Paris"),
+  /** Where photo files live: UPLOADS_DIR on this machine, or an S3-compatible bucket shared by several instances. */
+  STORAGE: setting("disk ou s3", (r) => (["disk", "s3"] as const).find((m) => m === r.toLowerCase()), "disk"),
+  /** The S3-compatible server (MinIO, Garage, Ceph, a provider); absent for Amazon S3 itself. */
+  S3_ENDPOINT: setting<string | undefined>(
+    "une adresse http(s)://… (par exemple https://s3.example.org)",
+    (r) => (/^https?:\/\/[^/]/.test(r) && URL.canParse(r) ? r.replace(/\/+$/, "") : undefined),
+    undefined,
+  ),
+  S3_REGION: setting("une région (par exemple eu-west-3 ou us-east-1)", (r) => (/^[a-z0-9-]{1,64}$/.test(r) ? r : undefined), "us-east-1"),
+  S3_BUCKET: setting<string | undefined>(
+    "un nom de compartiment S3 (3 à 63 caractères : minuscules, chiffres, points, tirets)",
+    (r) => (/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(r) ? r : undefined),
+    undefined,
+  ),
+  S3_ACCESS_KEY_ID: setting<string | undefined>("un identifiant de clé d'accès", (r) => r, undefined),
+  S3_SECRET_ACCESS_KEY: setting<string | undefined>("une clé secrète", (r) => r, undefined),
+}).superRefine((settings, ctx) => {
+  if (settings.STORAGE !== "s3") return;
+  for (const key of ["S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"] as const) {
+    if (!settings[key]) ctx.addIssue({ code: "custom", path: [key], message: "une valeur (requise avec STORAGE=s3)" });
+  }
 });
+
+/** Settings whose value a message must never repeat. */
+const SECRET_SETTINGS = new Set(["S3_SECRET_ACCESS_KEY", "SMTP_PASSWORD", "SECRETS_KEY", "SESSION_SECRET"]);
 
 export type Settings = z.infer<typeof schema>;
 export type Env = Settings & { DATABASE_URL: string };
@@ -127,7 +151,9 @@ function readSettings(): Settings {
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {
     const key = String(issue.path[0]);
-    return `  - ${key}=« ${process.env[key]} » : attendu ${issue.message}.`;
+    const value = process.env[key] ?? "";
+    const shown = SECRET_SETTINGS.has(key) && value ? "(masqué)" : value;
+    return `  - ${key}=« ${shown} » : attendu ${issue.message}.`;
   });
   throw new ConfigurationError(`Configuration invalide :\n${lines.join("\n")}`);
 }

@@ -1,10 +1,23 @@
 import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { text } from "node:stream/consumers";
-import { describe, expect, it } from "vitest";
-import { env } from "~/env.server";
-import { createDiskStorage, isValidKey, keyForHash, storage, tmpDir, type Storage } from "./storage.server";
+import type { Readable } from "node:stream";
+import { buffer, text } from "node:stream/consumers";
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ConfigurationError, env, startupEnv } from "~/env.server";
+import { startS3Standin, type S3Standin } from "../../tests/standins/s3";
+import {
+  createDiskStorage,
+  createS3Client,
+  createS3Storage,
+  isValidKey,
+  keyForHash,
+  storage,
+  tmpDir,
+  type S3Settings,
+  type Storage,
+} from "./storage.server";
 
 function freshRoot(): string {
   return path.join(env().UPLOADS_DIR, `store-${randomBytes(6).toString("hex")}`);
@@ -52,17 +65,79 @@ describe("keys", () => {
     }
     expect(isValidKey(undefined)).toBe(false);
   });
+});
 
-  it("every method refuses an invalid key before touching the disk", async () => {
-    const root = freshRoot();
-    const store = createDiskStorage(root);
+let s3: S3Standin;
+beforeAll(async () => {
+  s3 = await startS3Standin();
+});
+afterAll(async () => {
+  await s3?.close();
+});
+
+/** A fresh, empty store and a look at what it really holds, bypassing the interface. */
+interface Backend {
+  store: Storage;
+  /** The stored bytes under `name`, or null. */
+  raw(name: string): Promise<Buffer | null>;
+  /** Every stored name, sorted (temps and foreign files included). */
+  rawNames(): Promise<string[]>;
+  /** Stores a foreign file or object under `name`, as another program could. */
+  putForeign(name: string, data: string): Promise<void>;
+}
+
+function diskBackend(): Backend {
+  const root = freshRoot();
+  const store = createDiskStorage(root);
+  return {
+    store,
+    raw: async (name) => (fs.existsSync(path.join(root, name)) ? fs.readFileSync(path.join(root, name)) : null),
+    rawNames: async () => filesUnder(root).map((file) => file.split(path.sep).join("/")),
+    async putForeign(name, data) {
+      fs.mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
+      fs.writeFileSync(path.join(root, name), data);
+    },
+  };
+}
+
+async function s3Backend(options: Partial<S3Settings> = {}): Promise<Backend> {
+  const settings = { ...(await s3.newBucket()), ...options };
+  const client = createS3Client(settings);
+  const Bucket = settings.bucket;
+  return {
+    store: createS3Storage(settings),
+    async raw(name) {
+      try {
+        const object = await client.send(new GetObjectCommand({ Bucket, Key: name }));
+        return Buffer.from(await object.Body!.transformToByteArray());
+      } catch (error) {
+        if ((error as Error).name === "NoSuchKey") return null;
+        throw error;
+      }
+    },
+    async rawNames() {
+      const listed = await client.send(new ListObjectsV2Command({ Bucket }));
+      return (listed.Contents ?? []).map((object) => object.Key!).sort();
+    },
+    async putForeign(name, data) {
+      await client.send(new PutObjectCommand({ Bucket, Key: name, Body: data }));
+    },
+  };
+}
+
+// The same behaviour, whichever the storage: the callers must not know where files live.
+describe.each([
+  ["disk", async () => diskBackend()],
+  ["S3", () => s3Backend()],
+] as const)("%s storage", (_name, makeBackend) => {
+  it("every method refuses an invalid key before touching the files", async () => {
+    const { store, rawNames } = await makeBackend();
     const outside = path.join(env().UPLOADS_DIR, `victim-${randomBytes(4).toString("hex")}.webp`);
     fs.writeFileSync(outside, "keep me");
-    const escape = path.relative(root, outside); // "../victim-….webp"
     const source = path.join(tmpDir(), `upload-${randomBytes(4).toString("hex")}`);
     fs.writeFileSync(source, "data");
 
-    for (const key of [escape, "../../etc/passwd", `photos/ab/../../../${path.basename(outside)}`]) {
+    for (const key of ["../victim.webp", "../../etc/passwd", `photos/ab/../../../${path.basename(outside)}`, "LISEZMOI.txt"]) {
       await expect(store.putBuffer(key, Buffer.from("x"))).rejects.toThrow(/invalide/);
       await expect(store.putFile(key, source)).rejects.toThrow(/invalide/);
       await expect(store.exists(key)).rejects.toThrow(/invalide/);
@@ -72,15 +147,12 @@ describe("keys", () => {
     }
     expect(fs.readFileSync(outside, "utf8")).toBe("keep me");
     expect(fs.existsSync(source)).toBe(true);
-    expect(filesUnder(root)).toEqual([]);
+    expect(await rawNames()).toEqual([]);
     fs.rmSync(source);
   });
-});
 
-describe("disk storage", () => {
   it("round-trips a buffer: putBuffer, exists, stat, createReadStream, list, delete", async () => {
-    const root = freshRoot();
-    const store = createDiskStorage(root);
+    const { store, raw, rawNames } = await makeBackend();
     const data = Buffer.from("pas vraiment du WebP");
     const key = keyOf(data);
 
@@ -92,55 +164,78 @@ describe("disk storage", () => {
     const stat = await store.stat(key);
     expect(stat?.size).toBe(data.length);
     expect(stat!.mtime.getTime()).toBeGreaterThanOrEqual(before - 2000);
+    expect(stat!.mtime.getTime()).toBeLessThanOrEqual(Date.now() + 2000);
     expect(await text(store.createReadStream(key))).toBe(data.toString());
-    expect(fs.readFileSync(path.join(root, key))).toEqual(data);
+    expect(await raw(key)).toEqual(data);
     expect((await listAll(store)).map((entry) => entry.key)).toEqual([key]);
-    // Only the file itself: the temp name used for the write is gone.
-    expect(filesUnder(root)).toEqual([path.join(...key.split("/"))]);
+    // Only the file itself: nothing used for the write (temp name) is left.
+    expect(await rawNames()).toEqual([key]);
 
     await store.delete(key);
     expect(await store.exists(key)).toBe(false);
     await store.delete(key); // a missing file is fine
     expect(await listAll(store)).toEqual([]);
+    expect(await rawNames()).toEqual([]);
   });
 
-  it("a missing file surfaces as a stream error, not a crash", async () => {
-    const store = createDiskStorage(freshRoot());
+  it("a missing file surfaces as a stream error (ENOENT), not a crash", async () => {
+    const { store } = await makeBackend();
     const stream = store.createReadStream(keyForHash(HASH));
     await expect(text(stream)).rejects.toMatchObject({ code: "ENOENT" });
   });
 
   it("putBuffer over an existing key replaces it whole (concurrent writers of the same content)", async () => {
-    const root = freshRoot();
-    const store = createDiskStorage(root);
+    const { store, raw, rawNames } = await makeBackend();
     const data = randomBytes(256 * 1024);
     const key = keyOf(data);
     await Promise.all(Array.from({ length: 8 }, () => store.putBuffer(key, data)));
-    expect(fs.readFileSync(path.join(root, key))).toEqual(data);
-    expect(filesUnder(root)).toHaveLength(1);
+    expect(await raw(key)).toEqual(data);
+    expect(await rawNames()).toEqual([key]);
   });
 
-  it("putFile moves an upload temp into place", async () => {
-    const root = freshRoot();
-    const store = createDiskStorage(root);
-    const data = randomBytes(1000);
+  it("putFile moves an upload temp into place, bytes intact (a streamed 3 MB file)", async () => {
+    const { store, raw, rawNames } = await makeBackend();
+    // Streamed uploads are where S3 clients with default checksums store aws-chunked framing.
+    const data = randomBytes(3 * 1024 * 1024 + 17);
     const source = path.join(tmpDir(), `upload-${randomBytes(4).toString("hex")}`);
     fs.writeFileSync(source, data);
     const key = keyOf(data);
     await store.putFile(key, source);
     expect(fs.existsSync(source)).toBe(false);
-    expect(fs.readFileSync(path.join(root, key))).toEqual(data);
-    expect(filesUnder(root)).toEqual([path.join(...key.split("/"))]);
+    const stored = await raw(key);
+    expect(stored?.length).toBe(data.length);
+    expect(stored!.equals(data)).toBe(true);
+    expect((await store.stat(key))?.size).toBe(data.length);
+    expect((await buffer(store.createReadStream(key))).equals(data)).toBe(true);
+    expect(await rawNames()).toEqual([key]);
   });
 
   it("putFile of a missing source fails and leaves nothing", async () => {
-    const root = freshRoot();
-    const store = createDiskStorage(root);
+    const { store, rawNames } = await makeBackend();
     await expect(store.putFile(keyForHash(HASH), path.join(tmpDir(), "absent"))).rejects.toMatchObject({ code: "ENOENT" });
-    expect(filesUnder(root)).toEqual([]);
+    expect(await rawNames()).toEqual([]);
   });
 
-  it("list ignores foreign files and half-written temps; removeStaleTemps clears old temps only", async () => {
+  it("list yields only valid keys: foreign files and misplaced names are ignored", async () => {
+    const { store, putForeign } = await makeBackend();
+    const data = Buffer.from("a");
+    const key = keyOf(data);
+    await store.putBuffer(key, data);
+    await putForeign(`photos/${key.split("/")[1]}/notes.txt`, "pas une clé");
+    await putForeign(`photos/zz/${"f".repeat(64)}.webp`, "mauvais dossier");
+    await putForeign(`photos/cd/${HASH}.webp`, "pas le bon préfixe");
+    await putForeign("LISEZMOI.txt", "ailleurs");
+    expect((await listAll(store)).map((entry) => entry.key)).toEqual([key]);
+  });
+
+  it("list of an empty store yields nothing", async () => {
+    const { store } = await makeBackend();
+    expect(await listAll(store)).toEqual([]);
+  });
+});
+
+describe("disk storage", () => {
+  it("removeStaleTemps clears half-written temps older than the cutoff only; list never shows temps", async () => {
     const root = freshRoot();
     const store = createDiskStorage(root);
     const data = Buffer.from("a");
@@ -148,8 +243,6 @@ describe("disk storage", () => {
     await store.putBuffer(key, data);
     const folder = path.join(root, "photos", key.split("/")[1]);
     fs.writeFileSync(path.join(folder, "notes.txt"), "pas une clé");
-    fs.mkdirSync(path.join(root, "photos", "zz"), { recursive: true });
-    fs.writeFileSync(path.join(root, "photos", "zz", `${"f".repeat(64)}.webp`), "mauvais dossier");
     const oldTemp = path.join(folder, ".tmp-old");
     const newTemp = path.join(folder, ".tmp-new");
     fs.writeFileSync(oldTemp, "crash");
@@ -163,9 +256,84 @@ describe("disk storage", () => {
     expect(fs.existsSync(newTemp)).toBe(true);
     expect(fs.existsSync(path.join(folder, "notes.txt"))).toBe(true);
   });
+});
 
-  it("list of an empty root yields nothing", async () => {
-    expect(await listAll(createDiskStorage(freshRoot()))).toEqual([]);
+describe("S3 storage", () => {
+  it("list pages through a bucket larger than one listing page", async () => {
+    const { store } = await s3Backend({ pageSize: 2 });
+    const keys = await Promise.all(
+      ["un", "deux", "trois", "quatre", "cinq"].map(async (word) => {
+        const data = Buffer.from(word);
+        await store.putBuffer(keyOf(data), data);
+        return keyOf(data);
+      }),
+    );
+    expect((await listAll(store)).map((entry) => entry.key)).toEqual(keys.sort());
+  });
+
+  it("a stream closed early by its reader does not fail or leak", async () => {
+    const { store } = await s3Backend();
+    const data = randomBytes(2 * 1024 * 1024);
+    const key = keyOf(data);
+    await store.putBuffer(key, data);
+    const stream = store.createReadStream(key) as Readable;
+    const first = await new Promise<Buffer>((resolve) => stream.once("data", resolve));
+    expect(first.length).toBeGreaterThan(0);
+    stream.destroy();
+    // The bucket still answers afterwards.
+    expect((await store.stat(key))?.size).toBe(data.length);
+  });
+});
+
+describe("STORAGE settings", () => {
+  const S3_VARIABLES = ["STORAGE", "S3_ENDPOINT", "S3_REGION", "S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"];
+  function settingsWith(values: Record<string, string>) {
+    const saved = Object.fromEntries(S3_VARIABLES.map((name) => [name, process.env[name]]));
+    Object.assign(process.env, values);
+    try {
+      return startupEnv();
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  }
+  const refusal = (values: Record<string, string>) => {
+    try {
+      settingsWith(values);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigurationError);
+      return (error as Error).message;
+    }
+    throw new Error("accepted");
+  };
+
+  it("disk by default; s3 with its bucket and keys", () => {
+    expect(settingsWith({}).STORAGE).toBe("disk");
+    const settings = settingsWith({
+      STORAGE: "s3",
+      S3_ENDPOINT: "https://s3.example.org/",
+      S3_BUCKET: "relais-photos",
+      S3_ACCESS_KEY_ID: "AKIA",
+      S3_SECRET_ACCESS_KEY: "chut",
+    });
+    expect(settings).toMatchObject({ STORAGE: "s3", S3_ENDPOINT: "https://s3.example.org", S3_REGION: "us-east-1", S3_BUCKET: "relais-photos" });
+  });
+
+  it("STORAGE=s3 without bucket or keys is refused, naming each; the secret is never repeated", () => {
+    const missing = refusal({ STORAGE: "s3", S3_SECRET_ACCESS_KEY: "" });
+    expect(missing).toMatch(/S3_BUCKET=«  » : attendu une valeur \(requise avec STORAGE=s3\)/);
+    expect(missing).toMatch(/S3_ACCESS_KEY_ID=«  » : attendu/);
+    expect(missing).toMatch(/S3_SECRET_ACCESS_KEY=«  » : attendu/);
+
+    const bad = refusal({ STORAGE: "nuage", S3_ENDPOINT: "s3.example.org", S3_BUCKET: "Mes_Photos", S3_SECRET_ACCESS_KEY: "très-secret-42" });
+    expect(bad).toContain("STORAGE=« nuage » : attendu disk ou s3");
+    expect(bad).toMatch(/S3_ENDPOINT=« s3\.example\.org » : attendu une adresse http/);
+    expect(bad).toMatch(/S3_BUCKET=« Mes_Photos » : attendu un nom de compartiment/);
+    const wrongSecret = refusal({ STORAGE: "s3", S3_BUCKET: "relais", S3_ACCESS_KEY_ID: "id", S3_SECRET_ACCESS_KEY: "très-secret-42", S3_REGION: "Paris !" });
+    expect(wrongSecret).toContain("S3_REGION");
+    expect(wrongSecret).not.toContain("très-secret-42");
   });
 });
 
