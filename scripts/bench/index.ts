@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-const BENCHES = ["photos", "feeds"];
+const BENCHES = ["photos", "feeds", "http"];
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 function run(name: string): Promise<number> {

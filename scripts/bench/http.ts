@@ -1,0 +1,385 @@
+/**
+ * The pages as users meet them, through HTTP: `npx tsx scripts/bench/http.ts` (run by `npm run bench`).
+ * Exits non-zero when a target is missed.
+ *
+ * The production build (`npm run build`, made here under the e2e lock unless BENCH_NO_BUILD=1) runs in
+ * its own process (scripts/server.ts, NODE_ENV=production, no worker) against the benchmarks' seeded
+ * database (seed.ts; BENCH_DATA_DIR keeps it between runs). One session per role is made with the
+ * app's session module. autocannon, in this process, sends 50 connections for 10 s to each page after
+ * a 3 s warm-up, and reads p50/p95/p99, req/s, errors and non-2xx answers.
+ *
+ * Two references in the same run: a bare node:http server sending the department feed's bytes (the
+ * ceiling), and the app's signed-in 404 page (the framework's floor: layout, root loader, no data),
+ * measured first and last; each page reads as a ratio of req/s to the floor's mean. The server's
+ * resident memory is sampled under load (VmRSS) and its peak read at the end (VmHWM).
+ * Prints a table and writes bench/results.json ({ name, value, unit, ratio }).
+ *
+ * BENCH_ONLY=search measures only the cases whose name contains it (the floor always).
+ * BENCH_PROFILE=1 runs the server under `node --cpu-prof` and prints its top self-time functions.
+ * BENCH_DURATION=10 seconds per measure, BENCH_CONNECTIONS=50.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import autocannon from "autocannon";
+import { freePort, startEmbeddedPostgres, type EmbeddedPostgres } from "../../db/embedded";
+import { migrateToLatest } from "../../db/migrate";
+import { createDb, type Db } from "../../db/pool";
+import { ensureSeeded, seedExtras } from "./seed";
+
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const WARMUP_SECONDS = 3;
+const TARGET_FLOOR_RPS = 500;
+const TARGET_RATIO = 0.8;
+const TARGET_P95_MS = 150;
+const TARGET_MEMORY_MB = 400;
+const E2E_LOCK = "/tmp/relais-e2e.lock";
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
+
+const keptDir = process.env.BENCH_DATA_DIR ? path.resolve(process.env.BENCH_DATA_DIR) : null;
+const workDir = keptDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "relais-bench-http-"));
+fs.mkdirSync(workDir, { recursive: true });
+fs.chmodSync(workDir, 0o755); // under root, postgres runs as the postgres user and must enter it
+const uploadsDir = path.join(workDir, "uploads");
+const profileDir = path.join(workDir, "profiles");
+
+interface Case {
+  name: string;
+  path: string | string[];
+  role: Role;
+  /** The status every answer must have (the floor is a 404 page). */
+  status?: number;
+  /** Not a page of the app: no ratio target. */
+  reference?: boolean;
+}
+type Role = "agent" | "comms" | "author" | "none";
+
+interface Measure {
+  name: string;
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  errors: number;
+  unexpected: number;
+  rssMb: number;
+  total: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
+}
+
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
+function memoryMb(pid: number, field: "VmRSS" | "VmHWM"): number {
+  try {
+    const line = fs.readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith(`${field}:`));
+    return line ? Number(line.split(/\s+/)[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/** One autocannon run; latencies are kept per answer so that p95 can be read (autocannon gives p97.5). */
+function cannon(url: string, headers: Record<string, string>, paths: string[], seconds: number, expected: number, pid?: number) {
+  return new Promise<Omit<Measure, "name">>((resolve, reject) => {
+    const latencies: number[] = [];
+    let unexpected = 0;
+    let rssMb = 0;
+    const sampler = pid ? setInterval(() => (rssMb = Math.max(rssMb, memoryMb(pid, "VmRSS"))), 250) : undefined;
+    const instance = autocannon(
+      { url, connections: CONNECTIONS, duration: seconds, headers, requests: paths.map((p) => ({ path: p })), timeout: 10 },
+      (error, result) => {
+        clearInterval(sampler);
+        if (error) return reject(error);
+        latencies.sort((a, b) => a - b);
+        resolve({
+          rps: result.requests.total / result.duration,
+          p50: round(percentile(latencies, 0.5)),
+          p95: round(percentile(latencies, 0.95)),
+          p99: round(percentile(latencies, 0.99)),
+          errors: result.errors + result.timeouts,
+          unexpected,
+          rssMb,
+          total: result.requests.total,
+        });
+      },
+    );
+    instance.on("response", (_client, statusCode, _bytes, responseTime) => {
+      latencies.push(responseTime);
+      if (statusCode !== expected) unexpected++;
+    });
+  });
+}
+
+function waitForLine(child: ChildProcess, pattern: RegExp, what: string): Promise<string> {
+  let output = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not start:\n${output}`)), 120_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk;
+      const match = pattern.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        child.stdout?.off("data", onData);
+        resolve(match[1] ?? match[0]);
+      }
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", (chunk) => (output += chunk));
+    child.once("exit", () => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited:\n${output}`));
+    });
+  });
+}
+
+function stop(child: ChildProcess | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.removeAllListeners("exit");
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+    setTimeout(() => child.kill("SIGKILL"), 15_000).unref();
+  });
+}
+
+/**
+ * Holds the e2e lock (other sessions build and serve `build/` under it) from the build until the
+ * server has loaded it; released by closing the holder's stdin.
+ */
+async function takeE2eLock(): Promise<() => void> {
+  const holder = spawn("flock", [E2E_LOCK, "sh", "-c", "echo locked; cat >/dev/null"], { stdio: ["pipe", "pipe", "inherit"] });
+  await waitForLine(holder, /locked/, "flock");
+  return () => holder.stdin?.end();
+}
+
+/** Top self-time functions of the newest .cpuprofile in `dir`. */
+function printProfile(dir: string, top = 25) {
+  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".cpuprofile")) : [];
+  if (files.length === 0) return console.log("no CPU profile written");
+  const newest = files.map((f) => path.join(dir, f)).sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
+  const profile = JSON.parse(fs.readFileSync(newest, "utf8")) as {
+    nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+    samples: number[];
+    timeDeltas: number[];
+  };
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const frame = byId.get(id)!.callFrame;
+    const where = frame.url.replace(/^file:\/\//, "").replace(`${root}/`, "").replace(/^.*node_modules\//, "~");
+    const key = `${frame.functionName || "(anonymous)"} ${where ? `${where}:${frame.lineNumber + 1}` : ""}`;
+    const dt = profile.timeDeltas[i] ?? 0;
+    self.set(key, (self.get(key) ?? 0) + dt);
+    total += dt;
+  });
+  console.log(`\nCPU profile ${newest}: top ${top} self time of ${(total / 1e6).toFixed(1)} s`);
+  for (const [key, t] of [...self].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+    console.log(`${((t / total) * 100).toFixed(1).padStart(5)}%  ${key}`);
+  }
+}
+
+let pg: EmbeddedPostgres | undefined;
+let database: Db | undefined;
+let server: ChildProcess | undefined;
+let ceiling: ChildProcess | undefined;
+let releaseLock: (() => void) | undefined;
+async function cleanUp() {
+  releaseLock?.();
+  await Promise.all([stop(server), stop(ceiling)]);
+  await database?.db.destroy().catch(() => {});
+  await pg?.stop();
+  if (!keptDir) fs.rmSync(workDir, { recursive: true, force: true });
+}
+process.once("SIGINT", () => {
+  console.error("interrupted: stopping the servers and PostgreSQL");
+  void cleanUp().then(() => process.exit(130));
+});
+
+try {
+  pg = await startEmbeddedPostgres({ dataDir: path.join(workDir, "pg") });
+  // App modules read these lazily (env.server.ts): set before the seed imports the photo pipeline.
+  process.env.DATABASE_URL = pg.url;
+  process.env.UPLOADS_DIR = uploadsDir;
+  await migrateToLatest(pg.url);
+  database = createDb(pg.url, { max: 2 });
+  await ensureSeeded(database, workDir);
+  await seedExtras(database);
+  const { refreshTagUsage } = await import("../../app/contributions/tags.server");
+  await refreshTagUsage(database.db); // the hourly roll-up, as the worker would have left it
+
+  // Who asks: an agent (bench-5), the author of many contributions (the agent too), a comms officer.
+  const { pool } = database;
+  await pool.query("UPDATE app_user SET role = 'comms' WHERE id = 'bench-3' AND role <> 'comms'");
+  const { lucia } = await import("../../app/auth/session.server");
+  const cookieFor = async (userId: string) => {
+    const session = await lucia().createSession(userId, {});
+    return `${lucia().sessionCookieName}=${session.id}`;
+  };
+  const cookies: Record<Role, string> = {
+    agent: await cookieFor("bench-5"),
+    author: await cookieFor("bench-5"),
+    comms: await cookieFor("bench-3"),
+    none: "",
+  };
+  // Contributions everyone may read, with photos and comments: the contribution page cycles through them.
+  const { rows: shown } = await pool.query<{ id: string }>(
+    `SELECT c.id FROM contribution c WHERE c.status = 'approved' AND c.visibility = 'organisation'
+       AND EXISTS (SELECT 1 FROM photo p WHERE p.contribution_id = c.id) AND EXISTS (SELECT 1 FROM comment m WHERE m.contribution_id = c.id)
+     ORDER BY c.id DESC LIMIT 50`,
+  );
+  const { rows: photos } = await pool.query<{ id: string }>(
+    `SELECT p.id FROM photo p JOIN contribution c ON c.id = p.contribution_id
+     WHERE c.status = 'approved' AND c.visibility = 'organisation' ORDER BY p.id DESC LIMIT 50`,
+  );
+  if (shown.length === 0 || photos.length === 0) throw new Error("le jeu de données n'a ni contribution avec photos ni photo visible");
+
+  const cases: Case[] = [
+    { name: "ceiling: node:http, feed bytes", path: "/", role: "none", reference: true },
+    { name: "floor: signed-in 404 page", path: "/bench-nowhere", role: "agent", status: 404, reference: true },
+    { name: "/healthz", path: "/healthz", role: "none", reference: true },
+    { name: "department feed", path: "/", role: "agent" },
+    { name: "organisation feed", path: "/?scope=organisation", role: "agent" },
+    { name: 'search "équipe" (frequent)', path: `/search?q=${encodeURIComponent("équipe")}`, role: "agent" },
+    { name: 'search "kermesse" (rare)', path: "/search?q=kermesse", role: "agent" },
+    { name: 'search "atelier" + tag "culture"', path: "/search?q=atelier&tag=culture", role: "agent" },
+    { name: "review inbox", path: "/review", role: "comms" },
+    { name: "contribution page", path: shown.map((r) => `/contributions/${r.id}`), role: "agent" },
+    { name: "photo rendition (thumb)", path: photos.map((r) => `/photos/${r.id}/thumb`), role: "agent" },
+    { name: "my contributions", path: "/my", role: "author" },
+  ];
+
+  // The build, and the server loading it, under the e2e lock: an e2e run rebuilds `build/`.
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  releaseLock = await takeE2eLock();
+  if (process.env.BENCH_NO_BUILD !== "1") {
+    console.log("building (npm run build)…");
+    const built = spawnSync("npm", ["run", "build"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+    if (built.status !== 0) throw new Error("npm run build failed");
+  }
+  const profiling = process.env.BENCH_PROFILE === "1";
+  if (profiling) fs.rmSync(profileDir, { recursive: true, force: true });
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: "production",
+    DATABASE_URL: pg.url,
+    UPLOADS_DIR: uploadsDir,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    RUN_WORKER: "false",
+  };
+  server = spawn(
+    process.execPath,
+    [...(profiling ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []), "--import", "tsx", "scripts/server.ts"],
+    { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  await waitForLine(server, /Relais est prêt/, "the server");
+  releaseLock();
+  releaseLock = undefined;
+  server.stderr?.on("data", (chunk) => process.stderr.write(`[server] ${chunk}`));
+
+  // The feed's bytes, as the agent gets them, for the ceiling.
+  const feed = await fetch(`${base}/`, { headers: { cookie: cookies.agent } });
+  if (feed.status !== 200) throw new Error(`the department feed answered ${feed.status}`);
+  const feedBytes = path.join(workDir, "feed.html");
+  fs.writeFileSync(feedBytes, Buffer.from(await feed.arrayBuffer()));
+  ceiling = spawn(
+    process.execPath,
+    [
+      "-e",
+      `const body = require("fs").readFileSync(${JSON.stringify(feedBytes)});
+       const s = require("http").createServer((q, r) => { r.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Content-Length": body.length }); r.end(body); });
+       s.listen(0, "127.0.0.1", () => console.log("port " + s.address().port));`,
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const ceilingPort = Number(await waitForLine(ceiling, /port (\d+)/, "the ceiling server"));
+
+  // Each page must answer as expected once before it is measured.
+  for (const c of cases.filter((c) => !c.name.startsWith("ceiling"))) {
+    const first = Array.isArray(c.path) ? c.path[0] : c.path;
+    const response = await fetch(`${base}${first}`, { headers: c.role === "none" ? {} : { cookie: cookies[c.role] } });
+    await response.arrayBuffer();
+    if (response.status !== (c.status ?? 200)) throw new Error(`${c.name}: ${first} answered ${response.status}`);
+  }
+
+  const only = process.env.BENCH_ONLY ?? "";
+  const chosen = cases.filter((c) => c.name.startsWith("floor") || c.name.includes(only));
+  const floorCase = cases.find((c) => c.name.startsWith("floor"))!;
+  // The floor again at the end: the machine's speed drifts (shared cores), ratios use the mean.
+  const order = [...chosen, { ...floorCase, name: "floor again (end of run)" }];
+  const results: (Measure & Case)[] = [];
+  for (const c of order) {
+    const url = c.name.startsWith("ceiling") ? `http://127.0.0.1:${ceilingPort}` : base;
+    const headers: Record<string, string> = c.role === "none" ? {} : { cookie: cookies[c.role] };
+    const paths = Array.isArray(c.path) ? c.path : [c.path];
+    const pid = c.name.startsWith("ceiling") ? undefined : server.pid;
+    await cannon(url, headers, paths, WARMUP_SECONDS, c.status ?? 200);
+    const m = await cannon(url, headers, paths, DURATION, c.status ?? 200, pid);
+    results.push({ ...c, ...m, name: c.name });
+    console.log(
+      `${c.name}: ${m.rps.toFixed(0)} req/s, p50 ${m.p50} ms, p95 ${m.p95} ms, p99 ${m.p99} ms, ` +
+        `${m.errors} errors, ${m.unexpected} unexpected statuses` + (pid ? `, RSS ${m.rssMb.toFixed(0)} MB` : ""),
+    );
+  }
+  const peakMb = memoryMb(server.pid!, "VmHWM");
+  const floors = results.filter((r) => r.name.startsWith("floor"));
+  const floorRps = floors.reduce((sum, r) => sum + r.rps, 0) / floors.length;
+
+  // The table, then the targets.
+  const misses: string[] = [];
+  const rows = results.map((r) => {
+    const ratio = r.rps / floorRps;
+    const page = !r.reference && !r.name.startsWith("floor");
+    const problems = [
+      page && ratio < TARGET_RATIO ? `< ${TARGET_RATIO}x floor` : "",
+      !r.name.startsWith("ceiling") && r.p95 >= TARGET_P95_MS ? `p95 >= ${TARGET_P95_MS} ms` : "",
+      r.errors + r.unexpected > 0 ? "errors" : "",
+      !r.name.startsWith("ceiling") && r.rssMb >= TARGET_MEMORY_MB ? `RSS >= ${TARGET_MEMORY_MB} MB` : "",
+    ].filter(Boolean);
+    if (problems.length) misses.push(`${r.name}: ${problems.join(", ")}`);
+    return [r.name, r.rps.toFixed(0), ratio.toFixed(2), String(r.p50), String(r.p95), String(r.p99), String(r.errors), String(r.unexpected), r.name.startsWith("ceiling") ? "" : r.rssMb.toFixed(0), problems.length ? "MISS" : "ok"];
+  });
+  if (floorRps < TARGET_FLOOR_RPS) misses.push(`floor: ${floorRps.toFixed(0)} req/s < ${TARGET_FLOOR_RPS}`);
+  if (peakMb >= TARGET_MEMORY_MB) misses.push(`server peak memory ${peakMb.toFixed(0)} MB >= ${TARGET_MEMORY_MB}`);
+  const head = ["page", "req/s", "x floor", "p50 ms", "p95 ms", "p99 ms", "errors", "non-expected", "RSS MB", ""];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  console.log(`\n${CONNECTIONS} connections, ${DURATION} s each after ${WARMUP_SECONDS} s of warm-up; floor = ${floorRps.toFixed(0)} req/s (mean of first and last)`);
+  console.log(line(head));
+  for (const row of rows) console.log(line(row));
+  console.log(`server peak resident memory (VmHWM): ${peakMb.toFixed(0)} MB`);
+  console.log(`machine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB, node ${process.version}; load tool on the same cores`);
+
+  const json = results.flatMap((r) => {
+    const ratio = Number((r.rps / floorRps).toFixed(3));
+    return [
+      { name: `${r.name} req/s`, value: Number(r.rps.toFixed(1)), unit: "req/s", ratio },
+      { name: `${r.name} p50`, value: r.p50, unit: "ms", ratio: null },
+      { name: `${r.name} p95`, value: r.p95, unit: "ms", ratio: null },
+      { name: `${r.name} p99`, value: r.p99, unit: "ms", ratio: null },
+      { name: `${r.name} errors`, value: r.errors + r.unexpected, unit: "count", ratio: null },
+    ];
+  });
+  json.push({ name: "server peak resident memory", value: Number(peakMb.toFixed(0)), unit: "MB", ratio: null });
+  fs.mkdirSync(path.join(root, "bench"), { recursive: true });
+  fs.writeFileSync(path.join(root, "bench", "results.json"), `${JSON.stringify(json, null, 2)}\n`);
+
+  if (misses.length) console.log(`\ntargets missed:\n  ${misses.join("\n  ")}`);
+  else console.log("\nall HTTP targets met");
+  process.exitCode = misses.length ? 1 : 0;
+
+  if (profiling) {
+    await stop(server);
+    printProfile(profileDir);
+  }
+} finally {
+  await cleanUp();
+}
