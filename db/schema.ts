@@ -274,6 +274,59 @@ export interface Database {
   publication: PublicationTable;
   publication_photo: PublicationPhotoTable;
   calendar_token: CalendarTokenTable;
+  audit_entry: AuditEntryTable;
+}
+
+export type AuditAction =
+  | "sign_in"
+  | "sign_in_failed"
+  | "user_role_changed"
+  | "user_department_changed"
+  | "user_deactivated"
+  | "user_reactivated"
+  | "contribution_approved"
+  | "contribution_changes_requested"
+  | "contribution_rejected"
+  | "photo_rights_withdrawn"
+  | "publication_created"
+  | "publication_cancelled"
+  | "publication_published"
+  | "channel_created"
+  | "channel_changed"
+  | "channel_secret_changed";
+export const AUDIT_ACTIONS: readonly AuditAction[] = [
+  "sign_in",
+  "sign_in_failed",
+  "user_role_changed",
+  "user_department_changed",
+  "user_deactivated",
+  "user_reactivated",
+  "contribution_approved",
+  "contribution_changes_requested",
+  "contribution_rejected",
+  "photo_rights_withdrawn",
+  "publication_created",
+  "publication_cancelled",
+  "publication_published",
+  "channel_created",
+  "channel_changed",
+  "channel_secret_changed",
+];
+export type AuditSubjectType = "user" | "contribution" | "photo" | "publication" | "channel";
+export const AUDIT_SUBJECT_TYPES: readonly AuditSubjectType[] = ["user", "contribution", "photo", "publication", "channel"];
+
+/** Append-only: PostgreSQL refuses UPDATE, DELETE and TRUNCATE (migration 12). */
+export interface AuditEntryTable {
+  id: Generated<number>;
+  at: ColumnType<Date, Date | string | undefined, never>;
+  actor_id: string | null;
+  actor_role: Role | null;
+  action: AuditAction;
+  subject_type: AuditSubjectType | null;
+  subject_id: string | null;
+  department_id: number | null;
+  details: ColumnType<Record<string, unknown>, string | undefined, never>;
+  ip: string | null;
 }
 
 export type User = Selectable<AppUserTable>;
