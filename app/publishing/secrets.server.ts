@@ -1,4 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
 import { env } from "~/env.server";
 
 // Channel tokens, app passwords and webhook secrets are stored encrypted with a key that lives
@@ -22,6 +24,19 @@ export function generateSecretsKey(): string {
 }
 
 /**
+ * The demo's key, kept in its data folder (made on first run, readable by its owner only): the
+ * demo then works without setting SECRETS_KEY, and its channels still open after a restart.
+ */
+export function demoSecretsKey(dataDir: string): string {
+  const file = path.join(dataDir, "secrets.key");
+  if (fs.existsSync(file)) return fs.readFileSync(file, "utf8").trim();
+  fs.mkdirSync(dataDir, { recursive: true });
+  const key = generateSecretsKey();
+  fs.writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
+/**
  * The key from SECRETS_KEY: 32 bytes written in base64. Checked here rather than in the settings
  * schema, whose error messages repeat the refused value, and this value is the key itself.
  */
@@ -35,6 +50,17 @@ export function secretsKey(raw: string | undefined = env().SECRETS_KEY): Buffer 
     throw new SecretError("SECRETS_KEY invalide : 32 octets en base64 attendus (`openssl rand -base64 32`).");
   }
   return key;
+}
+
+/** Whether SECRETS_KEY is set and valid: the channels page says so instead of failing a save. */
+export function secretsKeyReady(): boolean {
+  try {
+    secretsKey();
+    return true;
+  } catch (error) {
+    if (error instanceof SecretError) return false;
+    throw error;
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -78,6 +79,8 @@ export default async function setup(project: TestProject) {
       SMTP_PORT: String(smtpPort),
       SMTP_SECURE: "false",
       MAIL_FROM: "Relais <relais@e2e.test>",
+      // Channel secrets are sealed with it; the demo would make one, but the e2e run sets it as production does.
+      SECRETS_KEY: randomBytes(32).toString("base64"),
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
