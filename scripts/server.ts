@@ -26,6 +26,11 @@ const dev = args.has("--dev");
 const demo = args.has("--demo");
 defaultNodeEnv(dev);
 const settings = configurationOrExit();
+if ((demo || settings.RELAIS_DEMO) && !settings.SECRETS_KEY) {
+  // The demo works without configuration: its channel secrets get a key of its own data folder.
+  const { demoSecretsKey } = await import("../app/publishing/secrets.server");
+  process.env.SECRETS_KEY = demoSecretsKey(settings.DATA_DIR);
+}
 const log = (line: string) => console.log(`[relais] ${line}`);
 
 let embedded: EmbeddedPostgres | undefined;
