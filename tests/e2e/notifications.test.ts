@@ -5,7 +5,7 @@ const baseUrl = inject("e2eBaseUrl");
 let browser: Browser;
 
 /** Camille Martin's (agent@demo.relais) contribution of the demo, approved for the whole organisation. */
-const TITLE = "Nuit de la lecture : retour en images";
+const TITLE = "Lectures en plein air : retour en images";
 
 /** The count in the bell's accessible name ("2 notifications non lues"), 0 without one ("Notifications"). */
 async function unreadCount(page: Page): Promise<number> {
