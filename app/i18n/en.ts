@@ -536,6 +536,7 @@ export const en: Messages = {
       chooseChannel: "Choose at least one channel.",
     },
     contributor: {
+      title: "Published outside",
       publishedOn: "Published on {{channel}}",
     },
     errors: {

@@ -537,6 +537,7 @@ export const fr = {
       chooseChannel: "Choisissez au moins un canal.",
     },
     contributor: {
+      title: "Publiées à l'extérieur",
       publishedOn: "Publiée sur {{channel}}",
     },
     errors: {

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { FormError, SubmitButton, useMsg } from "~/components/forms";
 import { History } from "~/components/history";
 import { PhotoImage } from "~/components/photo-image";
+import { PublishedOn } from "~/components/published-on";
 import { WithdrawRightsButton } from "~/components/withdraw-rights";
 import { requireUser } from "~/auth/guards.server";
 import { addComment, commentBody, deleteComment, editComment, listComments, thank } from "~/contributions/comments.server";
@@ -13,6 +14,7 @@ import { deleteContribution, getContribution, submitContribution, withdrawContri
 import { AUTHOR_EDITABLE, photoFieldId, photoFieldName } from "~/contributions/schema";
 import { db } from "~/db.server";
 import { withdrawRights } from "~/photos/rights.server";
+import { publishedPlaces } from "~/publishing/published.server";
 import { attempt, fieldErrors, idParam } from "~/utils/errors.server";
 import { parseForm } from "~/utils/forms";
 import { readForm } from "~/utils/forms.server";
@@ -27,7 +29,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const comments = await listComments(db(), c.id);
   // The history (decisions and their reasons) is for the author and the communication team.
   const history = isAuthor || user.role === "comms" ? c.history : [];
-  return { c: { ...c, history }, comments, me: { id: user.id, role: user.role }, isAuthor };
+  const published = await publishedPlaces(db(), [c.id]);
+  const canPublish = (user.role === "comms" || user.role === "admin") && c.status === "approved" && c.external_eligible;
+  return { c: { ...c, history }, comments, me: { id: user.id, role: user.role }, isAuthor, published, canPublish };
 }
 
 const intents = z.discriminatedUnion("intent", [
@@ -72,7 +76,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function ContributionPage() {
-  const { c, comments, me, isAuthor } = useLoaderData<typeof loader>();
+  const { c, comments, me, isAuthor, published, canPublish } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const [params] = useSearchParams();
   const { t } = useTranslation();
@@ -107,6 +111,14 @@ export default function ContributionPage() {
               <li key={tag}>{tag}</li>
             ))}
           </ul>
+        ) : null}
+        <PublishedOn places={published} />
+        {canPublish ? (
+          <p>
+            <Link className="button secondary" to={`/publishing/new/${c.id}`}>
+              {t("publishing.create.link")}
+            </Link>
+          </p>
         ) : null}
       </header>
       {undescribed && errors?.form ? (

@@ -5,17 +5,20 @@ import { FeedList, nextPageHref } from "~/components/feed-list";
 import { requireUser } from "~/auth/guards.server";
 import { myContributions } from "~/contributions/feeds.server";
 import { db } from "~/db.server";
+import { PublishedOn } from "~/components/published-on";
+import { publishedPlaces } from "~/publishing/published.server";
 
 export const meta: MetaFunction = () => [{ title: "Mes contributions · Relais" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   const page = await myContributions(db(), user, new URL(request.url).searchParams.get("cursor"));
-  return { items: page.items, nextHref: nextPageHref(request, page.next) };
+  const published = await publishedPlaces(db(), page.items.filter((i) => i.status === "approved").map((i) => i.id));
+  return { items: page.items, nextHref: nextPageHref(request, page.next), published };
 }
 
 export default function MyContributions() {
-  const { items, nextHref } = useLoaderData<typeof loader>();
+  const { items, nextHref, published } = useLoaderData<typeof loader>();
   const [params] = useSearchParams();
   const { t } = useTranslation();
   return (
@@ -31,6 +34,21 @@ export default function MyContributions() {
           {t("contributions.my.write")}
         </Link>
       </p>
+      {published.length ? (
+        <section aria-labelledby="published-title">
+          <h2 id="published-title">{t("publishing.contributor.title")}</h2>
+          <ul>
+            {items
+              .filter((i) => published.some((p) => p.contributionId === i.id))
+              .map((i) => (
+                <li key={i.id}>
+                  <Link to={`/contributions/${i.id}`}>{i.title}</Link>
+                  <PublishedOn places={published.filter((p) => p.contributionId === i.id)} />
+                </li>
+              ))}
+          </ul>
+        </section>
+      ) : null}
       <FeedList items={items} nextHref={nextHref} showStatus empty={t("contributions.my.empty")} />
     </div>
   );

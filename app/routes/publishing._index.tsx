@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { z } from "zod";
 import { FormError, SubmitButton, useMsg } from "~/components/forms";
@@ -103,6 +103,8 @@ export default function Queue() {
   const msg = useMsg();
   const dates = useDates();
   const errors = result && "errors" in result ? (result.errors as FieldErrors) : undefined;
+  const [params] = useSearchParams();
+  const created = Number(params.get("created"));
   const byDay = new Map<string, Item[]>();
   for (const item of items as Item[]) byDay.set(item.day, [...(byDay.get(item.day) ?? []), item]);
   return (
@@ -111,6 +113,11 @@ export default function Queue() {
       <p className="row">
         <Link to="/publishing/channels">{t("publishing.channels.title")}</Link>
       </p>
+      {created > 0 && !result ? (
+        <p className="notice" role="status">
+          {t("publishing.create.created", { count: created })}
+        </p>
+      ) : null}
       {result && "message" in result ? (
         <p className="notice" role="status">
           {msg(result.message)}

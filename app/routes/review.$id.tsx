@@ -193,6 +193,13 @@ export default function ReviewContribution() {
           {c.propose_external ? <strong>{t("review.proposedExternal")}</strong> : null}
         </p>
       </header>
+      {c.status === "approved" && c.external_eligible ? (
+        <p>
+          <Link className="button secondary" to={`/publishing/new/${c.id}`}>
+            {t("publishing.create.link")}
+          </Link>
+        </p>
+      ) : null}
       <div className="prose card" dangerouslySetInnerHTML={{ __html: c.body_html }} />
 
       {c.photos.length ? (
