@@ -45,7 +45,8 @@ export function ChannelForm({ values, errors, intent, submit }: { values?: Chann
   const times = [...new Set((values?.slots ?? [{ weekday: 1, time: "18:30" }]).map((x) => x.time))].join(", ");
   const stored = values?.hasSecret ?? false;
   return (
-    <Form method="post" className="stack">
+    // The server's French messages, beside each field, rather than the browser's own.
+    <Form method="post" className="stack" noValidate>
       <FormError errors={errors} />
       {values ? (
         <input type="hidden" name="kind" value={kind} />

@@ -148,6 +148,7 @@ describe.skipIf(inject("e2eSkip"))("axe-core on every page of every role", () =>
     await report.visit(page, "/notifications");
     await report.visit(page, "/settings");
     await report.visit(page, "/review", { status: 403 });
+    await report.visit(page, "/publishing", { status: 403 });
     await report.visit(page, "/contributions/999999999", { status: 404 });
     await context.close();
     expect(report.pages).toBeGreaterThan(15);
@@ -172,6 +173,14 @@ describe.skipIf(inject("e2eSkip"))("axe-core on every page of every role", () =>
     await report.visit(page, `/review/${ids.approvedOrganisation}`, { what: "/review/<approved>" });
     await report.visit(page, `/contributions/${sportsId}`, { what: "/contributions/<submitted, photo>" });
     await report.visit(page, `/contributions/${ids.rejected}`, { what: "/contributions/<rejected>" });
+    await report.visit(page, "/publishing");
+    await report.visit(page, "/publishing?view=week", { what: "/publishing (semaine)" });
+    await report.visit(page, "/publishing?view=month", { what: "/publishing (mois)" });
+    await report.visit(page, "/publishing/channels");
+    await page.getByRole("button", { name: "Créer le canal" }).click();
+    await page.locator("[aria-invalid=true]").first().waitFor();
+    await report.check(page, "/publishing/channels (création refusée)");
+    await report.visit(page, `/publishing/new/${ids.approvedOrganisation}`, { what: "/publishing/new/<approved>" });
     await report.visit(page, "/my");
     await report.visit(page, "/contributions/new", { editor: true });
     await report.visit(page, "/notifications");
@@ -225,6 +234,8 @@ describe.skipIf(inject("e2eSkip"))("axe-core on every page of every role", () =>
     await report.visit(page, `/review/${ids.submitted}`, { editor: true, what: "/review/<submitted>" });
     await report.visit(page, "/contributions/new", { editor: true });
     await report.visit(page, "/search?q=lecture");
+    await report.visit(page, "/publishing?view=month", { what: "/publishing (mois)" });
+    await report.visit(page, "/publishing/channels");
     await context.close();
     expect(report.lines, report.lines.join("\n")).toEqual([]);
   });
