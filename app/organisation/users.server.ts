@@ -5,7 +5,8 @@ import { ROLES, type Locale, type Role } from "../../db/schema";
 import { assertAdmin, type Actor } from "~/auth/actor";
 import { endAllSessions } from "~/auth/session.server";
 import { hashPassword } from "~/auth/password.server";
-import type { DB } from "~/db.server";
+import { inTransaction, type DB } from "~/db.server";
+import { audit } from "~/privacy/audit.server";
 import { onUniqueViolation, UserError } from "~/utils/errors.server";
 
 export const emailSchema = z
@@ -98,20 +99,30 @@ export async function listUsers(db: DB, { q }: UserListFilters, limit = 100) {
 export async function updateUser(db: DB, actor: Actor, id: string, changes: { role: Role; departmentId: number | null }): Promise<void> {
   assertAdmin(actor);
   await checkDepartment(db, changes.role, changes.departmentId);
-  const result = await db
-    .updateTable("app_user")
-    .set({ role: changes.role, department_id: changes.departmentId })
-    .where("id", "=", id)
-    .executeTakeFirst();
-  if (result.numUpdatedRows === 0n) throw new Response("Not Found", { status: 404 });
+  await inTransaction(db, async (trx) => {
+    const before = await trx.selectFrom("app_user").select(["role", "department_id"]).where("id", "=", id).forUpdate().executeTakeFirst();
+    if (!before) throw new Response("Not Found", { status: 404 });
+    await trx.updateTable("app_user").set({ role: changes.role, department_id: changes.departmentId }).where("id", "=", id).execute();
+    const subject = { type: "user" as const, id, departmentId: changes.departmentId };
+    if (before.role !== changes.role) await audit(trx, actor, "user_role_changed", subject, { from: before.role, to: changes.role });
+    if (before.department_id !== changes.departmentId) {
+      await audit(trx, actor, "user_department_changed", subject, { from: before.department_id, to: changes.departmentId });
+    }
+  });
 }
 
 /** Deactivating ends every session of the account at once; an admin cannot deactivate themself. */
 export async function setActive(db: DB, actor: Actor, id: string, active: boolean): Promise<void> {
   assertAdmin(actor);
   if (!active && id === actor.id) throw new UserError("admin.users.notSelf");
-  const result = await db.updateTable("app_user").set({ active }).where("id", "=", id).executeTakeFirst();
-  if (result.numUpdatedRows === 0n) throw new Response("Not Found", { status: 404 });
+  await inTransaction(db, async (trx) => {
+    const before = await trx.selectFrom("app_user").select(["active", "department_id"]).where("id", "=", id).forUpdate().executeTakeFirst();
+    if (!before) throw new Response("Not Found", { status: 404 });
+    await trx.updateTable("app_user").set({ active }).where("id", "=", id).execute();
+    if (before.active !== active) {
+      await audit(trx, actor, active ? "user_reactivated" : "user_deactivated", { type: "user", id, departmentId: before.department_id });
+    }
+  });
   if (!active) {
     await endAllSessions(id);
     await db.deleteFrom("invitation").where("user_id", "=", id).where("used_at", "is", null).execute();

@@ -8,6 +8,7 @@ import { notifyComms } from "~/notifications/notifications.server";
 import { dayOf } from "~/organisation/calendar.server";
 import { UserError } from "~/utils/errors.server";
 import { externalBlock, type ExternalBlock } from "./rights";
+import { audit } from "~/privacy/audit.server";
 
 /*
  * Image rights of the people a photo shows: what stands between a photo and any use outside the
@@ -65,6 +66,7 @@ export async function withdrawRights(
     await trx.updateTable("photo").set({ rights_withdrawn_at: sql`now()` }).where("id", "=", photoId).execute();
     await flagExternalUse(trx, photo.contribution_id, actor.id, { photo: photo.position + 1, reason: "withdrawn" });
     await holdPublications(trx, photoId);
+    await audit(trx, actor, "photo_rights_withdrawn", { type: "photo", id: photoId, departmentId: photo.department_id }, { contribution: contributionId });
   });
 }
 

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { ChannelKind, ImageAspect } from "../../db/schema";
 import type { Actor } from "~/auth/actor";
 import type { Database, DB } from "~/db.server";
+import { audit } from "~/privacy/audit.server";
 import { notifyComms } from "~/notifications/notifications.server";
 import { FormRefusal, UserError } from "~/utils/errors.server";
 import type { FieldErrors } from "~/utils/forms";
@@ -253,6 +254,7 @@ export async function createChannel(db: DB, actor: Actor, input: ChannelInput): 
       if (secrets) {
         await trx.updateTable("channel").set({ secret_sealed: encryptSecret(JSON.stringify(secrets), { context: secretContext(id) }) }).where("id", "=", id).execute();
       }
+      await audit(trx, actor, "channel_created", { type: "channel", id }, { kind: data.kind, slug: data.slug });
       return webhookSecret ? { id, webhookSecret } : { id };
     });
   } catch (error) {
@@ -286,21 +288,27 @@ export async function updateChannel(
   if (data.kind !== current.kind) throw new FormRefusal({ kind: "publishing.errors.kindChange" });
   const webhookSecret = data.kind === "webhook" && (options.newWebhookSecret || !kept.webhookSecret) ? generateWebhookSecret() : undefined;
   const secrets = secretsOf(data, webhookSecret ?? kept.webhookSecret);
+  // Which secrets changed, by name only: the log never holds a value.
+  const changedSecrets = (["accessToken", "appPassword", "webhookSecret", "headerValue"] as const).filter((k) => (secrets?.[k] ?? null) !== (kept[k] ?? null));
   try {
-    await db
-      .updateTable("channel")
-      .set({
-        name: data.name,
-        slug: data.slug,
-        settings: JSON.stringify(settingsOf(data)),
-        character_limit: data.characterLimit ?? CHANNEL_DEFAULTS[data.kind].characterLimit,
-        image_aspect: data.imageAspect ?? CHANNEL_DEFAULTS[data.kind].imageAspect,
-        slots: JSON.stringify(data.slots ?? DEFAULT_SLOTS),
-        secret_sealed: secrets ? encryptSecret(JSON.stringify(secrets), { context: secretContext(id) }) : null,
-        updated_at: sql`now()`,
-      })
-      .where("id", "=", id)
-      .execute();
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable("channel")
+        .set({
+          name: data.name,
+          slug: data.slug,
+          settings: JSON.stringify(settingsOf(data)),
+          character_limit: data.characterLimit ?? CHANNEL_DEFAULTS[data.kind].characterLimit,
+          image_aspect: data.imageAspect ?? CHANNEL_DEFAULTS[data.kind].imageAspect,
+          slots: JSON.stringify(data.slots ?? DEFAULT_SLOTS),
+          secret_sealed: secrets ? encryptSecret(JSON.stringify(secrets), { context: secretContext(id) }) : null,
+          updated_at: sql`now()`,
+        })
+        .where("id", "=", id)
+        .execute();
+      await audit(trx, actor, "channel_changed", { type: "channel", id }, { slug: data.slug });
+      if (changedSecrets.length > 0) await audit(trx, actor, "channel_secret_changed", { type: "channel", id }, { fields: changedSecrets.join(",") });
+    });
   } catch (error) {
     if ((error as { constraint?: string }).constraint === "channel_slug_key") throw slugTaken();
     throw error;

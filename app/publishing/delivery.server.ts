@@ -3,6 +3,7 @@ import type { ImageAspect } from "../../db/schema";
 import type { Actor } from "~/auth/actor";
 import type { Database, DB } from "~/db.server";
 import { notify } from "~/notifications/notifications.server";
+import { audit } from "~/privacy/audit.server";
 import { storage } from "~/photos/storage.server";
 import { UserError } from "~/utils/errors.server";
 import { BLUESKY_MAX_IMAGE_BYTES, deliverToBluesky, newTid } from "./bluesky.server";
@@ -366,7 +367,7 @@ async function markFailed(trx: Transaction<Database>, id: number, message: strin
 }
 
 /** Records the post and tells the contributor "publiée sur <canal>", with its address. */
-async function markPublished(trx: Transaction<Database>, id: number, remoteId: string, url: string | null, measured: Measured[]): Promise<void> {
+async function markPublished(trx: Transaction<Database>, id: number, remoteId: string, url: string | null, measured: Measured[], actor: Actor | null = null): Promise<void> {
   const row = await trx
     .updateTable("publication")
     // A network's address that is not http(s) is not stored (nor linked to).
@@ -386,7 +387,7 @@ async function markPublished(trx: Transaction<Database>, id: number, remoteId: s
   const about = await trx
     .selectFrom("contribution as c")
     .innerJoin("channel as ch", (j) => j.on("ch.id", "=", row.channel_id))
-    .select(["c.author_id", "c.title", "ch.name as channel"])
+    .select(["c.author_id", "c.title", "c.department_id", "ch.name as channel"])
     .where("c.id", "=", row.contribution_id)
     .executeTakeFirstOrThrow();
   await notify(trx, {
@@ -398,6 +399,7 @@ async function markPublished(trx: Transaction<Database>, id: number, remoteId: s
     contributionId: row.contribution_id,
     data: { channel: about.channel, ...(url ? { url } : {}) },
   });
+  await audit(trx, actor, "publication_published", { type: "publication", id, departmentId: about.department_id }, { channel: row.channel_id, contribution: row.contribution_id });
 }
 
 /**
@@ -420,6 +422,6 @@ export async function markPublishedByHand(db: DB, actor: Actor, id: number, url:
     if (p.kind !== "manual") throw new UserError("publishing.errors.notManual", "form", 409);
     if (!["queued", "scheduled", "failed"].includes(p.state)) throw new UserError("publishing.errors.notChangeable", "form", 409);
     await trx.updateTable("publication").set({ state: "publishing" }).where("id", "=", id).execute();
-    await markPublished(trx, id, address, address, []);
+    await markPublished(trx, id, address, address, [], actor);
   });
 }

@@ -7,6 +7,7 @@ import { env } from "~/env.server";
 import { tFor } from "~/i18n/i18n";
 import { enqueue } from "~/jobs/queue.server";
 import { externalBlocks } from "~/photos/rights.server";
+import { audit } from "~/privacy/audit.server";
 import type { ExternalBlock } from "~/photos/rights";
 import { UserError } from "~/utils/errors.server";
 import { assertPublisher } from "./channels.server";
@@ -269,6 +270,7 @@ export async function createPublication(db: DB, actor: Actor, input: NewPublicat
           .executeTakeFirstOrThrow();
         await insertPhotos(trx, row.id, photos);
         if (schedule) await queueDelivery(trx, row.id, at);
+        await audit(trx, actor, "publication_created", { type: "publication", id: row.id, departmentId: source.department_id }, { channel: channel.id, contribution: source.id });
         return row.id;
       });
       return { id, scheduledAt: at };
@@ -366,6 +368,7 @@ export async function cancelPublication(db: DB, actor: Actor, id: number): Promi
     if (!CHANGEABLE.includes(p.state)) throw new UserError("publishing.errors.notChangeable", "form", 409);
     await trx.updateTable("publication").set({ state: "cancelled", version: sql`version + 1`, updated_at: sql`now()` }).where("id", "=", id).execute();
     await removeDelivery(trx, id);
+    await audit(trx, actor, "publication_cancelled", { type: "publication", id }, { channel: p.channel_id, contribution: p.contribution_id });
   });
 }
 

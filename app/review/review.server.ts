@@ -10,6 +10,7 @@ import { assertAltTexts } from "~/photos/photos.server";
 import { externalBlocks } from "~/photos/rights.server";
 import { UserError } from "~/utils/errors.server";
 import { notify } from "~/notifications/notifications.server";
+import { audit } from "~/privacy/audit.server";
 
 function assertComms(actor: Actor) {
   if (actor.role !== "comms") throw new Response("Forbidden", { status: 403 });
@@ -115,6 +116,10 @@ export async function decide(db: DB, actor: Actor, id: number, d: Decision): Pro
       actorId: actor.id,
       title: row.title,
       data: message ? { message } : {},
+    });
+    const action = status === "approved" ? "contribution_approved" : status === "rejected" ? "contribution_rejected" : "contribution_changes_requested";
+    await audit(trx, actor, action, { type: "contribution", id, departmentId: row.department_id }, {
+      ...(d.decision === "approve" ? { visibility: d.visibility, externalEligible: d.externalEligible } : {}),
     });
   });
 }
