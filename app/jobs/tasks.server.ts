@@ -24,7 +24,8 @@ export const taskList: TaskList = tasks;
 
 export const crontab = [
   "*/15 * * * * prune_login_failures",
-  "0 7 * * * notification_digest",
+  // Hourly, sent only at 07:00 in the organisation's time zone (the task checks the hour).
+  "0 * * * * notification_digest",
   "30 3 * * * sweep_uploads",
   // Hourly: cron runs in UTC, and an authorisation ends at midnight in the organisation's time
   // zone, whatever that is (an hourly pass finds nothing to do 23 times a day).

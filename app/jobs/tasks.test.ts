@@ -41,8 +41,9 @@ describe("daily tasks are registered in the worker's crontab", () => {
     expect(hours[0] >= 22 || hours[0] < 6).toBe(true);
   });
 
-  it("the other daily tasks run once a day; expired authorisations are flagged and tag suggestions rolled up hourly, login failures pruned often", () => {
-    for (const task of ["notification_digest", "sweep_uploads"] as const) expect(runsOnDay(task), task).toBe(1);
+  it("the other daily tasks run once a day; the digest, expired authorisations and tag suggestions are looked at hourly, login failures pruned often", () => {
+    expect(runsOnDay("sweep_uploads")).toBe(1);
+    expect(runsOnDay("notification_digest")).toBe(24);
     expect(runsOnDay("refresh_tag_usage")).toBe(24);
     expect(runsOnDay("flag_expired_rights")).toBe(24);
     expect(runsOnDay("prune_login_failures")).toBeGreaterThanOrEqual(24);
@@ -90,5 +91,16 @@ describe("daily tasks are registered in the worker's crontab", () => {
     expect(await store.exists(oldReferenced)).toBe(true);
     expect(await store.exists(oldRendition)).toBe(true);
     expect(fs.existsSync(oldTemp)).toBe(false);
+  });
+});
+
+describe("the digest's hour", () => {
+  it("is 07:00 in the organisation's time zone, summer and winter, not 07:00 UTC", async () => {
+    const { isDigestHour } = await import("~/notifications/jobs.server");
+    expect(isDigestHour(new Date("2026-01-15T06:00:00Z"), "Europe/Paris")).toBe(true);
+    expect(isDigestHour(new Date("2026-01-15T07:00:00Z"), "Europe/Paris")).toBe(false);
+    expect(isDigestHour(new Date("2026-07-15T05:00:00Z"), "Europe/Paris")).toBe(true);
+    expect(isDigestHour(new Date("2026-07-15T06:59:59Z"), "Europe/Paris")).toBe(false);
+    expect(isDigestHour(new Date("2026-01-15T12:00:00Z"), "America/New_York")).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 import fs from "node:fs/promises";
-import { runOnce } from "graphile-worker";
+import { runOnce, type JobHelpers } from "graphile-worker";
 import { sql } from "kysely";
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -393,12 +393,16 @@ describe("notification e-mails", () => {
     const before = received.length;
     await runOnce({ pgPool: pool(), taskList, logger: quietLogger });
     expect(received.slice(before).filter((m) => m.to.includes(quiet.agent.email) || m.to.includes(digest.agent.email))).toEqual([]);
-    const { sendDigests } = await import("~/notifications/emails.server");
-    await sendDigests(db());
+    // The hourly cron run sends the digest only at 07:00 in the organisation's time zone (Paris:
+    // 06:00 UTC in winter), not at 07:00 UTC.
+    const cronRun = (ts: string) => taskList.notification_digest!({ _cron: { ts } } as never, {} as JobHelpers);
+    await cronRun("2026-01-15T07:00:00.000Z");
+    expect(received.filter((m) => m.to.includes(digest.agent.email))).toHaveLength(0);
+    await cronRun("2026-01-15T06:00:00.000Z");
     const digests = received.filter((m) => m.to.includes(digest.agent.email));
     expect(digests).toHaveLength(1);
     expect(digests[0].raw).toMatch(/refus/);
-    await sendDigests(db());
+    await cronRun("2026-01-16T06:00:00.000Z");
     expect(received.filter((m) => m.to.includes(digest.agent.email))).toHaveLength(1);
   });
 });
