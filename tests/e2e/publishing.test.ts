@@ -107,7 +107,7 @@ describe.skipIf(inject("e2eSkip"))("publishing outside, from the pages to the ne
     for (const key of ["ArrowRight", "ArrowRight", "ArrowRight", "ArrowDown"]) await page.keyboard.press(key);
     const focusX = Number(await mastodonSection.locator("input[type=hidden][name$='-x']").first().inputValue());
     expect(focusX).toBeCloseTo(Math.min(1, before + 0.06), 3);
-    await expect(mastodonSection.getByText(/^Point focal : \d+ % depuis la gauche/).innerText()).resolves.toContain(`${Math.round(focusX * 100)} %`);
+    await expect(mastodonSection.getByText(/^Point focal : \d+ % depuis la gauche/).first().innerText()).resolves.toContain(`${Math.round(focusX * 100)} %`);
 
     // The next free slot is the default: an evening one (18:30, the default slots).
     const nextSlot = mastodonSection.getByRole("radio", { name: /^Au créneau libre suivant/ });
