@@ -1,7 +1,8 @@
 /**
  * The Relais server: starts the embedded PostgreSQL when no DATABASE_URL is given, migrates,
  * optionally seeds the demo organisation, runs the job worker in-process and serves the app.
- * SIGINT/SIGTERM stop them in order: HTTP, worker, pool, database.
+ * SIGINT/SIGTERM stop them in order within 10 s (scripts/shutdown.ts): no new connection, requests
+ * in flight finished, worker's jobs finished or released, pools closed, database stopped.
  *
  *   tsx scripts/server.ts            production build (run `npm run build` first)
  *   tsx scripts/server.ts --dev      Vite dev server with hot reload
@@ -20,6 +21,7 @@ import { configurationOrExit, defaultNodeEnv, poolOptions, setDatabaseUrl } from
 import { crontab, taskList } from "../app/jobs/tasks.server";
 import { errorHandler, hostGuard, methodGuard } from "../app/server/requests.server";
 import { originCheck, securityHeaders } from "../app/server/security.server";
+import { drainHttp, drainingHeader, exitAfterBudget, graphileWorkerShutdownOptions, stopWorker } from "./shutdown";
 
 const args = new Set(process.argv.slice(2));
 const dev = args.has("--dev");
@@ -63,12 +65,23 @@ if (demo || settings.RELAIS_DEMO) {
 // the jobs themselves query through the app's pool like any request.
 const workerDb = settings.RUN_WORKER ? createDb(databaseUrl, { ...poolOptions(settings), max: 3 }) : undefined;
 const worker: Runner | undefined = settings.RUN_WORKER
-  ? await runWorker({ pgPool: workerDb!.pool, taskList, crontab, concurrency: 2, noHandleSignals: true, pollInterval: 2000, logger: quietLogger })
+  ? await runWorker({
+      pgPool: workerDb!.pool,
+      taskList,
+      crontab,
+      concurrency: 2,
+      noHandleSignals: true,
+      pollInterval: 2000,
+      logger: quietLogger,
+      ...graphileWorkerShutdownOptions,
+    })
   : undefined;
 
+let stopping = false;
 const app = express();
 const server = http.createServer(app);
 app.disable("x-powered-by");
+app.use(drainingHeader(() => stopping));
 app.set("trust proxy", settings.TRUST_PROXY);
 app.use(securityHeaders({ dev }));
 app.use(hostGuard());
@@ -128,23 +141,25 @@ server.on("error", async (error: NodeJS.ErrnoException) => {
 });
 
 async function shutdownServices() {
-  await worker?.stop().catch(() => {});
+  if (worker) await stopWorker(worker);
   await workerDb?.db.destroy().catch(() => {});
   await closeSharedDb().catch(() => {});
   await embedded?.stop();
 }
 
-let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
+  exitAfterBudget(log);
   log(`${signal} reçu : arrêt…`);
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeIdleConnections();
-    setTimeout(() => server.closeAllConnections(), 5000).unref();
-  });
-  await shutdownServices();
+  // The worker stops while the requests drain: both share the 10 s.
+  const jobs = worker ? stopWorker(worker) : Promise.resolve("finished" as const);
+  const drained = await drainHttp(server);
+  if (!drained) log("des requêtes n'ont pas fini à temps : connexions fermées.");
+  if ((await jobs) === "released") log("des tâches n'ont pas fini à temps : rendues pour être reprises.");
+  await workerDb?.db.destroy().catch(() => {});
+  await closeSharedDb().catch(() => {});
+  await embedded?.stop();
   log("arrêté proprement.");
   process.exit(0);
 }

@@ -1,7 +1,8 @@
 /**
  * The job worker on its own (`npm run worker`), for deployments that run it apart from the web
  * instances (start those with RUN_WORKER=false). Uses DATABASE_URL, or the embedded server of a
- * running Relais. SIGINT/SIGTERM finish the jobs in hand, then stop.
+ * running Relais. SIGINT/SIGTERM finish the jobs in hand (or release them after 6 s, to be retried
+ * by another worker), then stop within 10 s.
  */
 import { run } from "graphile-worker";
 import { quietLogger } from "../db/migrate";
@@ -9,6 +10,7 @@ import { sharedDb } from "../db/pool";
 import { crontab, taskList } from "../app/jobs/tasks.server";
 import { configurationOrExit, poolOptions } from "../app/env.server";
 import { openDatabase } from "./database";
+import { exitAfterBudget, graphileWorkerShutdownOptions, stopWorker } from "./shutdown";
 
 configurationOrExit();
 const database = await openDatabase();
@@ -19,6 +21,7 @@ const worker = await run({
   concurrency: 2,
   noHandleSignals: true,
   logger: quietLogger,
+  ...graphileWorkerShutdownOptions,
 });
 console.log("[relais] worker prêt");
 let stopping = false;
@@ -26,7 +29,8 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, async () => {
     if (stopping) return;
     stopping = true;
-    await worker.stop();
+    exitAfterBudget((line) => console.log(`[relais] worker ${line}`));
+    if ((await stopWorker(worker)) === "released") console.log("[relais] des tâches n'ont pas fini à temps : rendues pour être reprises.");
     await database.close();
     console.log("[relais] worker arrêté proprement.");
     process.exit(0);
