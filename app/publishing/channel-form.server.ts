@@ -23,7 +23,8 @@ export function channelInputFromForm(form: FormData, kind?: string): ChannelInpu
   const common = {
     name: text(form, "name"),
     slug: text(form, "slug"),
-    characterLimit: limit ? Number(limit) : undefined,
+    // Not a number: 0, which the limit's own message refuses (zod would only say "invalid").
+    characterLimit: limit ? (Number.isFinite(Number(limit)) ? Number(limit) : 0) : undefined,
     imageAspect: optional(form, "imageAspect"),
     // No weekday or no time: an empty list would never post, so that is refused rather than kept.
     slots: weekdays.length || times.length ? (slots.length ? slots : [{ weekday: 0, time: "" }]) : [...DEFAULT_SLOTS],
