@@ -355,8 +355,7 @@ export async function disableChannel(trx: Transaction<Database>, channelId: numb
     .returning(["name"])
     .executeTakeFirst();
   if (!row) return;
-  // No link yet: the queue's pages are still to come.
-  await notifyComms(trx, { kind: "channel_disabled", actorId: null, title: row.name, link: null, data: { channel: row.name, reason } });
+  await notifyComms(trx, { kind: "channel_disabled", actorId: null, title: row.name, link: `/publishing/channels/${channelId}`, data: { channel: row.name, reason } });
 }
 
 /** The channel with its secrets opened, for delivery. A SecretError when SECRETS_KEY changed. */

@@ -187,6 +187,7 @@ describe("delivery to a webhook", () => {
     expect(ch.disabled_reason).toMatch(/410/);
     const alert = await db().selectFrom("notification").selectAll().where("user_id", "=", commsId).where("kind", "=", "channel_disabled").execute();
     expect(alert).toHaveLength(1);
+    expect(alert[0].link).toBe(`/publishing/channels/${placeholder.id}`);
   });
 });
 
