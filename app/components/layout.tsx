@@ -26,7 +26,7 @@ export function navItems(role: Role): NavItem[] {
   if (role === "comms") items.push({ to: "/review", label: "nav.review" });
   if (role === "comms" || role === "admin") items.push({ to: "/publishing", label: "nav.publishing" });
   if (role === "admin") {
-    items.push({ to: "/admin/users", label: "nav.users" }, { to: "/admin/departments", label: "nav.departments" });
+    items.push({ to: "/admin/users", label: "nav.users" }, { to: "/admin/departments", label: "nav.departments" }, { to: "/admin/audit", label: "nav.audit" });
   }
   return items;
 }

@@ -50,6 +50,14 @@ export function formatTime(value: DateInput, language: string, timeZone: string)
   return formatter(language, { hour: "2-digit", minute: "2-digit", timeZone }).format(toDate(value).date);
 }
 
+/** "14/03/2026 09:30" in `timeZone`, whatever the language: what a French spreadsheet reads as a date and time. */
+export function spreadsheetDateTime(value: DateInput, timeZone: string): string {
+  const parts = formatter("fr-FR", { day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone })
+    .formatToParts(toDate(value).date);
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? "";
+  return `${part("day")}/${part("month")}/${part("year")} ${part("hour")}:${part("minute")}`;
+}
+
 /** Today's date (YYYY-MM-DD) in `timeZone`. */
 export function todayIn(timeZone: string, now = new Date()): string {
   return formatter("sv-SE", { timeZone }).format(now);

@@ -217,6 +217,8 @@ describe.skipIf(inject("e2eSkip"))("axe-core on every page of every role", () =>
     await page.getByRole("button", { name: "Créer le service" }).click();
     await page.locator("[aria-invalid=true]").first().waitFor();
     await report.check(page, "/admin/departments (création refusée)");
+    await report.visit(page, "/admin/audit");
+    await report.visit(page, "/admin/audit?from=2026-03-10&to=2026-03-01", { status: 400, what: "/admin/audit (période refusée)" });
     await report.visit(page, "/");
     await report.visit(page, "/search?q=lecture");
     await report.visit(page, "/notifications");
