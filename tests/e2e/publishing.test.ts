@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startBluesky, type BlueskyStandin } from "../standins/bluesky";
 import { startMastodon, type MastodonStandin } from "../standins/mastodon";
+import { seriousViolations } from "./axe-audit";
 import { launch, newContext, signInAs, type Browser, type Page } from "./browser";
 
 // The publishing queue's promise, in Chromium against the built server: comms configure a
@@ -114,10 +115,13 @@ describe.skipIf(inject("e2eSkip"))("publishing outside, from the pages to the ne
     await expect(nextSlot.isChecked()).resolves.toBe(true);
     await expect(mastodonSection.getByText(/^Au créneau libre suivant/).innerText()).resolves.toContain("18:30");
 
+    // The page with its crop editors and counters open: no serious accessibility violation.
+    expect(await seriousViolations(page)).toEqual([]);
     await page.getByRole("button", { name: "Créer les publications" }).click();
     await page.waitForURL("**/publishing?created=3");
     await page.getByText("3 publications créées.").waitFor();
     for (const name of Object.values(names)) await expect(page.getByRole("cell", { name, exact: true }).count()).resolves.toBeGreaterThan(0);
+    expect(await seriousViolations(page)).toEqual([]);
 
     const db = await database();
     const rows = await db
