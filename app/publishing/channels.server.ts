@@ -329,8 +329,11 @@ function openKept(sealed: string, id: number): ChannelSecrets {
 /** Turns a channel back on (comms and admins): its scheduled publications are delivered again from their time. */
 export async function enableChannel(db: DB, actor: Actor, id: number): Promise<void> {
   assertPublisher(actor);
-  const row = await db.updateTable("channel").set({ enabled: true, disabled_reason: null, updated_at: sql`now()` }).where("id", "=", id).returning("id").executeTakeFirst();
-  if (!row) throw new Response("Not Found", { status: 404 });
+  await db.transaction().execute(async (trx) => {
+    const row = await trx.updateTable("channel").set({ enabled: true, disabled_reason: null, updated_at: sql`now()` }).where("id", "=", id).returning("id").executeTakeFirst();
+    if (!row) throw new Response("Not Found", { status: 404 });
+    await audit(trx, actor, "channel_changed", { type: "channel", id }, { enabled: true });
+  });
 }
 
 /** Turns a channel off by hand (comms and admins), with the reason shown on the queue. */
@@ -338,8 +341,11 @@ export async function disableChannelByActor(db: DB, actor: Actor, id: number, re
   assertPublisher(actor);
   const text = reason.trim();
   if (!text || text.length > 1000) throw new UserError("publishing.errors.reason", "reason");
-  const row = await db.updateTable("channel").set({ enabled: false, disabled_reason: text, updated_at: sql`now()` }).where("id", "=", id).returning("id").executeTakeFirst();
-  if (!row) throw new Response("Not Found", { status: 404 });
+  await db.transaction().execute(async (trx) => {
+    const row = await trx.updateTable("channel").set({ enabled: false, disabled_reason: text, updated_at: sql`now()` }).where("id", "=", id).returning("id").executeTakeFirst();
+    if (!row) throw new Response("Not Found", { status: 404 });
+    await audit(trx, actor, "channel_changed", { type: "channel", id }, { enabled: false });
+  });
 }
 
 /**
@@ -355,6 +361,8 @@ export async function disableChannel(trx: Transaction<Database>, channelId: numb
     .returning(["name"])
     .executeTakeFirst();
   if (!row) return;
+  // By the installation itself (a webhook answered 410): no actor.
+  await audit(trx, null, "channel_changed", { type: "channel", id: channelId }, { enabled: false });
   await notifyComms(trx, { kind: "channel_disabled", actorId: null, title: row.name, link: `/publishing/channels/${channelId}`, data: { channel: row.name, reason } });
 }
 

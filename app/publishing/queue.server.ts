@@ -368,7 +368,8 @@ export async function cancelPublication(db: DB, actor: Actor, id: number): Promi
     if (!CHANGEABLE.includes(p.state)) throw new UserError("publishing.errors.notChangeable", "form", 409);
     await trx.updateTable("publication").set({ state: "cancelled", version: sql`version + 1`, updated_at: sql`now()` }).where("id", "=", id).execute();
     await removeDelivery(trx, id);
-    await audit(trx, actor, "publication_cancelled", { type: "publication", id }, { channel: p.channel_id, contribution: p.contribution_id });
+    const { department_id } = await trx.selectFrom("contribution").select("department_id").where("id", "=", p.contribution_id).executeTakeFirstOrThrow();
+    await audit(trx, actor, "publication_cancelled", { type: "publication", id, departmentId: department_id }, { channel: p.channel_id, contribution: p.contribution_id });
   });
 }
 

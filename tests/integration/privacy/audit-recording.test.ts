@@ -4,7 +4,7 @@ import { submitContribution } from "~/contributions/contributions.server";
 import { db } from "~/db.server";
 import { setActive, updateUser } from "~/organisation/users.server";
 import { withdrawRights } from "~/photos/rights.server";
-import { createChannel, updateChannel } from "~/publishing/channels.server";
+import { createChannel, disableChannelByActor, enableChannel, updateChannel } from "~/publishing/channels.server";
 import { markPublishedByHand } from "~/publishing/delivery.server";
 import { cancelPublication, createPublication } from "~/publishing/queue.server";
 import { decide } from "~/review/review.server";
@@ -164,6 +164,13 @@ describe("publishing", () => {
       ["channel_changed", { slug: "site-audit" }],
       ["channel_secret_changed", { fields: "webhookSecret" }],
     ]);
+    // Turned off and on by hand: a change each, with the reason (free text) left to the channel's page.
+    await disableChannelByActor(db(), actor, made.id, "Compte suspendu");
+    await enableChannel(db(), actor, made.id);
+    expect((await entriesAbout("channel", made.id)).slice(4).map((e) => [e.action, e.actor_id, e.details])).toEqual([
+      ["channel_changed", actor.id, { enabled: false }],
+      ["channel_changed", actor.id, { enabled: true }],
+    ]);
     const everything = JSON.stringify(await db().selectFrom("audit_entry").selectAll().execute());
     expect(everything).not.toContain(secret);
     expect(everything).not.toContain(hook.webhookSecret!);
@@ -180,9 +187,9 @@ describe("publishing", () => {
     const second = await createPublication(db(), actor, { contributionId: c.id, channelId: ch.id });
     await markPublishedByHand(db(), actor, second.id, "https://www.instagram.com/p/ABC123/");
     const about = { channel: ch.id, contribution: c.id };
-    expect((await entriesAbout("publication", first.id)).map((e) => [e.action, e.actor_id, e.actor_role, e.details])).toEqual([
-      ["publication_created", actor.id, "comms", about],
-      ["publication_cancelled", actor.id, "comms", about],
+    expect((await entriesAbout("publication", first.id)).map((e) => [e.action, e.actor_id, e.actor_role, e.department_id, e.details])).toEqual([
+      ["publication_created", actor.id, "comms", c.departmentId, about],
+      ["publication_cancelled", actor.id, "comms", c.departmentId, about],
     ]);
     expect((await entriesAbout("publication", second.id)).map((e) => [e.action, e.actor_id, e.department_id, e.details])).toEqual([
       ["publication_created", actor.id, c.departmentId, about],
