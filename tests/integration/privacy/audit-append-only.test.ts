@@ -2,8 +2,8 @@ import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { db } from "~/db.server";
 
-// The application's own connection (db()) is the table's owner here, and a superuser in tests:
-// privileges would not stop it, the trigger must.
+// The application's own connection (db()) is the table's owner here (and a superuser under the
+// embedded server): privileges would not stop it, the trigger must.
 async function entry(at: string, subjectId = "s") {
   const row = await db()
     .insertInto("audit_entry")
