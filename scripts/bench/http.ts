@@ -17,6 +17,12 @@
  * BENCH_ONLY=search measures only the cases whose name contains it (the floor always).
  * BENCH_PROFILE=1 runs the server under `node --cpu-prof` and prints its top self-time functions.
  * BENCH_DURATION=10 seconds per measure, BENCH_CONNECTIONS=50.
+ * BENCH_COMPARE=<folder holding another build/>[,<another>…] (under node_modules/.cache, say, so that
+ * its imports resolve) also starts those builds beside this one and measures each case on all in
+ * turn (A B, then B A): a change reads as a ratio within one run, on the same noisy machine.
+ * BENCH_USE=<folder holding a build/> serves "B" from there instead of building (saved builds do
+ * not change under the run when another session rebuilds `build/`): `scripts/bench/save-build.sh <name>`.
+ * BENCH_ROUNDS=3 measures each case three times and keeps the median round.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -27,10 +33,13 @@ import { freePort, startEmbeddedPostgres, type EmbeddedPostgres } from "../../db
 import { migrateToLatest } from "../../db/migrate";
 import { createDb, type Db } from "../../db/pool";
 import { ensureSeeded, seedExtras } from "./seed";
+import { seedPublishing } from "./seed-publishing";
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const WARMUP_SECONDS = 3;
+/** Each case this many times (A/B alternating in compare mode); the table gives the median round by req/s. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const TARGET_FLOOR_RPS = 500;
 const TARGET_RATIO = 0.8;
 const TARGET_P95_MS = 150;
@@ -66,6 +75,8 @@ interface Measure {
   unexpected: number;
   rssMb: number;
   total: number;
+  /** The server's CPU time (all its threads) per answer: steadier than req/s when other processes share the cores. */
+  cpuMs: number;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -73,6 +84,16 @@ function percentile(sorted: number[], p: number): number {
 }
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
+
+/** User + system CPU time of a process so far, in ms (Linux; NaN elsewhere). */
+function cpuMsOf(pid: number | undefined): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in USER_HZ (100)
+  } catch {
+    return NaN;
+  }
+}
 
 function memoryMb(pid: number, field: "VmRSS" | "VmHWM"): number {
   try {
@@ -89,6 +110,7 @@ function cannon(url: string, headers: Record<string, string>, paths: string[], s
     const latencies: number[] = [];
     let unexpected = 0;
     let rssMb = 0;
+    const cpuBefore = cpuMsOf(pid);
     const sampler = pid ? setInterval(() => (rssMb = Math.max(rssMb, memoryMb(pid, "VmRSS"))), 250) : undefined;
     const instance = autocannon(
       { url, connections: CONNECTIONS, duration: seconds, headers, requests: paths.map((p) => ({ path: p })), timeout: 10 },
@@ -105,6 +127,7 @@ function cannon(url: string, headers: Record<string, string>, paths: string[], s
           unexpected,
           rssMb,
           total: result.requests.total,
+          cpuMs: round((cpuMsOf(pid) - cpuBefore) / Math.max(1, result.requests.total)),
         });
       },
     );
@@ -187,11 +210,12 @@ function printProfile(dir: string, top = 25) {
 let pg: EmbeddedPostgres | undefined;
 let database: Db | undefined;
 let server: ChildProcess | undefined;
+const others: ChildProcess[] = [];
 let ceiling: ChildProcess | undefined;
 let releaseLock: (() => void) | undefined;
 async function cleanUp() {
   releaseLock?.();
-  await Promise.all([stop(server), stop(ceiling)]);
+  await Promise.all([stop(server), ...others.map(stop), stop(ceiling)]);
   await database?.db.destroy().catch(() => {});
   await pg?.stop();
   if (!keptDir) fs.rmSync(workDir, { recursive: true, force: true });
@@ -210,6 +234,7 @@ try {
   database = createDb(pg.url, { max: 2 });
   await ensureSeeded(database, workDir);
   await seedExtras(database);
+  const { calendarToken } = await seedPublishing(database);
   const { refreshTagUsage } = await import("../../app/contributions/tags.server");
   await refreshTagUsage(database.db); // the hourly roll-up, as the worker would have left it
 
@@ -252,13 +277,19 @@ try {
     { name: "contribution page", path: shown.map((r) => `/contributions/${r.id}`), role: "agent" },
     { name: "photo rendition (thumb)", path: photos.map((r) => `/photos/${r.id}/thumb`), role: "agent" },
     { name: "my contributions", path: "/my", role: "author" },
+    { name: "queue (list)", path: "/publishing", role: "comms" },
+    { name: "queue (week)", path: "/publishing?view=week", role: "comms" },
+    { name: "queue (month)", path: "/publishing?view=month", role: "comms" },
+    { name: "calendar.ics", path: `/calendar.ics?token=${calendarToken}`, role: "comms" },
   ];
 
   // The build, and the server loading it, under the e2e lock: an e2e run rebuilds `build/`.
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  releaseLock = await takeE2eLock();
-  if (process.env.BENCH_NO_BUILD !== "1") {
+  const use = process.env.BENCH_USE ? path.resolve(process.env.BENCH_USE) : null;
+  if (use && !fs.existsSync(path.join(use, "build", "server", "index.js"))) throw new Error(`BENCH_USE: ${use}/build/server/index.js is missing`);
+  releaseLock = use ? undefined : await takeE2eLock();
+  if (!use && process.env.BENCH_NO_BUILD !== "1") {
     console.log("building (npm run build)…");
     const built = spawnSync("npm", ["run", "build"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
     if (built.status !== 0) throw new Error("npm run build failed");
@@ -277,13 +308,28 @@ try {
   };
   server = spawn(
     process.execPath,
-    [...(profiling ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []), "--import", "tsx", "scripts/server.ts"],
-    { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] },
+    [...(profiling ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []), "--import", "tsx", path.join(root, "scripts", "server.ts")],
+    { cwd: use ?? root, env, stdio: ["ignore", "pipe", "pipe"] },
   );
   await waitForLine(server, /Relais est prêt/, "the server");
-  releaseLock();
+  releaseLock?.();
   releaseLock = undefined;
   server.stderr?.on("data", (chunk) => process.stderr.write(`[server] ${chunk}`));
+  const variants = [{ label: "", base, pid: server.pid! }];
+  // Other builds beside this one, each in its own server: labelled by their folder's name, this one "B".
+  for (const dir of (process.env.BENCH_COMPARE ?? "").split(",").filter(Boolean).map((d) => path.resolve(d))) {
+    if (!fs.existsSync(path.join(dir, "build", "server", "index.js"))) throw new Error(`BENCH_COMPARE: ${dir}/build/server/index.js is missing`);
+    const portA = await freePort();
+    const other = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts", "server.ts")], {
+      cwd: dir,
+      env: { ...env, PORT: String(portA) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    others.push(other);
+    await waitForLine(other, /Relais est prêt/, `the server of ${dir}`);
+    variants.splice(variants.length - 1, 0, { label: ` [${path.basename(dir).replace(/^relais-bench-/, "")}]`, base: `http://127.0.0.1:${portA}`, pid: other.pid! });
+  }
+  if (variants.length > 1) variants[variants.length - 1].label = ` [${use ? path.basename(use).replace(/^relais-bench-/, "") : "B"}]`;
 
   // The feed's bytes, as the agent gets them, for the ceiling.
   const feed = await fetch(`${base}/`, { headers: { cookie: cookies.agent } });
@@ -315,28 +361,42 @@ try {
   const floorCase = cases.find((c) => c.name.startsWith("floor"))!;
   // The floor again at the end: the machine's speed drifts (shared cores), ratios use the mean.
   const order = [...chosen, { ...floorCase, name: "floor again (end of run)" }];
-  const results: (Measure & Case)[] = [];
+  const rounds: (Measure & Case & { label: string })[] = [];
+  let turn = 0;
   for (const c of order) {
-    const url = c.name.startsWith("ceiling") ? `http://127.0.0.1:${ceilingPort}` : base;
     const headers: Record<string, string> = c.role === "none" ? {} : { cookie: cookies[c.role] };
     const paths = Array.isArray(c.path) ? c.path : [c.path];
-    const pid = c.name.startsWith("ceiling") ? undefined : server.pid;
-    await cannon(url, headers, paths, WARMUP_SECONDS, c.status ?? 200);
-    const m = await cannon(url, headers, paths, DURATION, c.status ?? 200, pid);
-    results.push({ ...c, ...m, name: c.name });
-    console.log(
-      `${c.name}: ${m.rps.toFixed(0)} req/s, p50 ${m.p50} ms, p95 ${m.p95} ms, p99 ${m.p99} ms, ` +
-        `${m.errors} errors, ${m.unexpected} unexpected statuses` + (pid ? `, RSS ${m.rssMb.toFixed(0)} MB` : ""),
-    );
+    const isCeiling = c.name.startsWith("ceiling");
+    // A then B, then B then A: neither always gets the warmer (or the quieter) machine.
+    const these = isCeiling ? [{ label: "", base: `http://127.0.0.1:${ceilingPort}`, pid: undefined }] : turn++ % 2 ? [...variants].reverse() : variants;
+    for (const v of Array.from({ length: ROUNDS }, (_, r) => (r % 2 ? [...these].reverse() : these)).flat()) {
+      await cannon(v.base, headers, paths, WARMUP_SECONDS, c.status ?? 200);
+      const m = await cannon(v.base, headers, paths, DURATION, c.status ?? 200, v.pid);
+      const name = `${c.name}${v.label}`;
+      rounds.push({ ...c, ...m, name, label: v.label });
+      console.log(
+        `${name}: ${m.rps.toFixed(0)} req/s, p50 ${m.p50} ms, p95 ${m.p95} ms, p99 ${m.p99} ms, ` +
+          `${m.errors} errors, ${m.unexpected} unexpected statuses` + (v.pid ? `, RSS ${m.rssMb.toFixed(0)} MB, server CPU ${m.cpuMs} ms/req` : ""),
+      );
+    }
   }
-  const peakMb = memoryMb(server.pid!, "VmHWM");
-  const floors = results.filter((r) => r.name.startsWith("floor"));
-  const floorRps = floors.reduce((sum, r) => sum + r.rps, 0) / floors.length;
+  const results = [...new Set(rounds.map((r) => r.name))].map((name) => {
+    const these = rounds.filter((r) => r.name === name).sort((a, b) => a.rps - b.rps);
+    return { ...these[Math.floor(these.length / 2)], errors: Math.max(...these.map((r) => r.errors)), unexpected: Math.max(...these.map((r) => r.unexpected)) };
+  });
+  const peakMb = Math.max(...variants.map((v) => memoryMb(v.pid, "VmHWM")));
+  const floorOf = new Map(
+    variants.map((v) => {
+      const floors = results.filter((r) => r.name.startsWith("floor") && r.label === v.label);
+      return [v.label, floors.reduce((sum, r) => sum + r.rps, 0) / floors.length];
+    }),
+  );
+  const floorRps = Math.min(...floorOf.values());
 
   // The table, then the targets.
   const misses: string[] = [];
   const rows = results.map((r) => {
-    const ratio = r.rps / floorRps;
+    const ratio = r.rps / (floorOf.get(r.label) ?? floorRps);
     const page = !r.reference && !r.name.startsWith("floor");
     const problems = [
       page && ratio < TARGET_RATIO ? `< ${TARGET_RATIO}x floor` : "",
@@ -345,27 +405,29 @@ try {
       !r.name.startsWith("ceiling") && r.rssMb >= TARGET_MEMORY_MB ? `RSS >= ${TARGET_MEMORY_MB} MB` : "",
     ].filter(Boolean);
     if (problems.length) misses.push(`${r.name}: ${problems.join(", ")}`);
-    return [r.name, r.rps.toFixed(0), ratio.toFixed(2), String(r.p50), String(r.p95), String(r.p99), String(r.errors), String(r.unexpected), r.name.startsWith("ceiling") ? "" : r.rssMb.toFixed(0), problems.length ? "MISS" : "ok"];
+    const isCeiling = r.name.startsWith("ceiling");
+    return [r.name, r.rps.toFixed(0), ratio.toFixed(2), String(r.p50), String(r.p95), String(r.p99), String(r.errors), String(r.unexpected), isCeiling ? "" : r.rssMb.toFixed(0), isCeiling ? "" : r.cpuMs.toFixed(1), problems.length ? "MISS" : "ok"];
   });
   if (floorRps < TARGET_FLOOR_RPS) misses.push(`floor: ${floorRps.toFixed(0)} req/s < ${TARGET_FLOOR_RPS}`);
   if (peakMb >= TARGET_MEMORY_MB) misses.push(`server peak memory ${peakMb.toFixed(0)} MB >= ${TARGET_MEMORY_MB}`);
-  const head = ["page", "req/s", "x floor", "p50 ms", "p95 ms", "p99 ms", "errors", "non-expected", "RSS MB", ""];
+  const head = ["page", "req/s", "x floor", "p50 ms", "p95 ms", "p99 ms", "errors", "non-expected", "RSS MB", "CPU ms/req", ""];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
-  console.log(`\n${CONNECTIONS} connections, ${DURATION} s each after ${WARMUP_SECONDS} s of warm-up; floor = ${floorRps.toFixed(0)} req/s (mean of first and last)`);
+  console.log(`\n${CONNECTIONS} connections, ${DURATION} s each after ${WARMUP_SECONDS} s of warm-up, median of ${ROUNDS} round(s); floor = ${[...floorOf].map(([l, f]) => `${f.toFixed(0)}${l}`).join(", ")} req/s (mean of first and last)`);
   console.log(line(head));
   for (const row of rows) console.log(line(row));
   console.log(`server peak resident memory (VmHWM): ${peakMb.toFixed(0)} MB`);
   console.log(`machine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB, node ${process.version}; load tool on the same cores`);
 
   const json = results.flatMap((r) => {
-    const ratio = Number((r.rps / floorRps).toFixed(3));
+    const ratio = Number((r.rps / (floorOf.get(r.label) ?? floorRps)).toFixed(3));
     return [
       { name: `${r.name} req/s`, value: Number(r.rps.toFixed(1)), unit: "req/s", ratio },
       { name: `${r.name} p50`, value: r.p50, unit: "ms", ratio: null },
       { name: `${r.name} p95`, value: r.p95, unit: "ms", ratio: null },
       { name: `${r.name} p99`, value: r.p99, unit: "ms", ratio: null },
       { name: `${r.name} errors`, value: r.errors + r.unexpected, unit: "count", ratio: null },
+      ...(r.name.startsWith("ceiling") ? [] : [{ name: `${r.name} server CPU per request`, value: r.cpuMs, unit: "ms", ratio: null }]),
     ];
   });
   json.push({ name: "server peak resident memory", value: Number(peakMb.toFixed(0)), unit: "MB", ratio: null });
