@@ -44,15 +44,15 @@ export async function seedPublishing(database: Db): Promise<{ calendarToken: str
     );
     // Publication g goes on channel g % 4, k = g / 4 in its channel's run of slots (one every
     // STEP_MINUTES: (channel, scheduled_at) is unique), on the approved contribution (k + offset)
-    // mod n: distinct within a channel while k < n. Past the approved contributions (a small
-    // BENCH_ROWS) the rest are cancelled, outside both partial unique indexes.
+    // mod n: distinct within a channel for any n consecutive k. With fewer approved contributions
+    // than slots (a small BENCH_ROWS) the oldest are cancelled, outside both partial unique indexes.
     await pool.query(
       `WITH ch AS (SELECT id, row_number() OVER (ORDER BY id)::int - 1 AS i, count(*) OVER ()::int AS n FROM channel WHERE slug LIKE 'bench-%'),
        a AS (SELECT c.id, c.title, left(c.body_text, 240) AS body, row_number() OVER (ORDER BY c.id)::int - 1 AS i
              FROM contribution c WHERE c.status = 'approved'),
        na AS (SELECT count(*)::int AS n FROM a),
        g AS (
-         SELECT g, ch.id AS channel_id, ch.i AS ci, g / ch.n AS k,
+         SELECT g, ch.id AS channel_id, ch.i AS ci, g / ch.n AS k, ($1::int - 1) / ch.n - g / ch.n AS from_last,
                 date_trunc('hour', now() - interval '365 days') + (g / ch.n) * $2::int * interval '1 minute' AS at,
                 random() AS r
          FROM generate_series(0, $1::int - 1) g JOIN ch ON ch.i = g % ch.n
@@ -60,7 +60,7 @@ export async function seedPublishing(database: Db): Promise<{ calendarToken: str
        p AS (
          SELECT g.*, a.id AS contribution_id, a.title, a.body,
            CASE
-             WHEN g.k >= na.n THEN 'cancelled'
+             WHEN g.from_last >= na.n THEN 'cancelled'
              WHEN g.at < now() - interval '1 hour' THEN
                CASE WHEN r < 0.88 THEN 'published' WHEN r < 0.92 THEN 'failed' WHEN r < 0.94 THEN 'held' ELSE 'cancelled' END
              WHEN g.at < now() THEN CASE WHEN r < 0.5 THEN 'publishing' ELSE 'published' END
