@@ -1,5 +1,5 @@
 import { NodePostgresAdapter } from "@lucia-auth/adapter-postgresql";
-import { Cookie, Lucia, TimeSpan, type Session } from "lucia";
+import { Cookie, Lucia, TimeSpan, type DatabaseSession, type DatabaseUser, type Session } from "lucia";
 import type { Locale, Role } from "../../db/schema";
 import { pool } from "~/db.server";
 
@@ -28,8 +28,30 @@ declare module "lucia" {
   }
 }
 
+/**
+ * Every signed-in request validates its session: the stock adapter sends two queries for it, in
+ * parallel (two of the pool's few connections), and reads every column of the user, password hash
+ * included. One join reads what getUserAttributes needs (docs/decisions/0009-speed-through-http.md).
+ */
+class SessionAdapter extends NodePostgresAdapter {
+  override async getSessionAndUser(sessionId: string): Promise<[DatabaseSession | null, DatabaseUser | null]> {
+    const { rows } = await pool().query<DatabaseUserAttributes & { user_id: string; expires_at: Date }>(
+      `SELECT s.user_id, s.expires_at, u.email, u.display_name, u.role, u.department_id, u.locale, u.active
+       FROM user_session s JOIN app_user u ON u.id = s.user_id WHERE s.id = $1`,
+      [sessionId],
+    );
+    const row = rows[0];
+    if (!row) return [null, null]; // no session (a session's user cannot be missing: ON DELETE CASCADE)
+    const { user_id, expires_at, ...attributes } = row;
+    return [
+      { id: sessionId, userId: user_id, expiresAt: expires_at, attributes: {} },
+      { id: user_id, attributes },
+    ];
+  }
+}
+
 function createLucia() {
-  return new Lucia(new NodePostgresAdapter(pool(), { user: "app_user", session: "user_session" }), {
+  return new Lucia(new SessionAdapter(pool(), { user: "app_user", session: "user_session" }), {
     sessionExpiresIn: new TimeSpan(30, "d"),
     sessionCookie: { name: "relais_session", attributes: { sameSite: "lax", secure: false } },
     getUserAttributes: (a) => ({
