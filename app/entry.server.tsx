@@ -1,11 +1,11 @@
-import { PassThrough } from "node:stream";
+import { Transform } from "node:stream";
 import type { AppLoadContext, EntryContext } from "@remix-run/node";
 import { createReadableStreamFromReadable } from "@remix-run/node";
 import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import { I18nextProvider } from "react-i18next";
-import { createI18n, DEFAULT_LOCALE, isLocale } from "./i18n/i18n";
+import { DEFAULT_LOCALE, isLocale, serverI18n } from "./i18n/i18n";
 import { NonceProvider } from "./utils/nonce";
 
 const ABORT_DELAY = 5_000;
@@ -21,7 +21,7 @@ export default function handleRequest(
   const nonce = (loadContext as { cspNonce?: string }).cspNonce ?? "";
   const rootData = remixContext.staticHandlerContext.loaderData?.root as { locale?: string } | undefined;
   const locale = isLocale(rootData?.locale) ? rootData.locale : DEFAULT_LOCALE;
-  const i18n = createI18n(locale);
+  const i18n = serverI18n(locale);
   const callback = isbot(request.headers.get("user-agent") ?? "") ? "onAllReady" : "onShellReady";
 
   return new Promise((resolve, reject) => {
@@ -36,7 +36,7 @@ export default function handleRequest(
         nonce,
         [callback]() {
           shellRendered = true;
-          const body = new PassThrough();
+          const body = coalescing();
           responseHeaders.set("Content-Type", "text/html; charset=utf-8");
           resolve(
             new Response(createReadableStreamFromReadable(body), { headers: responseHeaders, status: responseStatusCode }),
@@ -55,6 +55,39 @@ export default function handleRequest(
     );
     setTimeout(abort, ABORT_DELAY);
   });
+}
+
+/**
+ * What React writes in one go (a few dozen chunks of about 2 KB for a feed) passed on as one chunk:
+ * Remix writes each chunk to the socket on its own, and those writes cost more CPU than the
+ * rendering (docs/decisions/0009-speed-through-http.md). Whatever comes later (streamed data) goes
+ * out on the next turn of the event loop, so streaming still streams.
+ */
+function coalescing(): Transform {
+  let pending: Buffer[] = [];
+  let scheduled = false;
+  const pass = () => {
+    scheduled = false;
+    if (pending.length === 0) return;
+    const chunk = pending.length === 1 ? pending[0] : Buffer.concat(pending);
+    pending = [];
+    stream.push(chunk);
+  };
+  const stream = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      pending.push(chunk);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(pass);
+      }
+      done();
+    },
+    flush(done) {
+      pass();
+      done();
+    },
+  });
+  return stream;
 }
 
 /** Unexpected errors are logged on the server, never shown: the error boundary renders instead. */
