@@ -21,7 +21,7 @@ import { configurationOrExit, defaultNodeEnv, poolOptions, setDatabaseUrl } from
 import { crontab, taskList } from "../app/jobs/tasks.server";
 import { errorHandler, hostGuard, methodGuard } from "../app/server/requests.server";
 import { originCheck, securityHeaders } from "../app/server/security.server";
-import { drainHttp, drainingHeader, exitAfterBudget, graphileWorkerShutdownOptions, stopWorker } from "./shutdown";
+import { drainHttp, drainingHeader, exitAfterBudget, graphileWorkerShutdownOptions, workerStopper } from "./shutdown";
 
 const args = new Set(process.argv.slice(2));
 const dev = args.has("--dev");
@@ -76,6 +76,7 @@ const worker: Runner | undefined = settings.RUN_WORKER
       ...graphileWorkerShutdownOptions,
     })
   : undefined;
+const stopWorker = worker ? workerStopper(worker, workerDb!.pool) : undefined;
 
 let stopping = false;
 const app = express();
@@ -141,7 +142,7 @@ server.on("error", async (error: NodeJS.ErrnoException) => {
 });
 
 async function shutdownServices() {
-  if (worker) await stopWorker(worker);
+  await stopWorker?.();
   await workerDb?.db.destroy().catch(() => {});
   await closeSharedDb().catch(() => {});
   await embedded?.stop();
@@ -153,7 +154,7 @@ async function shutdown(signal: string) {
   exitAfterBudget(log);
   log(`${signal} reçu : arrêt…`);
   // The worker stops while the requests drain: both share the 10 s.
-  const jobs = worker ? stopWorker(worker) : Promise.resolve("finished" as const);
+  const jobs = stopWorker ? stopWorker() : Promise.resolve("finished" as const);
   const drained = await drainHttp(server);
   if (!drained) log("des requêtes n'ont pas fini à temps : connexions fermées.");
   if ((await jobs) === "released") log("des tâches n'ont pas fini à temps : rendues pour être reprises.");

@@ -1,6 +1,7 @@
 import type http from "node:http";
 import net from "node:net";
 import type { Runner } from "graphile-worker";
+import type pg from "pg";
 
 /**
  * A graceful stop fits in this: an orchestrator (systemd's TimeoutStopSec, Kubernetes'
@@ -11,7 +12,9 @@ export const SHUTDOWN_BUDGET_MS = 10_000;
 /** Requests in flight get this long to finish before their connections are cut. */
 export const HTTP_DRAIN_MS = 7_000;
 /** Jobs in hand get this long to finish; then they are released (failed, to be retried elsewhere). */
-export const WORKER_GRACE_MS = 6_000;
+export const WORKER_GRACE_MS = 5_000;
+/** Unlocking them (one query) gets at most this long, within the 10 s. */
+const WORKER_RELEASE_MS = 3_500;
 
 const wait = (ms: number) => new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), ms).unref());
 
@@ -56,20 +59,41 @@ export function drainingHeader(isDraining: () => boolean) {
 }
 
 /**
- * Stops the job worker: no new job is taken; the jobs in hand may finish for `withinMs` (their
- * abort signal fires before that, see graphileWorkerShutdownOptions); past it they are failed,
- * which releases them to be retried by a worker still running (or this one, next start).
+ * Makes the job worker stoppable (call right after run()): stop() takes no new job; the jobs in
+ * hand may finish for `withinMs` (their abort signal fires before that, see
+ * graphileWorkerShutdownOptions); past it they are unlocked, so that another worker (or this one,
+ * restarted) runs them again at once rather than after graphile-worker's 4-hour lock.
+ * runner.kill() cannot do that: once stop() has begun, it does nothing.
  */
-export async function stopWorker(worker: Runner, withinMs = WORKER_GRACE_MS): Promise<"finished" | "released"> {
-  const stopped = worker.stop().then(() => "finished" as const);
-  const outcome = await Promise.race([stopped, wait(withinMs)]);
-  if (outcome === "finished") return "finished";
-  await Promise.race([worker.kill("arrêt de l'instance"), wait(2_000)]).catch(() => {});
-  return "released";
+export function workerStopper(worker: Runner, pgPool: pg.Pool) {
+  const inHand = new Map<string, string>(); // job id → who locked it (the worker pool's id)
+  worker.events.on("job:start", ({ job }) => {
+    if (job.locked_by) inHand.set(job.id, job.locked_by);
+  });
+  worker.events.on("job:complete", ({ job }) => inHand.delete(job.id));
+  return async function stop(withinMs = WORKER_GRACE_MS): Promise<"finished" | "released"> {
+    const stopped = worker.stop().then(() => "finished" as const);
+    const outcome = await Promise.race([stopped, wait(withinMs)]);
+    if (outcome === "finished") return "finished";
+    const lockers = [...new Set(inHand.values())];
+    if (lockers.length > 0) {
+      await Promise.race([pgPool.query("SELECT graphile_worker.force_unlock_workers($1::text[])", [lockers]), wait(WORKER_RELEASE_MS)]).catch(() => {});
+    }
+    return "released";
+  };
 }
 
-/** graphile-worker's own signal to jobs (AbortSignal in their helpers), before stopWorker gives up. */
-export const graphileWorkerShutdownOptions = { gracefulShutdownAbortTimeout: WORKER_GRACE_MS - 2_000 } as const;
+/**
+ * For graphile-worker's run(): its own signal to jobs (AbortSignal in their helpers) comes before
+ * stopWorker gives up. And completions go through its batchers (delay 0: no wait in practice),
+ * because only those are flushed by stop(): unbatched, a job's completion is written without being
+ * awaited, so stop() could resolve, the pool close, and a finished job stay locked for 4 hours,
+ * then run again (a mail sent twice).
+ */
+export const graphileWorkerShutdownOptions = {
+  gracefulShutdownAbortTimeout: WORKER_GRACE_MS - 1_500,
+  preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
+};
 
 /** Exits anyway when a stop hangs, so that the orchestrator never needs to SIGKILL. */
 export function exitAfterBudget(log: (line: string) => void, budgetMs = SHUTDOWN_BUDGET_MS - 500): void {
