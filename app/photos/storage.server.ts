@@ -40,7 +40,7 @@ export interface Storage {
   list(): AsyncIterable<{ key: string; mtime: Date }>;
   /**
    * Removes half-written files (temp names left by a crash during a write) last modified before
-   * `olderThan`, and returns how many went. On S3 this would abort stale multipart uploads.
+   * `olderThan`, and returns how many went. A bucket has none (an object appears whole or not at all).
    */
   removeStaleTemps(olderThan: Date): Promise<number>;
 }
