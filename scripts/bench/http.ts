@@ -387,7 +387,9 @@ try {
   const peakMb = Math.max(...variants.map((v) => memoryMb(v.pid, "VmHWM")));
   const floorOf = new Map(
     variants.map((v) => {
-      const floors = results.filter((r) => r.name.startsWith("floor") && r.label === v.label);
+      // A floor measured on a server left unresponsive by the case before it (errors) says nothing of the floor.
+      const measured = results.filter((r) => r.name.startsWith("floor") && r.label === v.label);
+      const floors = measured.some((r) => r.errors + r.unexpected === 0) ? measured.filter((r) => r.errors + r.unexpected === 0) : measured;
       return [v.label, floors.reduce((sum, r) => sum + r.rps, 0) / floors.length];
     }),
   );
