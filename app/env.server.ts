@@ -202,6 +202,12 @@ export function setDatabaseUrl(url: string) {
   parsed = undefined;
 }
 
+/** The demo's channel-secrets key (made in its data folder) when none is configured. */
+export function setSecretsKey(key: string) {
+  process.env.SECRETS_KEY = key;
+  parsed = undefined;
+}
+
 /** The app's pool settings (db/pool.ts's PoolOptions). */
 export function poolOptions(settings: Settings = env()) {
   return {

@@ -17,7 +17,7 @@ import { run as runWorker, type Runner } from "graphile-worker";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "../db/embedded";
 import { migrateToLatest, quietLogger } from "../db/migrate";
 import { closeSharedDb, createDb, sharedDb } from "../db/pool";
-import { configurationOrExit, defaultNodeEnv, poolOptions, setDatabaseUrl } from "../app/env.server";
+import { configurationOrExit, defaultNodeEnv, poolOptions, setDatabaseUrl, setSecretsKey } from "../app/env.server";
 import { crontab, taskList } from "../app/jobs/tasks.server";
 import { errorHandler, hostGuard, methodGuard } from "../app/server/requests.server";
 import { originCheck, securityHeaders } from "../app/server/security.server";
@@ -31,7 +31,7 @@ const settings = configurationOrExit();
 if ((demo || settings.RELAIS_DEMO) && !settings.SECRETS_KEY) {
   // The demo works without configuration: its channel secrets get a key of its own data folder.
   const { demoSecretsKey } = await import("../app/publishing/secrets.server");
-  process.env.SECRETS_KEY = demoSecretsKey(settings.DATA_DIR);
+  setSecretsKey(demoSecretsKey(settings.DATA_DIR));
 }
 const log = (line: string) => console.log(`[relais] ${line}`);
 
