@@ -29,6 +29,8 @@ describe.skipIf(inject("e2eSkip"))("links in the editor: an accessible dialog, n
     await editor.click();
     await page.keyboard.type("Le programme complet");
     await page.keyboard.press("Shift+Home");
+    // Under load the editor may not have taken the selection yet: wait for it before Ctrl+K.
+    await expect.poll(() => page.evaluate(() => window.getSelection()?.toString())).toBe("Le programme complet");
 
     // Ctrl+K: a modal dialog whose address field has the focus.
     await page.keyboard.press("Control+k");
