@@ -514,6 +514,18 @@ export const en: Messages = {
       enabledNow: "Channel enabled.",
       disabledNow: "Channel disabled.",
     },
+    calendar: {
+      title: "The calendar in your calendar application",
+      none: "Subscribe your calendar application to the editorial calendar (UTC times, read-only).",
+      has: "Your subscription address is active. It is not shown again: replace it to get a new one.",
+      create: "Create a subscription address",
+      replace: "Replace the address",
+      revoke: "Revoke the address",
+      url: "Subscription address",
+      once: "Copy it into your calendar now: it will not be shown again. Keep it to yourself, it opens your calendar.",
+      created: "New subscription address created; the old one no longer works.",
+      revoked: "Subscription address revoked.",
+    },
     queue: {
       title: "Publications",
       views: "View",

@@ -515,6 +515,18 @@ export const fr = {
       enabledNow: "Canal réactivé.",
       disabledNow: "Canal désactivé.",
     },
+    calendar: {
+      title: "Le calendrier dans votre agenda",
+      none: "Abonnez votre application d'agenda au calendrier éditorial (heures en UTC, lecture seule).",
+      has: "Votre adresse d'abonnement est active. Elle n'est plus affichée : remplacez-la pour en obtenir une nouvelle.",
+      create: "Créer une adresse d'abonnement",
+      replace: "Remplacer l'adresse",
+      revoke: "Révoquer l'adresse",
+      url: "Adresse d'abonnement",
+      once: "Copiez-la maintenant dans votre agenda : elle ne sera plus affichée. Gardez-la pour vous, elle ouvre votre calendrier.",
+      created: "Nouvelle adresse d'abonnement créée ; l'ancienne ne fonctionne plus.",
+      revoked: "Adresse d'abonnement révoquée.",
+    },
     queue: {
       title: "Publications",
       views: "Affichage",

@@ -6,6 +6,7 @@ import { FormError, SubmitButton, useMsg } from "~/components/forms";
 import { requireRole } from "~/auth/guards.server";
 import { db } from "~/db.server";
 import { env } from "~/env.server";
+import { createCalendarToken, hasCalendarToken, revokeCalendarToken } from "~/publishing/calendar-feed.server";
 import { cancelPublication, listQueue, retryPublication, type QueueItem } from "~/publishing/queue.server";
 import { localDay, rangeOf, type QueueView } from "~/publishing/queue-view.server";
 import { attempt, fieldErrors } from "~/utils/errors.server";
@@ -24,25 +25,71 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const timeZone = env().ORGANISATION_TIME_ZONE;
   const range = rangeOf(view, params.get("at"), timeZone);
   // The list starts with what needs comms: failures and holds, whatever their time.
-  const [items, attention] = await Promise.all([
+  const [items, attention, calendar] = await Promise.all([
     listQueue(db(), user, { from: range.from, to: range.to }),
     view === "list" ? listQueue(db(), user, { states: ["failed", "held"], to: range.from }) : Promise.resolve([]),
+    // The calendar address is each comms member's own (admins see the queue, not a calendar).
+    user.role === "comms" ? hasCalendarToken(db(), user) : Promise.resolve(null),
   ]);
   const all = [...attention, ...items];
-  return { view, range: { start: range.start, previous: range.previous, next: range.next, days: range.days }, items: all.map((i) => ({ ...i, day: localDay(i.scheduledAt, timeZone) })) };
+  return {
+    view,
+    range: { start: range.start, previous: range.previous, next: range.next, days: range.days },
+    items: all.map((i) => ({ ...i, day: localDay(i.scheduledAt, timeZone) })),
+    calendar,
+  };
 }
 
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireRole(request, "comms", "admin");
   const form = await readForm(request);
+  const intent = form.get("intent");
+  // The calendar address: made (shown this once; the token is stored only as its hash) or revoked.
+  if (intent === "calendar" && user.role === "comms") {
+    return { ok: true as const, message: "publishing.calendar.created", calendarUrl: (await createCalendarToken(db(), user)).url };
+  }
+  if (intent === "calendarRevoke" && user.role === "comms") {
+    await revokeCalendarToken(db(), user);
+    return { ok: true as const, message: "publishing.calendar.revoked" };
+  }
   const id = z.coerce.number().int().positive().safeParse(form.get("id"));
   if (!id.success) return fieldErrors({ form: "errors.400" });
-  const intent = form.get("intent");
   const run = intent === "retry" ? retryPublication : intent === "cancel" ? cancelPublication : null;
   if (!run) return fieldErrors({ form: "errors.400" });
   const result = await attempt(() => run(db(), user, id.data));
   if (!("value" in result)) return result;
   return { ok: true as const, message: intent === "retry" ? "publishing.queue.retried" : "publishing.queue.cancelled" };
+}
+
+/** The comms member's editorial calendar for their calendar application: the address is shown once. */
+function CalendarSubscription({ has, url }: { has: boolean; url?: string }) {
+  const { t } = useTranslation();
+  return (
+    <section aria-labelledby="calendar-title" className="stack">
+      <h2 id="calendar-title">{t("publishing.calendar.title")}</h2>
+      {url ? (
+        <p className="field">
+          <label htmlFor="calendar-url">{t("publishing.calendar.url")}</label>
+          <input id="calendar-url" type="text" readOnly value={url} aria-describedby="calendar-once" />
+          <span id="calendar-once" className="hint">
+            {t("publishing.calendar.once")}
+          </span>
+        </p>
+      ) : (
+        <p>{t(has ? "publishing.calendar.has" : "publishing.calendar.none")}</p>
+      )}
+      <Form method="post" className="row">
+        <SubmitButton name="intent" value="calendar" className="secondary">
+          {t(has || url ? "publishing.calendar.replace" : "publishing.calendar.create")}
+        </SubmitButton>
+        {has || url ? (
+          <SubmitButton name="intent" value="calendarRevoke" className="secondary">
+            {t("publishing.calendar.revoke")}
+          </SubmitButton>
+        ) : null}
+      </Form>
+    </section>
+  );
 }
 
 type Item = Omit<QueueItem, "scheduledAt" | "publishedAt"> & { scheduledAt: string | Date; publishedAt: string | Date | null; day: string };
@@ -97,7 +144,7 @@ function Details({ item }: { item: Item }) {
 }
 
 export default function Queue() {
-  const { view, range, items } = useLoaderData<typeof loader>();
+  const { view, range, items, calendar } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const { t } = useTranslation();
   const msg = useMsg();
@@ -124,6 +171,7 @@ export default function Queue() {
         </p>
       ) : null}
       <FormError errors={errors} />
+      {calendar !== null ? <CalendarSubscription has={calendar} url={result && "calendarUrl" in result ? result.calendarUrl : undefined} /> : null}
       <nav aria-label={t("publishing.queue.views")} className="row">
         {VIEWS.map((v) => (
           <Link key={v} to={`/publishing?view=${v}&at=${range.start}`} aria-current={v === view ? "page" : undefined}>

@@ -159,3 +159,40 @@ describe("creating and moving publications from the pages", () => {
     expect(outcome(await run(() => publicationPage.loader({ request: get("/publishing/999999", who.cookie), params: { id: "999999" }, context }))).status).toBe(404);
   });
 });
+
+describe("the calendar subscription on the queue page", () => {
+  it("gives a comms member their address once, never again in the page, and revokes it", async () => {
+    const { loader: icsLoader } = await import("~/routes/calendar[.]ics");
+    const { cookie } = await comms();
+    const before = outcome(await queuePage.loader({ request: get("/publishing", cookie), params: {}, context }));
+    expect(before.body.calendar).toBe(false);
+
+    const made = outcome(await queuePage.action({ request: post("/publishing", { intent: "calendar" }, cookie), params: {}, context }));
+    expect(made.status).toBe(200);
+    const url = new URL(made.body.calendarUrl as string);
+    expect(url.pathname).toBe("/calendar.ics");
+    const token = url.searchParams.get("token")!;
+    const ics = await icsLoader({ request: new Request(`http://relais.test/calendar.ics?token=${token}`), params: {}, context });
+    expect(ics.status).toBe(200);
+    expect(await ics.text()).toMatch(/^BEGIN:VCALENDAR/);
+
+    // The page knows an address exists but never shows it again; the database keeps only a hash.
+    const after = outcome(await queuePage.loader({ request: get("/publishing", cookie), params: {}, context }));
+    expect(after.body.calendar).toBe(true);
+    expect(JSON.stringify(after.body)).not.toContain(token);
+    expect(JSON.stringify(await db().selectFrom("calendar_token").selectAll().execute())).not.toContain(token);
+
+    await queuePage.action({ request: post("/publishing", { intent: "calendarRevoke" }, cookie), params: {}, context });
+    const gone = await run(() => icsLoader({ request: new Request(`http://relais.test/calendar.ics?token=${token}`), params: {}, context }));
+    expect(outcome(gone).status).toBe(404);
+  });
+
+  it("is no admin's: an admin sees the queue without it, and their request makes no token", async () => {
+    const admin = await signedIn("admin");
+    const page = outcome(await queuePage.loader({ request: get("/publishing", admin.cookie), params: {}, context }));
+    expect(page.body.calendar).toBeNull();
+    const answer = outcome(await run(() => queuePage.action({ request: post("/publishing", { intent: "calendar" }, admin.cookie), params: {}, context })));
+    expect(answer.status).toBe(400);
+    expect(await db().selectFrom("calendar_token").selectAll().where("user_id", "=", admin.id).execute()).toEqual([]);
+  });
+});
