@@ -275,6 +275,7 @@ export interface Database {
   publication_photo: PublicationPhotoTable;
   calendar_token: CalendarTokenTable;
   audit_entry: AuditEntryTable;
+  organisation_settings: OrganisationSettingsTable;
 }
 
 export type AuditAction =
@@ -293,7 +294,20 @@ export type AuditAction =
   | "publication_published"
   | "channel_created"
   | "channel_changed"
-  | "channel_secret_changed";
+  | "channel_secret_changed"
+  | "account_closed"
+  | "data_exported"
+  | "consent_recorded"
+  | "consent_changed"
+  | "consent_withdrawn"
+  | "photo_rights_changed"
+  | "settings_changed"
+  | "two_factor_enabled"
+  | "two_factor_disabled"
+  | "two_factor_reset"
+  | "recovery_codes_regenerated"
+  | "sessions_ended"
+  | "retention_applied";
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
   "sign_in",
   "sign_in_failed",
@@ -311,9 +325,22 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   "channel_created",
   "channel_changed",
   "channel_secret_changed",
+  "account_closed",
+  "data_exported",
+  "consent_recorded",
+  "consent_changed",
+  "consent_withdrawn",
+  "photo_rights_changed",
+  "settings_changed",
+  "two_factor_enabled",
+  "two_factor_disabled",
+  "two_factor_reset",
+  "recovery_codes_regenerated",
+  "sessions_ended",
+  "retention_applied",
 ];
-export type AuditSubjectType = "user" | "contribution" | "photo" | "publication" | "channel";
-export const AUDIT_SUBJECT_TYPES: readonly AuditSubjectType[] = ["user", "contribution", "photo", "publication", "channel"];
+export type AuditSubjectType = "user" | "contribution" | "photo" | "publication" | "channel" | "consent";
+export const AUDIT_SUBJECT_TYPES: readonly AuditSubjectType[] = ["user", "contribution", "photo", "publication", "channel", "consent"];
 
 /** Append-only: PostgreSQL refuses UPDATE, DELETE and TRUNCATE (migration 12). */
 export interface AuditEntryTable {
@@ -327,6 +354,14 @@ export interface AuditEntryTable {
   department_id: number | null;
   details: ColumnType<Record<string, unknown>, string | undefined, never>;
   ip: string | null;
+}
+
+/** One row (migration 14); read and validated through app/organisation/settings.server.ts. */
+export interface OrganisationSettingsTable {
+  id: ColumnType<boolean, boolean | undefined, never>;
+  settings: ColumnType<Record<string, unknown>, string | undefined, string>;
+  updated_at: Timestamp;
+  updated_by: string | null;
 }
 
 export type User = Selectable<AppUserTable>;
