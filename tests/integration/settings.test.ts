@@ -3,13 +3,11 @@ import { db } from "~/db.server";
 import { getSettings, updateSettings } from "~/organisation/settings.server";
 import { makeDepartment, makeUser } from "../factories";
 
-const actorOf = (u: { id: string; role: "agent" | "comms" | "manager" | "admin"; department_id: number | null }) => ({ id: u.id, role: u.role, departmentId: u.department_id });
-
 describe("organisation settings", () => {
   it("read their defaults, change by an admin with an audit entry naming what changed, and refuse others", async () => {
     const dept = await makeDepartment();
-    const admin = actorOf(await makeUser("admin", null));
-    const manager = actorOf(await makeUser("manager", dept));
+    const admin = await makeUser("admin", null);
+    const manager = await makeUser("manager", dept);
 
     const before = await getSettings(db());
     expect(before.twoFactorRequired).toBe(false);
