@@ -180,6 +180,16 @@ async function takeE2eLock(): Promise<() => void> {
   return () => holder.stdin?.end();
 }
 
+/**
+ * The server entry that serves a build: a saved tree's own (scripts/bench/save-build.sh --tree keeps
+ * the sources beside the build), so that a change to the entry (static files, middleware) can be
+ * compared too; otherwise this checkout's.
+ */
+function serverEntry(dir: string): string {
+  const own = path.join(dir, "scripts", "server.ts");
+  return fs.existsSync(own) ? own : path.join(root, "scripts", "server.ts");
+}
+
 /** Top self-time functions of the newest .cpuprofile in `dir`. */
 function printProfile(dir: string, top = 25) {
   const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".cpuprofile")) : [];
@@ -308,7 +318,7 @@ try {
   };
   server = spawn(
     process.execPath,
-    [...(profiling ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []), "--import", "tsx", path.join(root, "scripts", "server.ts")],
+    [...(profiling ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []), "--import", "tsx", serverEntry(use ?? root)],
     { cwd: use ?? root, env, stdio: ["ignore", "pipe", "pipe"] },
   );
   await waitForLine(server, /Relais est prêt/, "the server");
@@ -320,7 +330,7 @@ try {
   for (const dir of (process.env.BENCH_COMPARE ?? "").split(",").filter(Boolean).map((d) => path.resolve(d))) {
     if (!fs.existsSync(path.join(dir, "build", "server", "index.js"))) throw new Error(`BENCH_COMPARE: ${dir}/build/server/index.js is missing`);
     const portA = await freePort();
-    const other = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts", "server.ts")], {
+    const other = spawn(process.execPath, ["--import", "tsx", serverEntry(dir)], {
       cwd: dir,
       env: { ...env, PORT: String(portA) },
       stdio: ["ignore", "pipe", "pipe"],
