@@ -156,6 +156,8 @@ export const notPersonal: Record<string, readonly string[]> = {
     "version", "created_at", "updated_at",
   ],
   publication_photo: ["publication_id", "photo_id", "position", "aspect", "focus_x", "focus_y", "width", "height", "bytes"],
+  // Counts of a public post, as the network gives them: nothing names a person.
+  publication_reach: ["publication_id", "shares", "likes", "replies", "quotes", "fetched_at", "next_fetch_at", "stopped", "failures", "last_error"],
   audit_entry: ["id", "action", "subject_type", "department_id"],
   organisation_settings: ["id", "settings", "updated_at"],
   kysely_migration: ["name", "timestamp"],

@@ -249,6 +249,22 @@ export interface PublicationPhotoTable {
   bytes: number | null;
 }
 
+/** The latest figures of a post on Mastodon or Bluesky, read by the fetch_reach job (migration 17). */
+export interface PublicationReachTable {
+  publication_id: number;
+  shares: number | null;
+  likes: number | null;
+  replies: number | null;
+  /** Bluesky only. */
+  quotes: number | null;
+  fetched_at: Timestamp | null;
+  /** NULL: no more reads (see `stopped`). */
+  next_fetch_at: Timestamp | null;
+  stopped: "ended" | "gone" | null;
+  failures: Generated<number>;
+  last_error: string | null;
+}
+
 export interface CalendarTokenTable {
   user_id: string;
   token_hash: string;
@@ -273,6 +289,7 @@ export interface Database {
   channel: ChannelTable;
   publication: PublicationTable;
   publication_photo: PublicationPhotoTable;
+  publication_reach: PublicationReachTable;
   calendar_token: CalendarTokenTable;
   audit_entry: AuditEntryTable;
   organisation_settings: OrganisationSettingsTable;

@@ -1,3 +1,4 @@
+import type { ReactNode } from "react";
 import { Link } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { useDates } from "~/utils/dates";
@@ -30,7 +31,20 @@ export function nextPageHref(request: Request, next: string | null): string | nu
 }
 
 /** A list of contribution cards, with a link to the next page (keyset cursor) when there is one. */
-export function FeedList({ items, nextHref, showStatus = false, empty }: { items: FeedCard[]; nextHref: string | null; showStatus?: boolean; empty: string }) {
+export function FeedList<T extends FeedCard>({
+  items,
+  nextHref,
+  showStatus = false,
+  empty,
+  details,
+}: {
+  items: T[];
+  nextHref: string | null;
+  showStatus?: boolean;
+  empty: string;
+  /** More about each item, at the end of its card ("mes contributions": what became of it). */
+  details?: (item: T) => ReactNode;
+}) {
   const { t } = useTranslation();
   const dates = useDates();
   if (items.length === 0) return <p>{empty}</p>;
@@ -63,6 +77,7 @@ export function FeedList({ items, nextHref, showStatus = false, empty }: { items
                 {item.thanks_count ? <span>{t("thanks.count", { count: item.thanks_count })}</span> : null}
                 {item.comment_count ? <span>{t("comments.count", { count: item.comment_count })}</span> : null}
               </p>
+              {details?.(item)}
             </div>
           </li>
         ))}

@@ -1,13 +1,51 @@
 import { useTranslation } from "react-i18next";
+import { useDates } from "~/utils/dates";
 
-/** "Publiée sur <canal>", each with the post's link when there is one. */
-export function PublishedOn({ places }: { places: { channel: string; url: string | null }[] }) {
+export interface ReachFigures {
+  shares: number;
+  likes: number;
+  replies: number;
+  quotes?: number | null;
+}
+
+/** "partagée 12 fois, aimée 30 fois, 2 réponses" (quotes only where the network counts them). */
+export function ReachLine({ reach }: { reach: ReachFigures }) {
   const { t } = useTranslation();
+  const parts = [t("publishing.reach.shares", { count: reach.shares }), t("publishing.reach.likes", { count: reach.likes }), t("publishing.reach.replies", { count: reach.replies })];
+  if (reach.quotes) parts.push(t("publishing.reach.quotes", { count: reach.quotes }));
+  return <span className="reach">{parts.join(", ")}</span>;
+}
+
+/**
+ * "Publiée sur <canal>", each with the post's link when there is one; with its date and its
+ * reach when the caller has them (the author's own item, comms).
+ */
+export function PublishedOn({
+  places,
+}: {
+  places: { channel: string; url: string | null; publishedAt?: string | Date; reach?: (ReachFigures & { fetchedAt: string | Date }) | null }[];
+}) {
+  const { t } = useTranslation();
+  const dates = useDates();
   if (places.length === 0) return null;
   return (
     <ul className="published-on">
       {places.map((p, i) => (
-        <li key={`${p.channel}-${i}`}>{p.url ? <a href={p.url}>{t("publishing.contributor.publishedOn", { channel: p.channel })}</a> : t("publishing.contributor.publishedOn", { channel: p.channel })}</li>
+        <li key={`${p.channel}-${i}`}>
+          {p.url ? <a href={p.url}>{t("publishing.contributor.publishedOn", { channel: p.channel })}</a> : t("publishing.contributor.publishedOn", { channel: p.channel })}
+          {p.publishedAt ? (
+            <>
+              {" "}
+              <time dateTime={new Date(p.publishedAt).toISOString()}>{t("publishing.contributor.publishedOnDate", { date: dates.date(p.publishedAt) })}</time>
+            </>
+          ) : null}
+          {p.reach ? (
+            <>
+              {" : "}
+              <ReachLine reach={p.reach} /> <span className="muted">({t("publishing.reach.asOf", { date: dates.dateTime(p.reach.fetchedAt) })})</span>
+            </>
+          ) : null}
+        </li>
       ))}
     </ul>
   );

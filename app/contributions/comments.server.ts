@@ -83,3 +83,32 @@ export async function thank(db: DB, actor: Actor, contributionId: number): Promi
     await notify(trx, { userIds: [c.author_id], kind: "thanked", contributionId, link: `/contributions/${contributionId}`, actorId: actor.id, title: c.title });
   });
 }
+
+/** Names shown per contribution by thankersOf; the rest are counted ("et 12 autres personnes"). */
+export const THANKERS_SHOWN = 8;
+
+/**
+ * Who said "merci" for each of these contributions (first ones first, at most THANKERS_SHOWN
+ * names each), in one query, for their author's "mes contributions". The caller has checked that
+ * the viewer is the author.
+ */
+export async function thankersOf(db: DB, contributionIds: number[]): Promise<{ contributionId: number; names: string[] }[]> {
+  if (contributionIds.length === 0) return [];
+  const rows = await db
+    .selectFrom((eb) =>
+      eb
+        .selectFrom("thanks as t")
+        .innerJoin("app_user as u", "u.id", "t.user_id")
+        .select(["t.contribution_id", "u.display_name", sql<number>`row_number() OVER (PARTITION BY t.contribution_id ORDER BY t.created_at, t.user_id)`.as("n")])
+        .where("t.contribution_id", "in", contributionIds)
+        .as("x"),
+    )
+    .select(["x.contribution_id", "x.display_name"])
+    .where("x.n", "<=", THANKERS_SHOWN)
+    .orderBy("x.contribution_id")
+    .orderBy("x.n")
+    .execute();
+  const byId = new Map<number, string[]>();
+  for (const r of rows) byId.set(r.contribution_id, [...(byId.get(r.contribution_id) ?? []), r.display_name]);
+  return [...byId].map(([contributionId, names]) => ({ contributionId, names }));
+}

@@ -31,4 +31,6 @@ export const crontab = [
   // zone, whatever that is (an hourly pass finds nothing to do 23 times a day).
   "5 * * * * flag_expired_rights",
   "10 * * * * refresh_tag_usage",
+  // Reach of posts on Mastodon and Bluesky: each run reads only those due (hourly, then daily).
+  "40 * * * * fetch_reach",
 ].join("\n");

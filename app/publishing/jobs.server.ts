@@ -2,6 +2,7 @@ import { db } from "~/db.server";
 import type { Tasks } from "~/jobs/queue.server";
 import { deliverPublication } from "./delivery.server";
 import { holdPublicationsUsingPhoto } from "./queue.server";
+import { fetchDueReach } from "./reach.server";
 
 declare global {
   namespace GraphileWorker {
@@ -13,11 +14,14 @@ declare global {
        * (photos may not import publishing): holds the publications using that photo.
        */
       hold_publications_for_photo: { photoId: number };
+      /** Hourly (crontab): reads the shares, likes and replies of the posts whose next read is due. */
+      fetch_reach: Record<string, never>;
     }
   }
 }
 
-export const publishingTasks: Tasks<"deliver_publication" | "hold_publications_for_photo"> = {
+export const publishingTasks: Tasks<"deliver_publication" | "hold_publications_for_photo" | "fetch_reach"> = {
   deliver_publication: async (p) => void (await deliverPublication(db(), p.publicationId)),
   hold_publications_for_photo: async (p) => void (await holdPublicationsUsingPhoto(db(), p.photoId)),
+  fetch_reach: async () => void (await fetchDueReach(db())),
 };

@@ -29,7 +29,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const comments = await listComments(db(), c.id);
   // The history (decisions and their reasons) is for the author and the communication team.
   const history = isAuthor || user.role === "comms" ? c.history : [];
-  const published = await publishedPlaces(db(), [c.id]);
+  // Its reach is shown to its author and to comms, never to other agents.
+  const published = await publishedPlaces(db(), [c.id], { withReach: isAuthor || user.role === "comms" || user.role === "admin" });
   const canPublish = (user.role === "comms" || user.role === "admin") && c.status === "approved" && c.external_eligible;
   return { c: { ...c, history }, comments, me: { id: user.id, role: user.role }, isAuthor, published, canPublish };
 }

@@ -8,6 +8,8 @@ import { env } from "~/env.server";
 import { markPublishedByHand } from "~/publishing/delivery.server";
 import { conflictsFor, getPublication, movePublication, releasePublication } from "~/publishing/queue.server";
 import { localInput, localInstant } from "~/publishing/queue-view.server";
+import { publicationReach } from "~/publishing/reach.server";
+import { ReachLine } from "~/components/published-on";
 import { attempt, fieldErrors, idParam } from "~/utils/errors.server";
 import type { FieldErrors } from "~/utils/forms";
 import { readForm } from "~/utils/forms.server";
@@ -20,7 +22,8 @@ const CHANGEABLE = ["queued", "scheduled", "held", "failed"];
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireRole(request, "comms", "admin");
   const p = await getPublication(db(), user, idParam(params.id));
-  return { p, at: localInput(p.scheduledAt, env().ORGANISATION_TIME_ZONE) };
+  const reach = p.state === "published" ? await publicationReach(db(), user, p.id) : null;
+  return { p, at: localInput(p.scheduledAt, env().ORGANISATION_TIME_ZONE), reach };
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -60,7 +63,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function PublicationPage() {
-  const { p, at } = useLoaderData<typeof loader>();
+  const { p, at, reach } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const { t } = useTranslation();
   const msg = useMsg();
@@ -106,6 +109,24 @@ export default function PublicationPage() {
         <p>
           <a href={p.remoteUrl}>{t("publishing.queue.seePost")}</a>
         </p>
+      ) : null}
+      {p.state === "published" && (p.channel.kind === "mastodon" || p.channel.kind === "bluesky") ? (
+        <section className="card stack" aria-labelledby="reach-title">
+          <h2 id="reach-title">{t("publishing.reach.title")}</h2>
+          {reach?.figures ? (
+            <p>
+              <ReachLine reach={reach.figures} /> <span className="muted">({t("publishing.reach.asOf", { date: dates.dateTime(reach.figures.fetchedAt) })})</span>
+            </p>
+          ) : null}
+          {!reach?.figures && !reach?.stopped ? <p>{t("publishing.reach.waiting")}</p> : null}
+          {reach?.stopped === "gone" ? <p>{t("publishing.reach.gone")}</p> : null}
+          {reach?.stopped === "ended" ? <p>{t("publishing.reach.ended")}</p> : null}
+          {reach?.nextFetchAt ? <p className="muted">{t("publishing.reach.next", { date: dates.dateTime(reach.nextFetchAt) })}</p> : null}
+          {reach?.lastError ? <p className="alert">{t("publishing.reach.lastError", { error: reach.lastError })}</p> : null}
+          <p>
+            <Link to={`/publishing/channels/${p.channel.id}/reach`}>{t("publishing.reach.channelLink")}</Link>
+          </p>
+        </section>
       ) : null}
 
       <section className="card stack" aria-labelledby="text-title">

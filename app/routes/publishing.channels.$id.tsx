@@ -67,6 +67,12 @@ export default function EditChannel() {
             <a href={`/feeds/${channel.slug}.rss`}>RSS</a> · <a href={`/feeds/${channel.slug}.atom`}>Atom</a> · <a href={`/feeds/${channel.slug}.json`}>JSON Feed</a>
           </>
         ) : null}
+        {channel.kind === "mastodon" || channel.kind === "bluesky" ? (
+          <>
+            {" · "}
+            <Link to={`/publishing/channels/${channel.id}/reach`}>{t("publishing.reach.channelLink")}</Link>
+          </>
+        ) : null}
       </p>
       {keyReady ? null : (
         <p className="alert" role="alert">

@@ -12,6 +12,8 @@ export interface StandinRecord {
   value: Record<string, any>;
   /** How many times a write changed it (1 = created). */
   writes: number;
+  /** What app.bsky.feed.getPosts counts for the post; a test sets them. */
+  counts: { reposts: number; likes: number; replies: number; quotes: number };
 }
 
 export interface BlueskyStandin extends Standin {
@@ -50,7 +52,7 @@ export async function startBluesky(): Promise<BlueskyStandin> {
 
   const standin = await startStandin(
     (method, url) => `${method} ${url.pathname}`,
-    (request) => {
+    (request, url) => {
       const route = request.route.replace(/^(GET|POST) \/xrpc\//, "");
       if (route === "com.atproto.server.createSession") {
         const body = bodyOf(request) ?? {};
@@ -69,6 +71,18 @@ export async function startBluesky(): Promise<BlueskyStandin> {
         const cid = "bafkrei" + createHash("sha256").update(request.body).digest("hex").slice(0, 52);
         blobs.set(cid, { mimeType, size: request.body.length });
         return { status: 200, body: { blob: { $type: "blob", ref: { $link: cid }, mimeType, size: request.body.length } } };
+      }
+      if (route === "app.bsky.feed.getPosts") {
+        // As the AppView (proxied by the PDS): up to 25 URIs; a post it does not have (deleted) is left out.
+        const uris = url.searchParams.getAll("uris");
+        if (uris.length === 0 || uris.length > 25) return error(400, "InvalidRequest", "uris must have between 1 and 25 items");
+        const posts = uris.flatMap((uri) => {
+          const found = [...records.values()].find((r) => r.uri === uri);
+          if (!found) return [];
+          const { reposts, likes, replies, quotes } = found.counts;
+          return [{ uri, cid: found.cid, author: { did, handle }, record: found.value, indexedAt: found.value.createdAt, repostCount: reposts, likeCount: likes, replyCount: replies, quoteCount: quotes }];
+        });
+        return { status: 200, body: { posts } };
       }
       if (route === "com.atproto.repo.putRecord") {
         const body = bodyOf(request) ?? {};
@@ -94,7 +108,7 @@ export async function startBluesky(): Promise<BlueskyStandin> {
         if (current && "swapRecord" in body && body.swapRecord !== current.cid) {
           return error(400, "InvalidSwap", `Record was at ${current.cid}`);
         }
-        records.set(rkey, { uri, cid, rkey, value: record, writes: (current?.writes ?? 0) + 1 });
+        records.set(rkey, { uri, cid, rkey, value: record, writes: (current?.writes ?? 0) + 1, counts: current?.counts ?? { reposts: 0, likes: 0, replies: 0, quotes: 0 } });
         return { status: 200, body: { uri, cid, commit: { cid: cidOf(uri + cid), rev: "3l" + rkey.slice(2) }, validationStatus: "valid" } };
       }
       return error(501, "MethodNotImplemented", "Method Not Implemented");

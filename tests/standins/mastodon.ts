@@ -25,6 +25,10 @@ export interface StandinStatus {
   language: string | null;
   createdAt: Date;
   url: string;
+  /** What GET /api/v1/statuses/:id counts (reblogs_count, favourites_count, replies_count); a test sets them. */
+  reblogs: number;
+  favourites: number;
+  replies: number;
 }
 
 export interface MastodonStandin extends Standin {
@@ -93,6 +97,9 @@ export async function startMastodon(options: { limits?: { maxCharacters?: number
     url: s.url,
     content: renderContent(s.text),
     reblog: null,
+    reblogs_count: s.reblogs,
+    favourites_count: s.favourites,
+    replies_count: s.replies,
     media_attachments: s.mediaIds.map((id) => ({ id, type: "image", description: media.get(id)?.description ?? null })),
   });
   const mediaJson = (m: StandinMedia, ready: boolean) => ({
@@ -105,7 +112,7 @@ export async function startMastodon(options: { limits?: { maxCharacters?: number
   });
   const makeStatus = (text: string, mediaIds: string[], visibility: string, language: string | null, createdAt: Date) => {
     const id = newId();
-    const status = { id, text, mediaIds, visibility, language, createdAt, url: `${base}/@relais/${id}` };
+    const status = { id, text, mediaIds, visibility, language, createdAt, url: `${base}/@relais/${id}`, reblogs: 0, favourites: 0, replies: 0 };
     statuses.push(status);
     return status;
   };
@@ -184,6 +191,11 @@ export async function startMastodon(options: { limits?: { maxCharacters?: number
           const status = makeStatus(text, mediaIds, String(body.visibility ?? "public"), typeof body.language === "string" ? body.language : null, clock.now);
           if (typeof key === "string") keys.set(key, { statusId: status.id, at: clock.now });
           return { status: 200, body: statusJson(status) };
+        }
+        case "GET /api/v1/statuses/:id": {
+          // A status removed from `statuses` (deleted) answers like Mastodon: 404.
+          const status = statuses.find((s) => s.id === url.pathname.split("/").pop());
+          return status ? { status: 200, body: statusJson(status) } : { status: 404, body: { error: "Record not found" } };
         }
         case "GET /api/v1/accounts/verify_credentials":
           return { status: 200, body: { id: accountId, username: "relais", acct: "relais" } };
