@@ -4,6 +4,7 @@ import { contributionTasks } from "~/contributions/jobs.server";
 import { mailTasks } from "~/mail/jobs.server";
 import { notificationTasks } from "~/notifications/jobs.server";
 import { photoTasks } from "~/photos/jobs.server";
+import { privacyTasks } from "~/privacy/jobs.server";
 import { publishingTasks } from "~/publishing/jobs.server";
 import type { TaskName, Tasks } from "./queue.server";
 
@@ -18,6 +19,7 @@ const tasks: Tasks<TaskName> = {
   ...notificationTasks,
   ...photoTasks,
   ...publishingTasks,
+  ...privacyTasks,
 };
 
 export const taskList: TaskList = tasks;
@@ -31,6 +33,6 @@ export const crontab = [
   // zone, whatever that is (an hourly pass finds nothing to do 23 times a day).
   "5 * * * * flag_expired_rights",
   "10 * * * * refresh_tag_usage",
-  // Reach of posts on Mastodon and Bluesky: each run reads only those due (hourly, then daily).
-  "40 * * * * fetch_reach",
+  // Hourly, applied only at 03:00 in the organisation's time zone (the task checks the hour).
+  "20 * * * * apply_retention",
 ].join("\n");
