@@ -33,6 +33,8 @@ export const crontab = [
   // zone, whatever that is (an hourly pass finds nothing to do 23 times a day).
   "5 * * * * flag_expired_rights",
   "10 * * * * refresh_tag_usage",
+  // Reach of posts on Mastodon and Bluesky: each run reads only those due (hourly, then daily).
+  "40 * * * * fetch_reach",
   // Hourly, applied only at 03:00 in the organisation's time zone (the task checks the hour).
   "20 * * * * apply_retention",
 ].join("\n");
