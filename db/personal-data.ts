@@ -133,7 +133,7 @@ export const notPersonal: Record<string, readonly string[]> = {
   calendar_token: ["token_hash"],
   contribution: [
     "id", "department_id", "tags", "event_date", "visibility_wish", "propose_external", "status", "visibility",
-    "external_eligible", "version", "approved_at", "updated_at",
+    "external_eligible", "version", "approved_at", "updated_at", "embargo_until",
   ],
   contribution_search: ["id", "updated_at", "department_id", "status", "visibility", "tags"],
   tag_usage: ["department_id", "tag", "uses"],

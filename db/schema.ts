@@ -95,6 +95,8 @@ export interface ContributionTable {
   version: Generated<number>;
   submitted_at: Timestamp | null;
   approved_at: Timestamp | null;
+  /** No publication of it goes outside before this instant (migration 15). */
+  embargo_until: Timestamp | null;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }

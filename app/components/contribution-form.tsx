@@ -2,7 +2,7 @@ import { Form, useLocation } from "@remix-run/react";
 import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { LIMITS, type PhotoRef } from "~/contributions/schema";
-import { useDates } from "~/utils/dates";
+import { useDates, useOrganisationTimeZone } from "~/utils/dates";
 import type { FieldErrors } from "~/utils/forms";
 import { describedBy, Field, FieldError, FormError, SubmitButton, useMsg } from "./forms";
 import { ExternalBlocksNote, NEW_PHOTO_DEFAULTS, PhotoDetails, rightsInForm, type EditablePhoto, type PhotoBlock } from "./photo-details";
@@ -16,6 +16,8 @@ export interface ContributionDefaults {
   tags?: string[];
   eventDate?: string | null;
   place?: string | null;
+  /** The embargo as a datetime-local value in the organisation's time zone. */
+  embargo?: string | null;
   visibilityWish?: "department" | "organisation";
   proposeExternal?: boolean;
 }
@@ -74,6 +76,7 @@ export function ContributionForm({
   const [blocks, setBlocks] = useState<PhotoBlock[]>([]);
   // Today in the organisation's time zone: an authorisation's expiry day still counts.
   const { today } = useDates();
+  const timeZone = useOrganisationTimeZone();
   const updateBlocks = () => {
     if (form.current) setBlocks(rightsInForm(form.current, inForm, today()));
   };
@@ -130,6 +133,7 @@ export function ContributionForm({
         </label>
         <ExternalBlocksNote id="propose-external-note" blocks={blocks} />
       </div>
+      <Field name="embargo" type="datetime-local" label={t("contributions.embargo")} hint={t("contributions.embargoHint", { zone: timeZone })} defaultValue={defaults.embargo ?? ""} errors={errors} />
 
       {photos.length > 0 || chosen.length > 0 ? (
         <fieldset>

@@ -4,6 +4,8 @@ import type { Actor } from "~/auth/actor";
 import type { Database, DB } from "~/db.server";
 import type { ProcessedPhoto } from "~/photos/pipeline.server";
 import { assertAltTexts, deletePhotoRows, forgetPhotos, insertPhotos, listPhotos, photoCount, removeFiles, updatePhotoFields } from "~/photos/photos.server";
+import { organisationTimeZone } from "~/organisation/calendar.server";
+import { localInstant } from "~/publishing/queue-view.server";
 import { UserError } from "~/utils/errors.server";
 import { addEvent, listEvents } from "./history.server";
 import { renderRichText } from "./richtext.server";
@@ -28,6 +30,7 @@ function columns(fields: ContributionFields) {
     tags: fields.tags,
     event_date: fields.eventDate ?? null,
     place: fields.place ?? null,
+    embargo_until: fields.embargo ? localInstant(fields.embargo, organisationTimeZone()) : null,
     visibility_wish: fields.visibilityWish,
     propose_external: fields.proposeExternal,
   };
@@ -217,6 +220,7 @@ export async function getContribution(db: DB, viewer: Actor, id: number) {
       "c.department_id",
       "c.submitted_at",
       "c.approved_at",
+      "c.embargo_until",
       "c.created_at",
       "c.updated_at",
       "a.display_name as author_name",

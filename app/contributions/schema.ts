@@ -15,6 +15,17 @@ export const MAX_TAGS = 10;
 export const isoDate = (message: string) =>
   z.iso.date(message).refine((d) => d >= "1900-01-01" && d <= "2999-12-31", message);
 
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/;
+
+/** A datetime-local value ("2026-12-01T18:30") naming a real day and time, years 2000 to 2999. */
+export function isLocalDateTime(value: string): boolean {
+  const m = DATE_TIME.exec(value);
+  if (!m) return false;
+  const [year, month, day, hour, minute] = m.slice(1).map(Number);
+  const d = new Date(Date.UTC(year, month - 1, day, hour, minute));
+  return year >= 2000 && year <= 2999 && d.getUTCMonth() === month - 1 && d.getUTCDate() === day && d.getUTCHours() === hour && d.getUTCMinutes() === minute;
+}
+
 const optionalText = (max: number, key: string) =>
   z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), z.string().trim().max(max, key).optional());
 
@@ -44,6 +55,14 @@ export const contributionFields = z.object({
     isoDate("contributions.errors.eventDate").optional(),
   ),
   place: optionalText(200, "contributions.errors.placeTooLong"),
+  /**
+   * "Pas avant le …", as the author typed it in the organisation's time zone; the server turns it
+   * into an instant (contributions.server.ts). Empty: no embargo.
+   */
+  embargo: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z.string("contributions.errors.embargo").refine(isLocalDateTime, "contributions.errors.embargo").optional(),
+  ),
   visibilityWish: z.enum(["department", "organisation"], "contributions.errors.visibility").default("department"),
   proposeExternal: z.preprocess((v) => v === "on" || v === "true" || v === true, z.boolean()),
 });

@@ -13,7 +13,7 @@ import { renderCrop, type RenderedCrop } from "./crops.server";
 import { SecretError } from "./secrets.server";
 import { DeliveryError, MAX_ATTEMPTS, nextAttemptAt, type DeliveryResult } from "./http.server";
 import { deliverToMastodon, fetchInstanceLimits, mastodonFocus } from "./mastodon.server";
-import { deliveryJobKey, holdPublication, photoBlocks, queueDelivery } from "./queue.server";
+import { deliveryJobKey, embargoBlock, holdPublication, photoBlocks, queueDelivery } from "./queue.server";
 import { deliverWebhook } from "./webhook.server";
 
 /*
@@ -124,8 +124,10 @@ async function begin(db: DB, id: number, now: () => Date): Promise<Started | Del
   });
   if (due) return due;
 
-  // Rights are read again at every try: nothing whose image rights lapsed is ever sent.
-  const blocked = await photoBlocks(db, id);
+  // Rights and the embargo are read again at every try: nothing whose image rights lapsed is ever
+  // sent, nor anything meant for a time before an embargo set or moved later since it was queued.
+  // Held, not moved: comms chose that time, so comms chooses the next one (and releases it).
+  const blocked = (await photoBlocks(db, id)) ?? (await embargoBlock(db, id));
   if (blocked) {
     await holdPublication(db, id, blocked);
     return { kind: "held", reason: blocked };

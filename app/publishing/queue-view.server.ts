@@ -62,6 +62,26 @@ export function rangeOf(view: QueueView, at: string | null, timeZone: string): R
   };
 }
 
+/** One local day (YYYY-MM-DD) as the instants it begins and ends at; null when it is not a real day. */
+export function dayRange(value: string | null, timeZone: string): { day: string; from: Date; to: Date } | null {
+  if (!value || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return null;
+  try {
+    const day = Temporal.PlainDate.from(value, { overflow: "reject" });
+    return { day: day.toString(), from: instant(day, timeZone), to: instant(day.add({ days: 1 }), timeZone) };
+  } catch {
+    return null;
+  }
+}
+
+/** A queue list cursor as a link carries it ("<epoch ms>.<id>"), and back; null when it is not one. */
+export function cursorParam(cursor: { at: Date; id: number }): string {
+  return `${cursor.at.getTime()}.${cursor.id}`;
+}
+export function parseCursor(value: string | null): { at: Date; id: number } | null {
+  const m = value ? /^(\d{1,15})\.(\d{1,9})$/.exec(value) : null;
+  return m ? { at: new Date(Number(m[1])), id: Number(m[2]) } : null;
+}
+
 /** The local day (YYYY-MM-DD) of an instant. */
 export function localDay(at: Date, timeZone: string): string {
   return Temporal.Instant.fromEpochMilliseconds(at.getTime()).toZonedDateTimeISO(timeZone).toPlainDate().toString();

@@ -8,7 +8,9 @@ import { tFor } from "~/i18n/i18n";
 import { enqueue } from "~/jobs/queue.server";
 import { externalBlocks } from "~/photos/rights.server";
 import { audit } from "~/privacy/audit.server";
-import type { ExternalBlock } from "~/photos/rights";
+import type { Audience, ExternalBlock } from "~/photos/rights";
+import { dayOf } from "~/organisation/calendar.server";
+import { formatDateTime } from "~/utils/dates";
 import { UserError } from "~/utils/errors.server";
 import { assertPublisher } from "./channels.server";
 import { isAspect, type Focus } from "./crops";
@@ -75,6 +77,50 @@ async function removeDelivery(db: DB, id: number): Promise<void> {
   await sql`SELECT graphile_worker.remove_job(${deliveryJobKey(id)})`.execute(db);
 }
 
+/** An embargo as comms read it, in French and the organisation's time zone: "12 déc. 2026, 18:30". */
+function embargoText(embargo: Date): string {
+  return formatDateTime(embargo, "fr", env().ORGANISATION_TIME_ZONE);
+}
+
+/** Refuses a time before the contribution's embargo ("pas avant le …"); the embargo itself is allowed. */
+function checkEmbargo(at: Date, embargo: Date | null): void {
+  if (embargo && at.getTime() < embargo.getTime()) {
+    throw new UserError("publishing.errors.beforeEmbargo", "scheduledAt", 400, { date: embargoText(embargo) });
+  }
+}
+
+/**
+ * Where a search for the next free slot starts: now, or the embargo when it is later (nextFreeSlot
+ * looks strictly after its start, so a slot at the embargo's very instant is kept).
+ */
+function slotSearchStart(now: Date, embargo: Date | null): Date {
+  return embargo && embargo.getTime() > now.getTime() ? new Date(embargo.getTime() - 1) : now;
+}
+
+/** The embargo of a publication's contribution, or null. */
+async function embargoOf(db: DB, contributionId: number): Promise<Date | null> {
+  const row = await db.selectFrom("contribution").select("embargo_until").where("id", "=", contributionId).executeTakeFirst();
+  return row?.embargo_until ? new Date(row.embargo_until) : null;
+}
+
+/**
+ * Why a publication may not go out at its time because of its contribution's embargo (in French,
+ * stored as the held reason), or null. Delivery reads it before every try: an embargo moved later
+ * after the publication was queued holds it rather than letting it out early.
+ */
+export async function embargoBlock(db: DB, publicationId: number): Promise<string | null> {
+  const row = await db
+    .selectFrom("publication as p")
+    .innerJoin("contribution as c", "c.id", "p.contribution_id")
+    .select(["p.scheduled_at", "c.embargo_until"])
+    .where("p.id", "=", publicationId)
+    .executeTakeFirst();
+  if (!row?.embargo_until) return null;
+  const embargo = new Date(row.embargo_until);
+  if (new Date(row.scheduled_at).getTime() >= embargo.getTime()) return null;
+  return fr()("publishing.publication.heldEmbargo", { date: embargoText(embargo) });
+}
+
 /** A contribution as prefillText needs it. */
 export interface CreditSource {
   title: string;
@@ -108,6 +154,15 @@ export function prefillText(c: CreditSource, characterLimit: number): string {
   const body = c.body_text.trim().replace(/\s*\n\s*\n\s*/g, "\n\n");
   const parts = [title, room > 10 && body ? cut(body, room) : "", credit].filter(Boolean);
   return parts.join("\n\n");
+}
+
+/**
+ * Whom a channel's posts reach, for the consent register's scopes: feeds and webhooks feed the
+ * organisation's website; Mastodon, Bluesky and the manual kit (Facebook, Instagram, LinkedIn…)
+ * are social networks.
+ */
+export function audienceOf(kind: ChannelKind): Audience {
+  return kind === "feed" || kind === "webhook" ? "website" : "social";
 }
 
 /** A text's length as the channel's network counts it. */
@@ -151,13 +206,13 @@ function checkFocus(choice: PhotoChoice, index: number): void {
  * The photos a publication will use: each must belong to the contribution and be usable outside
  * (image rights, alt text); refused with the French reason otherwise.
  */
-async function checkedPhotos(db: DB, contributionId: number, wanted: PhotoChoice[] | undefined): Promise<PhotoChoice[]> {
+async function checkedPhotos(db: DB, contributionId: number, wanted: PhotoChoice[] | undefined, audience: Audience): Promise<PhotoChoice[]> {
   const photos = await db.selectFrom("photo").select(["id", "position"]).where("contribution_id", "=", contributionId).orderBy("position").execute();
   // By default the first four: what every network takes in one post.
   const choices = wanted ?? photos.slice(0, MAX_PHOTOS).map((p) => ({ photoId: p.id }));
   if (new Set(choices.map((c) => c.photoId)).size !== choices.length) throw new UserError("publishing.errors.photoTwice", "photos");
   if (choices.length > MAX_PHOTOS) throw new UserError("publishing.errors.tooManyPhotos", "photos", 400, { max: MAX_PHOTOS });
-  const blocks = await externalBlocks(db, contributionId);
+  const blocks = await externalBlocks(db, contributionId, audience);
   for (const [index, choice] of choices.entries()) {
     const at = photos.findIndex((p) => p.id === choice.photoId);
     if (at < 0) throw new UserError("publishing.errors.photoUnknown", "photos");
@@ -183,6 +238,7 @@ async function sourceOf(db: DB, actor: Actor, contributionId: number) {
       "c.external_eligible",
       "c.author_id",
       "c.department_id",
+      "c.embargo_until",
       "a.display_name as author_name",
       "a.credit_opt_out",
       "d.name as department_name",
@@ -210,14 +266,15 @@ async function takenSlots(db: DB, channelId: number, after: Date): Promise<Set<n
 }
 
 /**
- * The channel's next free posting slot after `after` (now by default), in the organisation's time
- * zone; null when every slot of the coming weeks is taken. Only a proposal: creation takes it
- * under the unique index.
+ * The channel's next free posting slot after `after` (now by default), and not before `embargo`
+ * when one is given, in the organisation's time zone; null when every slot of the coming weeks is
+ * taken. Only a proposal: creation takes it under the unique index.
  */
-export async function proposeSlot(db: DB, actor: Actor, channelId: number, after: Date = new Date()): Promise<Date | null> {
+export async function proposeSlot(db: DB, actor: Actor, channelId: number, after: Date = new Date(), embargo: Date | null = null): Promise<Date | null> {
   assertPublisher(actor);
   const channel = await channelOf(db, channelId);
-  return nextFreeSlot(channel.slots as Slot[], env().ORGANISATION_TIME_ZONE, after, await takenSlots(db, channelId, after));
+  const start = slotSearchStart(after, embargo);
+  return nextFreeSlot(channel.slots as Slot[], env().ORGANISATION_TIME_ZONE, start, await takenSlots(db, channelId, start));
 }
 
 const LIVE_SLOT = "publication_channel_slot_key";
@@ -234,10 +291,10 @@ function checkTime(at: Date): Date {
  * Puts an approved contribution that is eligible for external use on a channel (comms and
  * admins; 403 otherwise, 404 for a contribution or channel they may not see). Refused with a
  * French message (a UserError): not approved, "interne uniquement", a photo whose rights do not
- * allow external use, a disabled channel, a text over the channel's limit, a time in the past,
- * the contribution already on that channel, or the chosen slot taken.
- * Without a time, takes the channel's next free slot, retrying with the next one when another
- * publication took it first.
+ * allow external use, a disabled channel, a text over the channel's limit, a time in the past or
+ * before the contribution's embargo, the contribution already on that channel, or the chosen slot
+ * taken. Without a time, takes the channel's next free slot (from the embargo when it is later),
+ * retrying with the next one when another publication took it first.
  */
 export async function createPublication(db: DB, actor: Actor, input: NewPublication): Promise<{ id: number; scheduledAt: Date }> {
   assertPublisher(actor);
@@ -245,10 +302,12 @@ export async function createPublication(db: DB, actor: Actor, input: NewPublicat
   const channel = await channelOf(db, input.channelId);
   if (!channel.enabled) throw new UserError("publishing.errors.channelDisabled", "channelId", 409, { reason: channel.disabled_reason ?? "" });
   const text = checkText(channel.kind, input.text ?? prefillText(source, channel.character_limit), channel.character_limit);
-  const photos = await checkedPhotos(db, source.id, input.photos);
+  const photos = await checkedPhotos(db, source.id, input.photos, audienceOf(channel.kind));
   const chosen = input.scheduledAt ? checkTime(input.scheduledAt) : null;
+  const embargo = source.embargo_until ? new Date(source.embargo_until) : null;
+  if (chosen) checkEmbargo(chosen, embargo);
   const schedule = input.schedule ?? true;
-  const now = new Date();
+  const now = slotSearchStart(new Date(), embargo);
   const taken = chosen ? new Set<number>() : await takenSlots(db, channel.id, now);
 
   for (let tries = 0; tries < SLOT_TRIES; tries++) {
@@ -317,8 +376,9 @@ async function lockPublication(trx: Transaction<Database>, id: number) {
 
 /**
  * Moves a publication to another time (comms and admins), or to the channel's next free slot
- * with "next". Refused when the slot is taken, the time is past, or it is being delivered or
- * already published. A scheduled publication's delivery moves with it.
+ * (from the contribution's embargo when it is later) with "next". Refused when the slot is taken,
+ * the time is past or before the embargo, or it is being delivered or already published. A
+ * scheduled publication's delivery moves with it; a held one stays held until released.
  */
 export async function movePublication(db: DB, actor: Actor, id: number, to: Date | "next"): Promise<{ scheduledAt: Date }> {
   assertPublisher(actor);
@@ -329,12 +389,15 @@ export async function movePublication(db: DB, actor: Actor, id: number, to: Date
       return await db.transaction().execute(async (trx) => {
         const p = await lockPublication(trx, id);
         if (!CHANGEABLE.includes(p.state)) throw new UserError("publishing.errors.notChangeable", "form", 409);
+        const embargo = await embargoOf(trx, p.contribution_id);
         let at = target;
-        if (!at) {
+        if (at) checkEmbargo(at, embargo);
+        else {
           const channel = await channelOf(trx, p.channel_id);
-          const taken = await takenSlots(trx, p.channel_id, new Date());
+          const start = slotSearchStart(new Date(), embargo);
+          const taken = await takenSlots(trx, p.channel_id, start);
           for (const t of skip) taken.add(t);
-          at = nextFreeSlot(channel.slots as Slot[], env().ORGANISATION_TIME_ZONE, new Date(), taken);
+          at = nextFreeSlot(channel.slots as Slot[], env().ORGANISATION_TIME_ZONE, start, taken);
           if (!at) throw new UserError("publishing.errors.noFreeSlot", "scheduledAt", 409, { days: FREE_SLOT_SEARCH_DAYS });
         }
         // A failed one moved to a new time is tried again then, with the same idempotency key.
@@ -351,7 +414,8 @@ export async function movePublication(db: DB, actor: Actor, id: number, to: Date
       if (constraintOf(error) !== LIVE_SLOT) throw error;
       if (target) throw new UserError("publishing.errors.slotTaken", "scheduledAt", 409);
       // The slot went to someone else between our look and our write.
-      const taken = await takenSlots(db, (await db.selectFrom("publication").select("channel_id").where("id", "=", id).executeTakeFirstOrThrow()).channel_id, new Date());
+      const p = await db.selectFrom("publication").select(["channel_id", "contribution_id"]).where("id", "=", id).executeTakeFirstOrThrow();
+      const taken = await takenSlots(db, p.channel_id, slotSearchStart(new Date(), await embargoOf(db, p.contribution_id)));
       for (const t of taken) skip.add(t);
     }
   }
@@ -412,7 +476,7 @@ export async function updatePublication(db: DB, actor: Actor, id: number, change
   if (!current) throw notFound();
   const channel = await channelOf(db, current.channel_id);
   const text = checkText(channel.kind, change.text ?? current.text, channel.character_limit);
-  const photos = change.photos ? await checkedPhotos(db, current.contribution_id, change.photos) : null;
+  const photos = change.photos ? await checkedPhotos(db, current.contribution_id, change.photos, audienceOf(channel.kind)) : null;
   await db.transaction().execute(async (trx) => {
     const p = await lockPublication(trx, id);
     if (!CHANGEABLE.includes(p.state)) throw new UserError("publishing.errors.notChangeable", "form", 409);
@@ -433,11 +497,15 @@ export async function releasePublication(db: DB, actor: Actor, id: number): Prom
   if (p.state !== "held") throw new UserError("publishing.errors.notHeld", "form", 409);
   const blocked = await photoBlocks(db, id);
   if (blocked) throw new UserError("publishing.errors.photoBlocked", "photos", 409, { reason: blocked });
+  if (await embargoBlock(db, id)) {
+    const { contribution_id } = await db.selectFrom("publication").select("contribution_id").where("id", "=", id).executeTakeFirstOrThrow();
+    throw new UserError("publishing.errors.beforeEmbargo", "scheduledAt", 409, { date: embargoText((await embargoOf(db, contribution_id))!) });
+  }
   await releaseIfClear(db, id);
 }
 
 async function releaseIfClear(db: DB, id: number): Promise<void> {
-  if (await photoBlocks(db, id)) return;
+  if ((await photoBlocks(db, id)) || (await embargoBlock(db, id))) return;
   await db.transaction().execute(async (trx) => {
     const p = await lockPublication(trx, id);
     if (p.state !== "held") return;
@@ -451,14 +519,19 @@ async function releaseIfClear(db: DB, id: number): Promise<void> {
  * Read at every delivery too: nothing whose rights lapsed is ever sent.
  */
 export async function photoBlocks(db: DB, publicationId: number): Promise<string | null> {
-  const p = await db.selectFrom("publication").select("contribution_id").where("id", "=", publicationId).executeTakeFirst();
+  const p = await db
+    .selectFrom("publication as p")
+    .innerJoin("channel as ch", "ch.id", "p.channel_id")
+    .select(["p.contribution_id", "ch.kind"])
+    .where("p.id", "=", publicationId)
+    .executeTakeFirst();
   if (!p) return null;
   const used = await db.selectFrom("publication_photo").select("photo_id").where("publication_id", "=", publicationId).execute();
   if (used.length === 0) return null;
   // externalBlocks numbers photos from 1 in the contribution's order.
   const ordered = await db.selectFrom("photo").select("id").where("contribution_id", "=", p.contribution_id).orderBy("position").execute();
   const numbers = new Set(used.map((u) => ordered.findIndex((o) => o.id === u.photo_id) + 1));
-  const block = (await externalBlocks(db, p.contribution_id)).find((b) => numbers.has(b.photo));
+  const block = (await externalBlocks(db, p.contribution_id, audienceOf(p.kind))).find((b) => numbers.has(b.photo));
   return block ? reasonOf(block) : null;
 }
 
@@ -575,6 +648,128 @@ export async function listQueue(
     .limit(Math.min(options.limit ?? 500, 500))
     .execute();
   return rows.map(toItem);
+}
+
+/** A place in the queue's order (time, then id): where a page of the list ends. */
+export interface QueueCursor {
+  at: Date;
+  id: number;
+}
+
+/** Publications per page of the queue list. */
+export const QUEUE_PAGE_SIZE = 50;
+
+export interface QueuePage {
+  items: QueueItem[];
+  /** Where the page of earlier publications ends ("plus anciennes"), or null when there is none. */
+  earlier: QueueCursor | null;
+  /** Where the page of later publications starts ("plus récentes"), or null when there is none. */
+  later: QueueCursor | null;
+}
+
+/**
+ * One page of the queue list (comms and admins), by time then id, read by keyset so that a page
+ * costs the same wherever it is: from `start` on by default, after or before a cursor otherwise.
+ * `from`/`to` (a day), `channelId` and `states` (all but cancelled by default) filter it.
+ */
+export async function listQueuePage(
+  db: DB,
+  actor: Actor,
+  options: { start?: Date; after?: QueueCursor; before?: QueueCursor; from?: Date; to?: Date; channelId?: number; states?: PublicationState[]; size?: number } = {},
+): Promise<QueuePage> {
+  assertPublisher(actor);
+  const size = Math.min(Math.max(options.size ?? QUEUE_PAGE_SIZE, 1), 100);
+  const filtered = () => {
+    let q = queueRows(db);
+    if (options.from) q = q.where("p.scheduled_at", ">=", options.from);
+    if (options.to) q = q.where("p.scheduled_at", "<", options.to);
+    if (options.channelId) q = q.where("p.channel_id", "=", options.channelId);
+    return options.states?.length ? q.where("p.state", "in", options.states) : q.where("p.state", "<>", "cancelled");
+  };
+  const key = sql`(p.scheduled_at, p.id)`;
+  const row = (c: QueueCursor) => sql`(${c.at}::timestamptz, ${c.id}::int)`;
+  const exists = async (where: ReturnType<typeof sql<boolean>>) => !!(await filtered().where(where).select(sql`1`.as("one")).limit(1).executeTakeFirst());
+
+  let rows;
+  let more: boolean;
+  if (options.before) {
+    const desc = await filtered().where(sql<boolean>`${key} < ${row(options.before)}`).orderBy("p.scheduled_at", "desc").orderBy("p.id", "desc").limit(size + 1).execute();
+    more = desc.length > size;
+    rows = desc.slice(0, size).reverse();
+  } else {
+    let q = filtered();
+    if (options.after) q = q.where(sql<boolean>`${key} > ${row(options.after)}`);
+    else if (options.start) q = q.where("p.scheduled_at", ">=", options.start);
+    const asc = await q.orderBy("p.scheduled_at").orderBy("p.id").limit(size + 1).execute();
+    more = asc.length > size;
+    rows = asc.slice(0, size);
+  }
+  const items = rows.map(toItem);
+  const first = items[0];
+  const last = items.at(-1);
+  const cursorOf = (i: QueueItem): QueueCursor => ({ at: i.scheduledAt, id: i.id });
+  let earlier: QueueCursor | null = null;
+  let later: QueueCursor | null = null;
+  if (options.before) {
+    earlier = more && first ? cursorOf(first) : null;
+    const edge = last ? cursorOf(last) : { at: options.before.at, id: options.before.id - 1 };
+    later = (await exists(sql<boolean>`${key} > ${row(edge)}`)) ? edge : null;
+  } else {
+    later = more && last ? cursorOf(last) : null;
+    const edge = first ? cursorOf(first) : options.after ? { at: options.after.at, id: options.after.id + 1 } : options.start ? { at: options.start, id: 0 } : null;
+    if (edge) earlier = (await exists(sql<boolean>`${key} < ${row(edge)}`)) ? edge : null;
+  }
+  return { items, earlier, later };
+}
+
+/** How many publications a calendar cell (a day) shows at most, per view. */
+export const CALENDAR_CELL_CAP = { week: 8, month: 3 } as const;
+
+export interface CalendarOverflow {
+  /** The organisation's day (YYYY-MM-DD). */
+  day: string;
+  channel: { id: number; name: string };
+  /** Publications of that channel that day not shown in the cell. */
+  count: number;
+}
+
+/**
+ * The week or month calendar (comms and admins): per day of the organisation, the first `perDay`
+ * publications by time, and per day and channel how many more there are ("+ 12 autres"). The
+ * ranking and the counts are made by the database over the period; only the shown rows are read.
+ */
+export async function calendarQueue(db: DB, actor: Actor, options: { from: Date; to: Date; perDay: number }): Promise<{ items: (QueueItem & { day: string })[]; overflow: CalendarOverflow[] }> {
+  assertPublisher(actor);
+  const day = dayOf(sql.ref("p.scheduled_at"));
+  const inPeriod = db
+    .selectFrom("publication as p")
+    .where("p.scheduled_at", ">=", options.from)
+    .where("p.scheduled_at", "<", options.to)
+    .where("p.state", "<>", "cancelled");
+  const [shown, totals] = await Promise.all([
+    queueRows(db)
+      .innerJoin(
+        inPeriod.select(["p.id as ranked_id", sql<string>`${day}::text`.as("day"), sql<number>`row_number() OVER (PARTITION BY ${day} ORDER BY p.scheduled_at, p.id)`.as("n")]).as("r"),
+        "r.ranked_id",
+        "p.id",
+      )
+      .select("r.day")
+      .where("r.n", "<=", options.perDay)
+      .orderBy("p.scheduled_at")
+      .orderBy("p.id")
+      .execute(),
+    inPeriod
+      .innerJoin("channel as ch", "ch.id", "p.channel_id")
+      .select([sql<string>`${day}::text`.as("day"), "ch.id", "ch.name", sql<number>`count(*)::int`.as("n")])
+      .groupBy([sql`1`, "ch.id", "ch.name"])
+      .execute(),
+  ]);
+  const items = shown.map((r) => ({ ...toItem(r), day: r.day }));
+  const overflow = totals.flatMap((t) => {
+    const count = t.n - items.filter((i) => i.day === t.day && i.channel.id === t.id).length;
+    return count > 0 ? [{ day: t.day, channel: { id: t.id, name: t.name }, count }] : [];
+  });
+  return { items, overflow };
 }
 
 /** One publication with its photos (comms and admins); 404 when there is none. */

@@ -105,6 +105,8 @@ export default function ContributionPage() {
           <span>{c.department_name}</span>
           {c.event_date ? <span>{dates.date(c.event_date, "long")}</span> : null}
           {c.place ? <span>{c.place}</span> : null}
+          {/* Everyone who reads it sees it: an embargo binds whoever would share it outside. */}
+          {c.embargo_until ? <strong>{t("contributions.embargoShown", { date: dates.dateTime(c.embargo_until) })}</strong> : null}
         </p>
         {c.tags.length ? (
           <ul className="tags" aria-label={t("contributions.tags")}>

@@ -10,6 +10,7 @@ import { MAX_PHOTOS } from "~/contributions/schema";
 import { AUTHOR_EDITABLE } from "~/contributions/schema";
 import { db } from "~/db.server";
 import { env } from "~/env.server";
+import { localInput } from "~/publishing/queue-view.server";
 import { attempt, idParam } from "~/utils/errors.server";
 import { useMsg } from "~/components/forms";
 
@@ -26,7 +27,8 @@ async function editable(request: Request, id: number) {
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { c } = await editable(request, idParam(params.id));
-  return { c, maxUploadMb: env().MAX_UPLOAD_MB };
+  const embargo = c.embargo_until ? localInput(new Date(c.embargo_until), env().ORGANISATION_TIME_ZONE) : null;
+  return { c, embargo, maxUploadMb: env().MAX_UPLOAD_MB };
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -44,7 +46,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function EditContribution() {
-  const { c, maxUploadMb } = useLoaderData<typeof loader>();
+  const { c, embargo, maxUploadMb } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const [params] = useSearchParams();
   const { t } = useTranslation();
@@ -71,6 +73,7 @@ export default function EditContribution() {
           tags: c.tags,
           eventDate: c.event_date,
           place: c.place,
+          embargo,
           visibilityWish: c.visibility_wish,
           proposeExternal: c.propose_external,
         }}

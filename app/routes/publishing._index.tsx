@@ -7,8 +7,8 @@ import { requireRole } from "~/auth/guards.server";
 import { db } from "~/db.server";
 import { env } from "~/env.server";
 import { createCalendarToken, hasCalendarToken, revokeCalendarToken } from "~/publishing/calendar-feed.server";
-import { cancelPublication, listQueue, retryPublication, type QueueItem } from "~/publishing/queue.server";
-import { localDay, rangeOf, type QueueView } from "~/publishing/queue-view.server";
+import { calendarQueue, CALENDAR_CELL_CAP, cancelPublication, listQueuePage, retryPublication, type QueueItem } from "~/publishing/queue.server";
+import { cursorParam, dayRange, localDay, parseCursor, rangeOf, type QueueView } from "~/publishing/queue-view.server";
 import { attempt, fieldErrors } from "~/utils/errors.server";
 import type { FieldErrors } from "~/utils/forms";
 import { readForm } from "~/utils/forms.server";
@@ -24,21 +24,50 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const view = VIEWS.find((v) => v === params.get("view")) ?? "list";
   const timeZone = env().ORGANISATION_TIME_ZONE;
   const range = rangeOf(view, params.get("at"), timeZone);
-  // The list starts with what needs comms: failures and holds, whatever their time.
-  const [items, attention, calendar] = await Promise.all([
-    listQueue(db(), user, { from: range.from, to: range.to }),
-    view === "list" ? listQueue(db(), user, { states: ["failed", "held"], to: range.from }) : Promise.resolve([]),
-    // The calendar address is each comms member's own (admins see the queue, not a calendar).
-    user.role === "comms" ? hasCalendarToken(db(), user) : Promise.resolve(null),
+  // The calendar address is each comms member's own (admins see the queue, not a calendar).
+  const calendar = user.role === "comms" ? hasCalendarToken(db(), user) : Promise.resolve(null);
+  const base = { view, range: { start: range.start, previous: range.previous, next: range.next, days: range.days } };
+  if (view !== "list") {
+    // A cell shows a few publications; the rest are counted per channel and listed on their day.
+    const { items, overflow } = await calendarQueue(db(), user, { from: range.from, to: range.to, perDay: CALENDAR_CELL_CAP[view] });
+    return { ...base, items, overflow, list: null, calendar: await calendar };
+  }
+  // The list is paged by keyset (time, id), 50 a page: from the chosen day on, or after/before a
+  // cursor; "+ N autres" in the calendar opens it on one day and channel, "à traiter" on failures and holds.
+  const day = dayRange(params.get("day"), timeZone);
+  const channelId = Number(params.get("channel"));
+  const attentionOnly = params.get("attention") === "1";
+  const filter = {
+    from: day?.from,
+    to: day?.to,
+    channelId: Number.isSafeInteger(channelId) && channelId > 0 ? channelId : undefined,
+    states: attentionOnly ? (["failed", "held"] as const).slice() : undefined,
+  };
+  const after = parseCursor(params.get("after"));
+  const before = after ? null : parseCursor(params.get("before"));
+  const firstPage = !after && !before && !day && !attentionOnly && !filter.channelId;
+  const [page, attention] = await Promise.all([
+    listQueuePage(db(), user, { ...filter, after: after ?? undefined, before: before ?? undefined, start: day || attentionOnly ? undefined : range.from }),
+    // The first page opens with what needs comms: failures and holds from before it, oldest first.
+    firstPage ? listQueuePage(db(), user, { states: ["failed", "held"], to: range.from, size: ATTENTION_SHOWN }) : null,
   ]);
-  const all = [...attention, ...items];
+  const items = [...(attention?.items ?? []), ...page.items];
   return {
-    view,
-    range: { start: range.start, previous: range.previous, next: range.next, days: range.days },
-    items: all.map((i) => ({ ...i, day: localDay(i.scheduledAt, timeZone) })),
-    calendar,
+    ...base,
+    items: items.map((i) => ({ ...i, day: localDay(i.scheduledAt, timeZone) })),
+    overflow: [],
+    list: {
+      earlier: page.earlier ? cursorParam(page.earlier) : null,
+      later: page.later ? cursorParam(page.later) : null,
+      moreAttention: !!attention?.later,
+      filter: { day: day?.day ?? null, channel: filter.channelId ?? null, attention: attentionOnly, channelName: filter.channelId ? (page.items[0]?.channel.name ?? null) : null },
+    },
+    calendar: await calendar,
   };
 }
+
+/** Failures and holds shown above the first page; a link lists them all when there are more. */
+const ATTENTION_SHOWN = 20;
 
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireRole(request, "comms", "admin");
@@ -143,8 +172,30 @@ function Details({ item }: { item: Item }) {
   );
 }
 
+/** A link to the list with the same filters, at another place ("plus anciennes", "plus récentes"). */
+function listHref(filter: { day: string | null; channel: number | null; attention: boolean }, at: string, place: Record<string, string>): string {
+  const q = new URLSearchParams({ view: "list", at });
+  if (filter.day) q.set("day", filter.day);
+  if (filter.channel) q.set("channel", String(filter.channel));
+  if (filter.attention) q.set("attention", "1");
+  for (const [k, v] of Object.entries(place)) q.set(k, v);
+  return `/publishing?${q}`;
+}
+
+/** "plus anciennes / plus récentes": plain links, so paging works without JavaScript. */
+function Pager({ list, at, label }: { list: { earlier: string | null; later: string | null; filter: { day: string | null; channel: number | null; attention: boolean } }; at: string; label: string }) {
+  const { t } = useTranslation();
+  if (!list.earlier && !list.later) return null;
+  return (
+    <nav aria-label={label} className="row">
+      {list.earlier ? <Link to={listHref(list.filter, at, { before: list.earlier })}>← {t("publishing.queue.earlier")}</Link> : null}
+      {list.later ? <Link to={listHref(list.filter, at, { after: list.later })}>{t("publishing.queue.later")} →</Link> : null}
+    </nav>
+  );
+}
+
 export default function Queue() {
-  const { view, range, items, calendar } = useLoaderData<typeof loader>();
+  const { view, range, items, overflow, list, calendar } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const { t } = useTranslation();
   const msg = useMsg();
@@ -179,13 +230,40 @@ export default function Queue() {
           </Link>
         ))}
       </nav>
-      <nav aria-label={t("publishing.queue.period")} className="row">
-        <Link to={`/publishing?view=${view}&at=${range.previous}`}>← {t("publishing.queue.previous")}</Link>
-        <span>{t("publishing.queue.from", { date: dates.date(range.start) })}</span>
-        <Link to={`/publishing?view=${view}&at=${range.next}`}>{t("publishing.queue.next")} →</Link>
-      </nav>
-      {view === "list" ? (
+      {list ? (
+        <>
+          {list.filter.day || list.filter.channel || list.filter.attention ? (
+            <p className="row">
+              <span>
+                {list.filter.attention
+                  ? t("publishing.queue.attentionOnly")
+                  : t("publishing.queue.filtered", {
+                      day: list.filter.day ? dates.date(list.filter.day, "long") : t("publishing.queue.anyDay"),
+                      channel: list.filter.channelName ?? t("publishing.queue.anyChannel"),
+                    })}
+              </span>
+              <Link to={`/publishing?view=list&at=${range.start}`}>{t("publishing.queue.allPublications")}</Link>
+            </p>
+          ) : (
+            <p>{t("publishing.queue.from", { date: dates.date(range.start) })}</p>
+          )}
+          {list.moreAttention ? (
+            <p>
+              <Link to="/publishing?view=list&attention=1">{t("publishing.queue.allAttention")}</Link>
+            </p>
+          ) : null}
+          <Pager list={list} at={range.start} label={t("publishing.queue.pages")} />
+        </>
+      ) : (
+        <nav aria-label={t("publishing.queue.period")} className="row">
+          <Link to={`/publishing?view=${view}&at=${range.previous}`}>← {t("publishing.queue.previous")}</Link>
+          <span>{t("publishing.queue.from", { date: dates.date(range.start) })}</span>
+          <Link to={`/publishing?view=${view}&at=${range.next}`}>{t("publishing.queue.next")} →</Link>
+        </nav>
+      )}
+      {list ? (
         items.length ? (
+          <>
           <div className="table-wrap">
             <table>
               <caption className="visually-hidden">{t("publishing.queue.title")}</caption>
@@ -218,24 +296,32 @@ export default function Queue() {
               </tbody>
             </table>
           </div>
+          <Pager list={list} at={range.start} label={t("publishing.queue.pagesBottom")} />
+          </>
         ) : (
           <p>{t("publishing.queue.empty")}</p>
         )
       ) : (
         <ol className={`calendar calendar-${view}`} aria-label={t(`publishing.queue.view.${view}`)}>
           {range.days.map((day) => {
-            const list = byDay.get(day) ?? [];
+            const shown = byDay.get(day) ?? [];
+            const more = overflow.filter((o) => o.day === day);
             return (
               <li key={day} className="calendar-day">
                 <h2 className="calendar-date">{dates.date(day, "long")}</h2>
-                {list.length ? (
+                {shown.length || more.length ? (
                   <ul className="stack">
-                    {list.map((item) => (
+                    {shown.map((item) => (
                       <li key={item.id} className="card">
                         <strong>{dates.time(item.scheduledAt)}</strong> · {item.channel.name} · {t(`publishing.states.${item.state}`)}
                         <br />
                         <Link to={`/publishing/${item.id}`}>{item.contribution.title}</Link>
                         <Details item={item} />
+                      </li>
+                    ))}
+                    {more.map((o) => (
+                      <li key={`more-${o.channel.id}`}>
+                        <Link to={`/publishing?view=list&day=${o.day}&channel=${o.channel.id}`}>{t("publishing.queue.more", { count: o.count, channel: o.channel.name })}</Link>
                       </li>
                     ))}
                   </ul>

@@ -68,13 +68,14 @@ export async function action({ request, params }: ActionFunctionArgs) {
 
 type Draft = ReturnType<typeof useLoaderData<typeof loader>>;
 
-function ChannelDraft({ channel, photos, errors }: { channel: Draft["channels"][number]; photos: Draft["photos"]; errors?: FieldErrors }) {
+function ChannelDraft({ channel, photos, embargo, errors }: { channel: Draft["channels"][number]; photos: Draft["photos"]; embargo: boolean; errors?: FieldErrors }) {
   const { t } = useTranslation();
   const msg = useMsg();
   const dates = useDates();
   const [on, setOn] = useState(false);
   const [when, setWhen] = useState(channel.nextSlot ? "next" : "at");
-  const [used, setUsed] = useState(() => new Set(photos.filter((p) => p.usable).slice(0, 4).map((p) => p.id)));
+  const usable = (p: Draft["photos"][number]) => p.usable && !channel.blockedPhotoIds.includes(p.id);
+  const [used, setUsed] = useState(() => new Set(photos.filter(usable).slice(0, 4).map((p) => p.id)));
   const key = (field: string) => `${field}-${channel.id}`;
   const channelError = msg(errors?.[key("channel")]);
   return (
@@ -112,7 +113,7 @@ function ChannelDraft({ channel, photos, errors }: { channel: Draft["channels"][
                         name={key("photo")}
                         value={p.id}
                         checked={used.has(p.id)}
-                        disabled={!p.usable}
+                        disabled={!usable(p)}
                         onChange={(e) => setUsed((s) => {
                           const next = new Set(s);
                           if (e.target.checked) next.add(p.id);
@@ -149,7 +150,13 @@ function ChannelDraft({ channel, photos, errors }: { channel: Draft["channels"][
               {when === "at" ? (
                 <div className="field">
                   <label htmlFor={key("at")}>{t("publishing.create.atLabel", { channel: channel.name })}</label>
-                  <input id={key("at")} name={key("at")} type="datetime-local" aria-invalid={errors?.[key("at")] ? true : undefined} aria-describedby={describedBy(errors?.[key("at")] && key("at-error"))} />
+                  <input
+                    id={key("at")}
+                    name={key("at")}
+                    type="datetime-local"
+                    aria-invalid={errors?.[key("at")] ? true : undefined}
+                    aria-describedby={describedBy(embargo && "embargo-note", errors?.[key("at")] && key("at-error"))}
+                  />
                   <FieldError id={key("at-error")} message={msg(errors?.[key("at")])} />
                 </div>
               ) : (
@@ -167,6 +174,7 @@ export default function NewPublications() {
   const draft = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const { t } = useTranslation();
+  const dates = useDates();
   const msg = useMsg();
   const errors = result && "errors" in result ? (result.errors as FieldErrors) : undefined;
   return (
@@ -175,6 +183,11 @@ export default function NewPublications() {
         <Link to={`/contributions/${draft.contribution.id}`}>← {draft.contribution.title}</Link>
       </p>
       <h1>{t("publishing.create.title", { title: draft.contribution.title })}</h1>
+      {draft.contribution.embargoUntil ? (
+        <p id="embargo-note">
+          <strong>{t("contributions.embargoShown", { date: dates.dateTime(draft.contribution.embargoUntil) })}</strong>
+        </p>
+      ) : null}
       {!draft.publishable ? (
         <p className="alert" role="alert">
           {t(draft.contribution.status === "approved" ? "publishing.errors.internalOnly" : "publishing.errors.notApproved")}
@@ -193,7 +206,7 @@ export default function NewPublications() {
             </p>
           ) : null}
           {draft.channels.map((c) => (
-            <ChannelDraft key={c.id} channel={c} photos={draft.photos} errors={errors} />
+            <ChannelDraft key={c.id} channel={c} photos={draft.photos} embargo={draft.contribution.embargoUntil !== null} errors={errors} />
           ))}
           <div>
             <SubmitButton>{t("publishing.create.submit")}</SubmitButton>

@@ -3,24 +3,29 @@ import { Form, Link, useActionData, useLoaderData, useSearchParams, type ShouldR
 import { data, redirect } from "@remix-run/node";
 import { useTranslation } from "react-i18next";
 import { z } from "zod";
-import { describedBy, Field, FieldError, FormError, useMsg } from "~/components/forms";
+import { describedBy, Field, FieldError, FormError, SubmitButton, useMsg } from "~/components/forms";
 import { History } from "~/components/history";
 import { PhotoImage } from "~/components/photo-image";
 import { ExternalBlocksNote } from "~/components/photo-details";
 import { VisibilityChoice } from "~/components/visibility-choice";
 import { WithdrawRightsButton } from "~/components/withdraw-rights";
+import { PhotoConsents } from "~/components/photo-consents";
+import { consentsOfPhotos, linkPhoto, listConsents } from "~/consent/consents.server";
 import { RichTextField } from "~/components/rich-text-field";
 import { requireRole } from "~/auth/guards.server";
 import { getContribution } from "~/contributions/contributions.server";
 import { plainTextToDoc } from "~/contributions/form.server";
-import { LIMITS, photoFieldId, photoFieldName } from "~/contributions/schema";
+import { isLocalDateTime, LIMITS, photoFieldId, photoFieldName } from "~/contributions/schema";
 import { db } from "~/db.server";
+import { env } from "~/env.server";
+import { setEmbargo } from "~/publishing/embargo.server";
+import { localInput, localInstant } from "~/publishing/queue-view.server";
 import { externalBlocks, withdrawRights } from "~/photos/rights.server";
 import { commsEditSchema, decide, decisionSchema, editInReview, type Decision } from "~/review/review.server";
 import { attempt, fieldErrors, idParam } from "~/utils/errors.server";
 import { parseForm, type FieldErrors } from "~/utils/forms";
 import { readForm } from "~/utils/forms.server";
-import { useDates } from "~/utils/dates";
+import { useDates, useOrganisationTimeZone } from "~/utils/dates";
 
 export const meta: MetaFunction = () => [{ title: "Relecture · Relais" }];
 
@@ -28,7 +33,13 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireRole(request, "comms");
   const id = idParam(params.id);
   const c = await getContribution(db(), user, id);
-  return { c, blocks: await externalBlocks(db(), id) };
+  const embargo = c.embargo_until ? localInput(new Date(c.embargo_until), env().ORGANISATION_TIME_ZONE) : "";
+  const [blocks, consents, consentOptions] = await Promise.all([
+    externalBlocks(db(), id),
+    consentsOfPhotos(db(), user, c.photos.map((p) => p.id)),
+    c.photos.length ? listConsents(db(), user, { filter: "active" }) : [],
+  ]);
+  return { c, embargo, blocks, consents, consentOptions };
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -48,6 +59,21 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const result = await attempt(() => editInReview(db(), user, id, { ...parsed.data, alts }));
     if (!("value" in result)) return result;
     return { ok: true as const, message: result.value ? "review.edited" : "review.noChange" };
+  }
+  if (intent === "embargo") {
+    const value = form.get("embargo") ?? "";
+    if (typeof value !== "string" || (value !== "" && !isLocalDateTime(value))) return fieldErrors({ embargo: "contributions.errors.embargo" });
+    const result = await attempt(() => setEmbargo(db(), user, id, value ? localInstant(value, env().ORGANISATION_TIME_ZONE) : null));
+    if (!("value" in result)) return result;
+    return { ok: true as const, message: "review.embargoSaved" };
+  }
+  if (intent === "linkConsent") {
+    const photoId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).safeParse(form.get("photoId"));
+    if (!photoId.success) throw new Response("Not Found", { status: 404 });
+    const consentId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).safeParse(form.get("consentId"));
+    if (!consentId.success) return fieldErrors({ form: "consent.errors.choose" });
+    await linkPhoto(db(), user, consentId.data, photoId.data, { contributionId: id });
+    return { ok: true as const, message: "consent.linked" };
   }
   if (intent === "withdrawRights") {
     const photoId = z.coerce.number().int().positive().safeParse(form.get("photoId"));
@@ -131,12 +157,13 @@ function ReasonForm(props: { version: number; intent: string; id: string; label:
 }
 
 export default function ReviewContribution() {
-  const { c, blocks } = useLoaderData<typeof loader>();
+  const { c, embargo, blocks, consents, consentOptions } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const [params] = useSearchParams();
   const { t } = useTranslation();
   const msg = useMsg();
   const dates = useDates();
+  const timeZone = useOrganisationTimeZone();
   const errors = result && "errors" in result ? (result.errors as FieldErrors) : undefined;
   const done = params.get("done");
   const inReview = c.status === "submitted";
@@ -191,6 +218,7 @@ export default function ReviewContribution() {
           <span>{c.department_name}</span>
           <span>{t("review.wish", { wish: t(`contributions.visibility.${c.visibility_wish}`) })}</span>
           {c.propose_external ? <strong>{t("review.proposedExternal")}</strong> : null}
+          {c.embargo_until ? <strong>{t("contributions.embargoShown", { date: dates.dateTime(c.embargo_until) })}</strong> : null}
         </p>
       </header>
       {c.status === "approved" && c.external_eligible ? (
@@ -235,6 +263,7 @@ export default function ReviewContribution() {
                     ) : null}
                   </figcaption>
                   <WithdrawRightsButton photo={p} n={i + 1} />
+                  <PhotoConsents photoId={p.id} n={i + 1} linked={consents} options={consentOptions} />
                 </figure>
               );
             })}
@@ -311,6 +340,25 @@ export default function ReviewContribution() {
           </section>
         </>
       ) : null}
+
+      <section className="card" aria-labelledby="embargo-title">
+        <h2 id="embargo-title">{t("review.embargoTitle")}</h2>
+        <Form method="post" className="stack" noValidate key={embargo}>
+          <Field
+            name="embargo"
+            type="datetime-local"
+            label={t("contributions.embargo")}
+            hint={`${t("contributions.embargoHint", { zone: timeZone })} ${t("review.embargoHelp")}`}
+            defaultValue={embargo}
+            errors={errors}
+          />
+          <div>
+            <SubmitButton name="intent" value="embargo" className="secondary">
+              {t("review.saveEmbargo")}
+            </SubmitButton>
+          </div>
+        </Form>
+      </section>
 
       <History events={c.history} />
     </div>

@@ -11,6 +11,7 @@ import * as publishing from "./2026_11_30_10_publishing";
 import * as audit from "./2026_11_30_12_audit";
 import * as publicationIndexes from "./2026_11_30_13_publication_indexes";
 import * as privacyGroundwork from "./2026_11_30_14_privacy_groundwork";
+import * as embargo from "./2026_11_30_15_embargo";
 import * as reach from "./2026_11_30_17_reach";
 
 // Listed here rather than read from the folder so that every runner (tsx, vitest, a bundle) sees
@@ -28,5 +29,6 @@ export const migrations: Record<string, Migration> = {
   "2026_11_30_12_audit": audit,
   "2026_11_30_13_publication_indexes": publicationIndexes,
   "2026_11_30_14_privacy_groundwork": privacyGroundwork,
+  "2026_11_30_15_embargo": embargo,
   "2026_11_30_17_reach": reach,
 };
