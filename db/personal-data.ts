@@ -27,6 +27,11 @@ export interface PersonalColumn {
   /** What it holds about a person, in a sentence. */
   holds: string;
   erasure: Erasure;
+  /**
+   * The column holds the account's id and the rows where it is the closed account's are deleted
+   * (with `delete_row`): closing an account deletes them without a line of code per table.
+   */
+  owner?: true;
 }
 
 export const personal: Record<string, Record<string, PersonalColumn>> = {
@@ -42,24 +47,25 @@ export const personal: Record<string, Record<string, PersonalColumn>> = {
     created_at: { holds: "date de création du compte", erasure: "keep" },
     email_kinds: { holds: "préférences de notification par e-mail", erasure: "keep" },
     email_digest: { holds: "préférence de résumé quotidien", erasure: "keep" },
-    credit_opt_out: { holds: "refus d'être nommé dans les publications", erasure: "keep" },
+    credit_opt_out: { holds: "refus d'être nommé dans les publications (mis à vrai à la fermeture)", erasure: "keep" },
+    closed_at: { holds: "date de fermeture du compte", erasure: "keep" },
   },
   user_session: {
     id: { holds: "session ouverte (secret)", erasure: "delete_row" },
     expires_at: { holds: "fin de la session", erasure: "delete_row" },
-    user_id: { holds: "compte de la session", erasure: "delete_row" },
+    user_id: { holds: "compte de la session", erasure: "delete_row", owner: true },
   },
   login_failure: {
     key: { holds: "adresse e-mail ou adresse IP d'un essai de connexion manqué", erasure: "delete_row" },
     failed_at: { holds: "date de l'essai manqué", erasure: "delete_row" },
   },
   invitation: {
-    user_id: { holds: "compte invité", erasure: "delete_row" },
+    user_id: { holds: "compte invité", erasure: "delete_row", owner: true },
     created_by: { holds: "administrateur qui a invité", erasure: "keep" },
     used_at: { holds: "date d'acceptation de l'invitation", erasure: "delete_row" },
   },
   calendar_token: {
-    user_id: { holds: "titulaire d'une adresse d'abonnement au calendrier", erasure: "delete_row" },
+    user_id: { holds: "titulaire d'une adresse d'abonnement au calendrier", erasure: "delete_row", owner: true },
     created_at: { holds: "date de création de l'adresse", erasure: "delete_row" },
   },
   contribution: {
@@ -85,14 +91,15 @@ export const personal: Record<string, Record<string, PersonalColumn>> = {
     file_key: { holds: "fichiers dérivés de la photo", erasure: "delete_row" },
   },
   comment: {
-    author_id: { holds: "auteur du commentaire", erasure: "delete_row" },
+    author_id: { holds: "auteur du commentaire", erasure: "delete_row", owner: true },
     body: { holds: "texte du commentaire", erasure: "scrub" },
     created_at: { holds: "date du commentaire", erasure: "delete_row" },
     edited_at: { holds: "date de modification", erasure: "delete_row" },
   },
   thanks: {
-    user_id: { holds: "personne qui remercie", erasure: "delete_row" },
-    created_at: { holds: "date du remerciement", erasure: "delete_row" },
+    // Kept: the thanks others received; the id now names no one.
+    user_id: { holds: "personne qui remercie", erasure: "keep" },
+    created_at: { holds: "date du remerciement", erasure: "keep" },
   },
   contribution_event: {
     actor_id: { holds: "auteur d'une étape de l'historique (relecture, modification)", erasure: "keep" },
@@ -101,7 +108,7 @@ export const personal: Record<string, Record<string, PersonalColumn>> = {
     created_at: { holds: "date de l'étape", erasure: "keep" },
   },
   notification: {
-    user_id: { holds: "destinataire", erasure: "delete_row" },
+    user_id: { holds: "destinataire", erasure: "delete_row", owner: true },
     actor_id: { holds: "personne qui a causé la notification", erasure: "keep" },
     data: { holds: "copie du titre et des détails au moment de la notification", erasure: "scrub" },
     read_at: { holds: "date de lecture", erasure: "delete_row" },
@@ -120,8 +127,61 @@ export const personal: Record<string, Record<string, PersonalColumn>> = {
     ip: { holds: "adresse IP du client", erasure: "keep" },
     at: { holds: "date de l'action", erasure: "keep" },
   },
+  data_export: {
+    user_id: { holds: "personne dont l'archive contient les données", erasure: "delete_row", owner: true },
+    requested_by: { holds: "personne qui a demandé l'archive", erasure: "delete_row", owner: true },
+    file_key: { holds: "archive ZIP de ses données", erasure: "delete_row" },
+    created_at: { holds: "date de la demande", erasure: "delete_row" },
+  },
   organisation_settings: {
     updated_by: { holds: "administrateur qui a modifié les réglages", erasure: "keep" },
+  },
+  // The consent register is about photographed people, not accounts: closing an account leaves
+  // it as it is (its own retention removes the signed forms); only account ids point at agents.
+  consent: {
+    person_name: { holds: "nom de la personne photographiée", erasure: "keep" },
+    reference: { holds: "référence de la personne dans le registre de l'organisation", erasure: "keep" },
+    allows_website: { holds: "usage de son image autorisé sur le site web", erasure: "keep" },
+    allows_social: { holds: "usage de son image autorisé sur les réseaux sociaux", erasure: "keep" },
+    expires_on: { holds: "fin de validité de son autorisation", erasure: "keep" },
+    minor: { holds: "personne mineure", erasure: "keep" },
+    guardian_name: { holds: "nom du parent ou tuteur qui a signé", erasure: "keep" },
+    form_key: { holds: "formulaire signé (noms, signatures)", erasure: "keep" },
+    withdrawn_at: { holds: "date du retrait de son autorisation", erasure: "keep" },
+    withdrawn_by: { holds: "membre qui a enregistré le retrait", erasure: "keep" },
+    created_by: { holds: "membre qui a enregistré l'autorisation", erasure: "keep" },
+  },
+  // Statistics (migration 16): what one person did on a day, counted. An anonymised account's
+  // counts stay (they are in the totals), under "Ancien agent".
+  statistics_contributor_day: {
+    user_id: { holds: "personne dont l'activité est comptée", erasure: "keep" },
+    day: { holds: "jour de son activité", erasure: "keep" },
+    submitted_in_review: { holds: "nombre de ses contributions ou gestes ce jour-là (submitted_in_review)", erasure: "keep" },
+    submitted_changes_requested: { holds: "nombre de ses contributions ou gestes ce jour-là (submitted_changes_requested)", erasure: "keep" },
+    submitted_approved: { holds: "nombre de ses contributions ou gestes ce jour-là (submitted_approved)", erasure: "keep" },
+    submitted_rejected: { holds: "nombre de ses contributions ou gestes ce jour-là (submitted_rejected)", erasure: "keep" },
+    approved: { holds: "nombre de ses contributions ou gestes ce jour-là (approved)", erasure: "keep" },
+    published: { holds: "nombre de ses contributions ou gestes ce jour-là (published)", erasure: "keep" },
+    thanks_received: { holds: "nombre de ses contributions ou gestes ce jour-là (thanks_received)", erasure: "keep" },
+    comments_written: { holds: "nombre de ses contributions ou gestes ce jour-là (comments_written)", erasure: "keep" },
+    decisions: { holds: "nombre de ses contributions ou gestes ce jour-là (decisions)", erasure: "keep" },
+    changes_requested: { holds: "nombre de ses contributions ou gestes ce jour-là (changes_requested)", erasure: "keep" },
+    rejected: { holds: "nombre de ses contributions ou gestes ce jour-là (rejected)", erasure: "keep" },
+  },
+  statistics_channel_day: {
+    user_id: { holds: "personne dont les publications sont comptées", erasure: "keep" },
+    day: { holds: "jour de publication", erasure: "keep" },
+    published: { holds: "nombre de ses contributions publiées ce jour-là sur le canal", erasure: "keep" },
+  },
+  statistics_decision: {
+    user_id: { holds: "auteur de la contribution décidée", erasure: "keep" },
+    day: { holds: "jour de la décision", erasure: "keep" },
+    outcome: { holds: "décision sur sa contribution", erasure: "keep" },
+    seconds: { holds: "délai entre sa soumission et la décision", erasure: "keep" },
+  },
+  photo_consent: {
+    consent_id: { holds: "personne du registre qui figure sur la photo", erasure: "keep" },
+    linked_by: { holds: "membre qui a lié la photo à l'autorisation", erasure: "keep" },
   },
 };
 
@@ -160,6 +220,14 @@ export const notPersonal: Record<string, readonly string[]> = {
   publication_reach: ["publication_id", "shares", "likes", "replies", "quotes", "fetched_at", "next_fetch_at", "stopped", "failures", "last_error"],
   audit_entry: ["id", "action", "subject_type", "department_id"],
   organisation_settings: ["id", "settings", "updated_at"],
+  data_export: ["id", "state", "photos_total", "photos_done", "bytes", "finished_at", "expires_at"],
+  consent: ["id", "form_type", "form_bytes", "expiry_handled_at", "created_at", "updated_at"],
+  photo_consent: ["photo_id", "linked_at"],
+  statistics_contributor_day: ["department_id"],
+  statistics_department_day: ["day", "department_id", "submitted_in_review", "submitted_changes_requested", "submitted_approved", "submitted_rejected", "approved", "published", "thanks_received", "comments_written", "decisions", "changes_requested", "rejected"],
+  statistics_channel_day: ["department_id", "channel_id"],
+  statistics_decision: ["event_id", "department_id"],
+  statistics_dirty: ["at"],
   kysely_migration: ["name", "timestamp"],
   kysely_migration_lock: ["id", "is_locked"],
 };

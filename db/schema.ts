@@ -52,12 +52,46 @@ export interface AppUserTable {
   email_digest: Generated<boolean>;
   /** Not named in the credit line of external posts (migration 10). */
   credit_opt_out: Generated<boolean>;
+  /** When an admin closed (anonymised) the account (migration 18); it stays as "Ancien agent". */
+  closed_at: Timestamp | null;
 }
 
 export interface UserSessionTable {
   id: string;
   expires_at: Timestamp;
   user_id: string;
+  /** Migration 20: sign-in time, last use (written at most once a minute), last password check. */
+  created_at: CreatedAt;
+  last_seen_at: Generated<Date>;
+  password_checked_at: Generated<Date>;
+  /** Short names only ("Firefox", "Windows"), never the whole User-Agent header. */
+  browser: string | null;
+  platform: string | null;
+}
+
+/** One TOTP authenticator per account (migration 20). */
+export interface TwoFactorTable {
+  user_id: string;
+  /** Sealed with SECRETS_KEY (app/publishing/secrets.server.ts). */
+  secret: string;
+  /** NULL until a first code confirms the enrolment. */
+  enabled_at: Timestamp | null;
+  /** The last accepted time step: that step's codes are refused from then on. */
+  last_step: ColumnType<string | null, number | null | undefined, number | null>;
+  created_at: CreatedAt;
+}
+
+export interface RecoveryCodeTable {
+  user_id: string;
+  code_hash: string;
+  used_at: Timestamp | null;
+}
+
+/** Between the password and the code: not a session, it opens only the code page (migration 20). */
+export interface SignInChallengeTable {
+  token_hash: string;
+  user_id: string;
+  expires_at: Timestamp;
 }
 
 export interface LoginFailureTable {
@@ -267,10 +301,114 @@ export interface PublicationReachTable {
   last_error: string | null;
 }
 
+export type ConsentFormType = "application/pdf" | "image/jpeg" | "image/png";
+
+/** One authorisation of the consent register (droit à l'image, migration 19). */
+export interface ConsentTable {
+  id: Generated<number>;
+  person_name: string | null;
+  reference: string | null;
+  allows_website: Generated<boolean>;
+  allows_social: Generated<boolean>;
+  /** In force to the end of that day; null: no end date. */
+  expires_on: string | null;
+  minor: Generated<boolean>;
+  /** Who signed for a minor. */
+  guardian_name: string | null;
+  /** The signed form in the storage (consent-forms/…), served only to comms and admins. */
+  form_key: string | null;
+  form_type: ConsentFormType | null;
+  form_bytes: number | null;
+  withdrawn_at: Timestamp | null;
+  withdrawn_by: string | null;
+  /** When the daily job held what an expired authorisation stopped (once). */
+  expiry_handled_at: Timestamp | null;
+  created_by: string | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+/** A photo shows the person of this authorisation (migration 19). */
+export interface PhotoConsentTable {
+  photo_id: number;
+  consent_id: number;
+  linked_by: string | null;
+  linked_at: CreatedAt;
+}
+
+export type DataExportState = "pending" | "running" | "ready" | "failed";
+
+/** One "Télécharger mes données" ZIP, or an admin's data-access request (migration 18). */
+export interface DataExportTable {
+  id: Generated<number>;
+  /** Whose data it holds. */
+  user_id: string;
+  /** The only one who may download it. */
+  requested_by: string;
+  state: Generated<DataExportState>;
+  photos_total: Generated<number>;
+  photos_done: Generated<number>;
+  /** exports/… in the storage, once built. */
+  file_key: string | null;
+  bytes: ColumnType<number | null, number | null | undefined, number | null>;
+  created_at: CreatedAt;
+  finished_at: Timestamp | null;
+  expires_at: Timestamp | null;
+}
+
 export interface CalendarTokenTable {
   user_id: string;
   token_hash: string;
   created_at: CreatedAt;
+}
+
+/** The figures of one day in the statistics roll-ups (migration 16); see app/statistics/rollups.server.ts. */
+export interface StatisticsFigures {
+  submitted_in_review: number;
+  submitted_changes_requested: number;
+  submitted_approved: number;
+  submitted_rejected: number;
+  approved: number;
+  published: number;
+  thanks_received: number;
+  comments_written: number;
+  decisions: number;
+  changes_requested: number;
+  rejected: number;
+}
+
+export interface StatisticsContributorDayTable extends StatisticsFigures {
+  department_id: number;
+  day: string;
+  user_id: string;
+}
+
+export interface StatisticsDepartmentDayTable extends StatisticsFigures {
+  day: string;
+  department_id: number;
+}
+
+export interface StatisticsChannelDayTable {
+  department_id: number;
+  day: string;
+  user_id: string;
+  channel_id: number;
+  published: number;
+}
+
+/** One decision and the seconds since the submission it answered (medians are not summable). */
+export interface StatisticsDecisionTable {
+  event_id: number;
+  day: string;
+  department_id: number;
+  user_id: string;
+  outcome: "approved" | "changes_requested" | "rejected";
+  seconds: number;
+}
+
+/** Hours in which something counted changed, for the refresh job (written by triggers). */
+export interface StatisticsDirtyTable {
+  at: Date;
 }
 
 export interface Database {
@@ -278,6 +416,9 @@ export interface Database {
   app_user: AppUserTable;
   user_session: UserSessionTable;
   login_failure: LoginFailureTable;
+  two_factor: TwoFactorTable;
+  recovery_code: RecoveryCodeTable;
+  sign_in_challenge: SignInChallengeTable;
   invitation: InvitationTable;
   contribution: ContributionTable;
   contribution_search: ContributionSearchTable;
@@ -293,8 +434,16 @@ export interface Database {
   publication_photo: PublicationPhotoTable;
   publication_reach: PublicationReachTable;
   calendar_token: CalendarTokenTable;
+  data_export: DataExportTable;
   audit_entry: AuditEntryTable;
   organisation_settings: OrganisationSettingsTable;
+  statistics_contributor_day: StatisticsContributorDayTable;
+  statistics_department_day: StatisticsDepartmentDayTable;
+  statistics_channel_day: StatisticsChannelDayTable;
+  statistics_decision: StatisticsDecisionTable;
+  statistics_dirty: StatisticsDirtyTable;
+  consent: ConsentTable;
+  photo_consent: PhotoConsentTable;
 }
 
 export type AuditAction =

@@ -12,7 +12,11 @@ import * as audit from "./2026_11_30_12_audit";
 import * as publicationIndexes from "./2026_11_30_13_publication_indexes";
 import * as privacyGroundwork from "./2026_11_30_14_privacy_groundwork";
 import * as embargo from "./2026_11_30_15_embargo";
+import * as statistics from "./2026_11_30_16_statistics";
 import * as reach from "./2026_11_30_17_reach";
+import * as dataExport from "./2026_11_30_18_export";
+import * as consent from "./2026_11_30_19_consent";
+import * as twoFactor from "./2026_11_30_20_two_factor";
 
 // Listed here rather than read from the folder so that every runner (tsx, vitest, a bundle) sees
 // the same set. Names sort by date: add new ones at the end.
@@ -30,5 +34,9 @@ export const migrations: Record<string, Migration> = {
   "2026_11_30_13_publication_indexes": publicationIndexes,
   "2026_11_30_14_privacy_groundwork": privacyGroundwork,
   "2026_11_30_15_embargo": embargo,
+  "2026_11_30_16_statistics": statistics,
   "2026_11_30_17_reach": reach,
+  "2026_11_30_18_export": dataExport,
+  "2026_11_30_19_consent": consent,
+  "2026_11_30_20_two_factor": twoFactor,
 };
