@@ -24,7 +24,7 @@ export function navItems(role: Role): NavItem[] {
     { to: "/search", label: "nav.search" },
   ];
   if (role === "comms") items.push({ to: "/review", label: "nav.review" });
-  if (role === "comms" || role === "admin") items.push({ to: "/publishing", label: "nav.publishing" });
+  if (role === "comms" || role === "admin") items.push({ to: "/publishing", label: "nav.publishing" }, { to: "/consents", label: "nav.consents" });
   if (role === "admin") {
     items.push({ to: "/admin/users", label: "nav.users" }, { to: "/admin/departments", label: "nav.departments" }, { to: "/admin/audit", label: "nav.audit" });
   }

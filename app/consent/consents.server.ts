@@ -9,10 +9,12 @@ import type { Database, DB } from "~/db.server";
 import { notifyComms } from "~/notifications/notifications.server";
 import { dayOf } from "~/organisation/calendar.server";
 import { storage } from "~/photos/storage.server";
-import type { UploadedTemp } from "~/photos/upload.server";
+import { PhotoError } from "~/photos/pipeline.server";
+import { discardTemps, parseUpload, type UploadedTemp } from "~/photos/upload.server";
 import { audit } from "~/privacy/audit.server";
 import { holdPublicationsUsingPhoto } from "~/publishing/queue.server";
-import { UserError } from "~/utils/errors.server";
+import { FormRefusal, UserError } from "~/utils/errors.server";
+import { consentLabel, type ConsentFilter } from "./consent";
 import { extensionOf, formTypeOf, MAX_FORM_BYTES, SIGNATURE_BYTES } from "./form-file";
 
 /*
@@ -51,8 +53,6 @@ export const consentFields = z
   .refine((c) => !c.minor || c.guardianName, { message: "consent.errors.guardianRequired", path: ["guardianName"] });
 export type ConsentFields = z.infer<typeof consentFields>;
 
-export type ConsentFilter = "all" | "active" | "expired" | "withdrawn";
-export const CONSENT_FILTERS: readonly ConsentFilter[] = ["all", "active", "expired", "withdrawn"];
 
 /** What a list or a page shows of one authorisation (never the storage key of its form). */
 function consentColumns(db: DB) {
@@ -77,11 +77,6 @@ function consentColumns(db: DB) {
     ]);
 }
 
-/** Who the authorisation is of, in one line: the name, the reference, or both. */
-export function consentLabel(c: { person_name: string | null; reference: string | null }): string {
-  if (c.person_name && c.reference) return `${c.person_name} (${c.reference})`;
-  return c.person_name ?? c.reference ?? "";
-}
 
 /**
  * The register (comms and admins): newest first, at most 200, searched by name or reference
@@ -100,6 +95,28 @@ export async function listConsents(db: DB, actor: Actor, options: { q?: string; 
   if (options.filter === "expired") q = q.where("c.withdrawn_at", "is", null).where(expired);
   if (options.filter === "active") q = q.where("c.withdrawn_at", "is", null).where(sql<boolean>`NOT ${expired}`);
   return q.orderBy("c.id", "desc").limit(200).execute();
+}
+
+/**
+ * Reads the register's multipart form: its text fields, and the signed form (field `form_file`,
+ * at most one file of MAX_FORM_BYTES) streamed to a temp file the caller hands to recordConsent or
+ * attachForm (which remove it) or to discardTemps. Refusals are FormRefusals, messages by field.
+ */
+export async function readConsentRequest(request: Request): Promise<{ form: FormData; file: UploadedTemp | null }> {
+  try {
+    const { form, files } = await parseUpload(request, { maxFiles: 1, fieldName: "form_file", maxFileBytes: MAX_FORM_BYTES });
+    return { form, file: files[0] ?? null };
+  } catch (error) {
+    if (!(error instanceof PhotoError)) throw error;
+    if (error.code === "too_large") throw new FormRefusal({ form_file: "consent.errors.formTooLarge" }, 413);
+    if (error.code === "too_many_files") throw new FormRefusal({ form_file: "consent.errors.formOne" });
+    throw new FormRefusal({ form: ["common.raw", { text: error.message }] }, error.status);
+  }
+}
+
+/** Removes a request's temp file that will not be used. */
+export async function discardUpload(file: UploadedTemp | null): Promise<void> {
+  if (file) await discardTemps([file]);
 }
 
 /** Reads the first bytes of an uploaded file. */
@@ -201,7 +218,7 @@ export async function attachForm(db: DB, actor: Actor, id: number, file: Uploade
 }
 
 /** The signed form of an authorisation, for comms and admins only (404 for anyone else or when there is none). */
-export async function readForm(db: DB, actor: Actor, id: number): Promise<{ stream: NodeJS.ReadableStream; type: string; bytes: number; name: string }> {
+export async function openSignedForm(db: DB, actor: Actor, id: number): Promise<{ stream: NodeJS.ReadableStream; type: string; bytes: number; name: string }> {
   assertConsentKeeper(actor);
   const c = await db.selectFrom("consent").select(["form_key", "form_type", "form_bytes"]).where("id", "=", id).executeTakeFirst();
   if (!c?.form_key || !c.form_type || !c.form_bytes) throw notFound();
@@ -222,10 +239,12 @@ async function photoWithContribution(db: DB, photoId: number) {
  * Says that a photo shows the person of an authorisation (comms; an admin too, for photos they
  * may see). 404 for a photo or authorisation one may not see; linking twice changes nothing.
  */
-export async function linkPhoto(db: DB, actor: Actor, consentId: number, photoId: number): Promise<void> {
+export async function linkPhoto(db: DB, actor: Actor, consentId: number, photoId: number, options: { contributionId?: number } = {}): Promise<void> {
   assertConsentKeeper(actor);
   const photo = await photoWithContribution(db, photoId);
   if (!photo || !canView(actor, photo)) throw notFound();
+  // From a contribution's page: only a photo of that contribution.
+  if (options.contributionId !== undefined && photo.contribution_id !== options.contributionId) throw notFound();
   await db.transaction().execute(async (trx) => {
     await lockConsent(trx, consentId);
     const row = await trx

@@ -18,8 +18,10 @@ async function describe(db: DB, notificationIds: number[]) {
 
 function line(t: ReturnType<typeof tFor>, n: Awaited<ReturnType<typeof describe>>[number]) {
   const link = `${publicUrl()}${n.link ?? ""}`;
-  const data = n.data as { message?: string };
-  return { text: t(`notifications.kinds.${n.kind}`, { ...data, title: n.title ?? "", actor: n.actor_name ?? "" }), link, reason: data.message };
+  const data = n.data as { message?: string; posts?: { channel: string; title: string; url: string | null }[] };
+  // An image-rights alert lists the posts already out, to take down by hand.
+  const posts = Array.isArray(data.posts) && data.posts.length ? [t("notifications.posts"), ...data.posts.map((p) => `- ${p.channel} — « ${p.title} » : ${p.url ?? ""}`)].join("\n") : undefined;
+  return { text: t(`notifications.kinds.${n.kind}`, { ...data, title: n.title ?? "", actor: n.actor_name ?? "" }), link, reason: data.message, posts };
 }
 
 /** The job behind one notification's e-mail, in the recipient's language. */
@@ -27,11 +29,11 @@ export async function sendNotificationEmail(db: DB, notificationId: number): Pro
   const [n] = await describe(db, [notificationId]);
   if (!n || !n.active) return; // already sent (a retry), or the account is gone
   const t = tFor(n.locale);
-  const { text, link, reason } = line(t, n);
+  const { text, link, reason, posts } = line(t, n);
   await sendMail({
     to: n.email,
     subject: t("mail.notification.subject", { text }),
-    text: [t("mail.notification.greeting"), "", text, reason ? `\n« ${reason} »` : "", "", link, "", t("mail.notification.footer", { url: `${publicUrl()}/settings` })].join("\n"),
+    text: [t("mail.notification.greeting"), "", text, reason ? `\n« ${reason} »` : "", posts ? `\n${posts}` : "", "", link, "", t("mail.notification.footer", { url: `${publicUrl()}/settings` })].join("\n"),
   });
   await db.updateTable("notification").set({ emailed_at: sql`now()` }).where("id", "=", notificationId).execute();
 }

@@ -7,7 +7,7 @@ import { enqueue } from "~/jobs/queue.server";
 import { notifyComms } from "~/notifications/notifications.server";
 import { dayOf } from "~/organisation/calendar.server";
 import { UserError } from "~/utils/errors.server";
-import { externalBlock, type ExternalBlock } from "./rights";
+import { externalBlock, type Audience, type ConsentInfo, type ExternalBlock } from "./rights";
 import { audit } from "~/privacy/audit.server";
 
 /*
@@ -22,21 +22,39 @@ async function today(db: DB): Promise<string> {
   return d;
 }
 
-/** What stands between these photos and external use: one entry per blocked photo (1-based). */
-export async function externalBlocks(db: DB, contributionId: number): Promise<{ photo: number; reason: ExternalBlock }[]> {
-  const [photos, day] = await Promise.all([
+/**
+ * What stands between these photos and external use (for `audience`, or any use outside when not
+ * known yet): one entry per blocked photo (1-based).
+ */
+export async function externalBlocks(db: DB, contributionId: number, audience?: Audience): Promise<{ photo: number; reason: ExternalBlock }[]> {
+  const [photos, consents, day] = await Promise.all([
     db
       .selectFrom("photo")
       .select(["id", "position", "alt_text", "rights_status", "rights_scope", "rights_expires_on", "rights_withdrawn_at"])
       .where("contribution_id", "=", contributionId)
       .orderBy("position")
       .execute(),
+    linkedConsents(db, contributionId),
     today(db),
   ]);
   return photos.flatMap((p, i) => {
-    const reason = externalBlock(p, day);
+    const reason = externalBlock(p, day, consents.get(p.id) ?? [], audience);
     return reason ? [{ photo: i + 1, reason }] : [];
   });
+}
+
+/** The authorisations of the consent register linked to each photo of the contribution. */
+async function linkedConsents(db: DB, contributionId: number): Promise<Map<number, ConsentInfo[]>> {
+  const rows = await db
+    .selectFrom("photo_consent as pc")
+    .innerJoin("photo as p", "p.id", "pc.photo_id")
+    .innerJoin("consent as c", "c.id", "pc.consent_id")
+    .select(["pc.photo_id", "c.allows_website", "c.allows_social", "c.expires_on", "c.withdrawn_at"])
+    .where("p.contribution_id", "=", contributionId)
+    .execute();
+  const byPhoto = new Map<number, ConsentInfo[]>();
+  for (const { photo_id, ...consent } of rows) byPhoto.set(photo_id, [...(byPhoto.get(photo_id) ?? []), consent]);
+  return byPhoto;
 }
 
 /**

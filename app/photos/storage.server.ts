@@ -60,8 +60,36 @@ export function isValidKey(key: unknown): key is string {
   return match !== null && match[2].startsWith(match[1]);
 }
 
+/**
+ * Signed consent forms (app/consent/): `consent-forms/<first 2 hex>/<64 random hex>.<pdf|jpg|png>`.
+ * Random rather than content hashes, so that removing one authorisation's form never removes
+ * another's. Outside photos/: neither list() nor the sweeper sees them; their rows own them.
+ */
+export const FORM_KEY_PATTERN = /^consent-forms\/([0-9a-f]{2})\/([0-9a-f]{64})\.(pdf|jpg|png)$/;
+
+export function isFormKey(key: unknown): key is string {
+  if (typeof key !== "string") return false;
+  const match = FORM_KEY_PATTERN.exec(key);
+  return match !== null && match[2].startsWith(match[1]);
+}
+
+/**
+ * Data exports (app/privacy/export.server.ts): `exports/<first 2 hex>/<64 random hex>.zip`. Outside
+ * photos/ like the forms: their rows own them, and a job deletes them when they expire.
+ */
+export const EXPORT_KEY_PATTERN = /^exports\/([0-9a-f]{2})\/([0-9a-f]{64})\.zip$/;
+
+export function isExportKey(key: unknown): key is string {
+  if (typeof key !== "string") return false;
+  const match = EXPORT_KEY_PATTERN.exec(key);
+  return match !== null && match[2].startsWith(match[1]);
+}
+
+const CONTENT_TYPES: Record<string, string> = { webp: "image/webp", pdf: "application/pdf", jpg: "image/jpeg", png: "image/png", zip: "application/zip" };
+const contentTypeOf = (key: string) => CONTENT_TYPES[key.slice(key.lastIndexOf(".") + 1)] ?? "application/octet-stream";
+
 function assertKey(key: string): string {
-  if (!isValidKey(key)) throw new Error(`Clé de stockage invalide : ${JSON.stringify(key).slice(0, 100)}`);
+  if (!isValidKey(key) && !isFormKey(key) && !isExportKey(key)) throw new Error(`Clé de stockage invalide : ${JSON.stringify(key).slice(0, 100)}`);
   return key;
 }
 
@@ -270,13 +298,13 @@ export function createS3Storage(settings: S3Settings): Storage {
       assertKey(key);
       const { size } = await fsp.stat(tmpPath);
       await client.send(
-        new PutObjectCommand({ Bucket, Key: key, Body: fs.createReadStream(tmpPath), ContentLength: size, ContentType: "image/webp" }),
+        new PutObjectCommand({ Bucket, Key: key, Body: fs.createReadStream(tmpPath), ContentLength: size, ContentType: contentTypeOf(key) }),
       );
       await fsp.rm(tmpPath, { force: true });
     },
 
     async putBuffer(key, data) {
-      await client.send(new PutObjectCommand({ Bucket, Key: assertKey(key), Body: data, ContentType: "image/webp" }));
+      await client.send(new PutObjectCommand({ Bucket, Key: assertKey(key), Body: data, ContentType: contentTypeOf(key) }));
     },
 
     async exists(key) {

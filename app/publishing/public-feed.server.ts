@@ -27,7 +27,8 @@ function textAsHtml(text: string): string {
 /** Photo numbers (1-based, in the contribution) usable outside today, per contribution. */
 async function usablePhotoIds(db: DB, contributionId: number): Promise<Set<number>> {
   const photos = await db.selectFrom("photo").select("id").where("contribution_id", "=", contributionId).orderBy("position").execute();
-  const blocked = new Set((await externalBlocks(db, contributionId)).map((b) => b.photo));
+  // A feed is the website's: an authorisation of the consent register must allow the website.
+  const blocked = new Set((await externalBlocks(db, contributionId, "website")).map((b) => b.photo));
   return new Set(photos.filter((_, i) => !blocked.has(i + 1)).map((p) => p.id));
 }
 

@@ -31,6 +31,24 @@ export async function action({ request }: ActionFunctionArgs) {
   return { ok: true as const };
 }
 
+/** The posts already out that an image-rights alert lists, each with its address on its network. */
+function PostsToTakeDown({ posts }: { posts: unknown }) {
+  const { t } = useTranslation();
+  if (!Array.isArray(posts) || posts.length === 0) return null;
+  return (
+    <>
+      <p>{t("notifications.posts")}</p>
+      <ul>
+        {(posts as { channel: string; title: string; url: string | null }[]).map((p, i) => (
+          <li key={i}>
+            {p.channel} — « {p.title} » : {p.url && /^https?:\/\//.test(p.url) ? <a href={p.url}>{p.url}</a> : t("consent.noLink")}
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}
+
 export default function Notifications() {
   const { items } = useLoaderData<typeof loader>();
   const { t } = useTranslation();
@@ -65,6 +83,7 @@ export default function Notifications() {
                 )}
               </p>
               {typeof data.message === "string" ? <p className="reason">« {data.message} »</p> : null}
+              <PostsToTakeDown posts={data.posts} />
               {/* A div, not a p: a form cannot sit inside a paragraph. */}
               <div className="meta">
                 <time dateTime={new Date(n.created_at).toISOString()}>{dates.dateTime(n.created_at)}</time>
