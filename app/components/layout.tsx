@@ -26,7 +26,7 @@ export function navItems(role: Role): NavItem[] {
   if (role === "comms") items.push({ to: "/review", label: "nav.review" });
   if (role === "comms" || role === "admin") items.push({ to: "/publishing", label: "nav.publishing" }, { to: "/consents", label: "nav.consents" });
   if (role === "admin") {
-    items.push({ to: "/admin/users", label: "nav.users" }, { to: "/admin/departments", label: "nav.departments" }, { to: "/admin/audit", label: "nav.audit" });
+    items.push({ to: "/admin/users", label: "nav.users" }, { to: "/admin/departments", label: "nav.departments" }, { to: "/admin/audit", label: "nav.audit" }, { to: "/admin/register", label: "nav.register" }, { to: "/admin/settings", label: "nav.orgSettings" });
   }
   return items;
 }
@@ -84,6 +84,13 @@ export function Layout({ user, unread, children }: { user: ShellUser | null; unr
       <main id="main" tabIndex={-1}>
         {children}
       </main>
+      {user ? (
+        <footer className="site-footer">
+          <nav aria-label={t("nav.footer")}>
+            <Link to="/privacy">{t("nav.privacy")}</Link>
+          </nav>
+        </footer>
+      ) : null}
     </>
   );
 }

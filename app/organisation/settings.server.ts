@@ -20,6 +20,10 @@ export const settingsSchema = z.object({
   sessionIdleMinutes: z.number().int().min(5).max(60 * 24 * 30).catch(8 * 60),
   /** A session ends this long after sign-in, used or not (hours). */
   sessionLifetimeHours: z.number().int().min(1).max(24 * 90).catch(24 * 14),
+  /** The organisation responsible for the processing, as the register and the privacy page name it. */
+  controllerName: z.string().max(200).catch(""),
+  /** How to reach the data protection officer (e-mail, address), shown to everyone signed in. */
+  dpoContact: z.string().max(500).catch(""),
   retention: z.preprocess(
     (value) => (value && typeof value === "object" ? value : {}),
     z.object({

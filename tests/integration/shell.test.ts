@@ -50,7 +50,7 @@ describe("navigation by role", () => {
     expect(of("agent")).toEqual(["/", "/contributions/new", "/my", "/search"]);
     expect(of("manager")).toEqual(of("agent"));
     expect(of("comms")).toContain("/review");
-    expect(of("admin")).toEqual(["/", "/search", "/publishing", "/admin/users", "/admin/departments", "/admin/audit"]);
+    expect(of("admin")).toEqual(["/", "/search", "/publishing", "/consents", "/admin/users", "/admin/departments", "/admin/audit", "/admin/register", "/admin/settings"]);
   });
 });
 
