@@ -78,6 +78,7 @@ export async function listUsers(db: DB, { q }: UserListFilters, limit = 100) {
       "u.department_id",
       "d.name as department_name",
       "u.active",
+      sql<boolean>`u.closed_at IS NOT NULL`.as("closed"),
       sql<boolean>`u.password_hash IS NULL`.as("pending"),
     ])
     .orderBy(sql`lower(u.display_name)`)
@@ -116,8 +117,9 @@ export async function setActive(db: DB, actor: Actor, id: string, active: boolea
   assertAdmin(actor);
   if (!active && id === actor.id) throw new UserError("admin.users.notSelf");
   await inTransaction(db, async (trx) => {
-    const before = await trx.selectFrom("app_user").select(["active", "department_id"]).where("id", "=", id).forUpdate().executeTakeFirst();
-    if (!before) throw new Response("Not Found", { status: 404 });
+    const before = await trx.selectFrom("app_user").select(["active", "department_id", "closed_at"]).where("id", "=", id).forUpdate().executeTakeFirst();
+    // A closed account stays closed: its name and address are gone, nobody could sign in as it.
+    if (!before || before.closed_at) throw new Response("Not Found", { status: 404 });
     await trx.updateTable("app_user").set({ active }).where("id", "=", id).execute();
     if (before.active !== active) {
       await audit(trx, actor, active ? "user_reactivated" : "user_deactivated", { type: "user", id, departmentId: before.department_id });

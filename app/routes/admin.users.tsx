@@ -1,14 +1,15 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { z } from "zod";
 import { ROLES, type Role } from "../../db/schema";
 import { Field, FieldError, FormError, SubmitButton, useMsg } from "~/components/forms";
-import { requireRole } from "~/auth/guards.server";
+import { requireRecentAuth, requireRole } from "~/auth/guards.server";
 import { createInvitation } from "~/auth/invitations.server";
 import { db } from "~/db.server";
 import { departmentChoices } from "~/organisation/departments.server";
 import { createUser, listUsers, setActive, updateUser, userFieldsSchema } from "~/organisation/users.server";
+import { requestExport } from "~/privacy/export.server";
 import { attempt, fieldErrors } from "~/utils/errors.server";
 import { parseForm, withoutNul, type FieldErrors } from "~/utils/forms";
 import { readForm } from "~/utils/forms.server";
@@ -17,9 +18,12 @@ export const meta: MetaFunction = () => [{ title: "Personnes · Relais" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   await requireRole(request, "admin");
-  const q = withoutNul(new URL(request.url).searchParams.get("q") ?? "").slice(0, 200);
+  const url = new URL(request.url);
+  const q = withoutNul(url.searchParams.get("q") ?? "").slice(0, 200);
   const [users, departments] = await Promise.all([listUsers(db(), { q }), departmentChoices(db())]);
-  return { users, departments, q };
+  // Set by the closure page's redirect: "<contributions>-<photos>" deleted.
+  const closed = /^(\d{1,9})-(\d{1,9})$/.exec(url.searchParams.get("closed") ?? "");
+  return { users, departments, q, closed: closed ? { count: Number(closed[1]), photos: Number(closed[2]) } : null };
 }
 
 const departmentField = z.preprocess((v) => (v === "" || v === undefined ? null : v), z.coerce.number().int().positive().nullable());
@@ -28,10 +32,10 @@ const roleField = z.enum(ROLES as [Role, ...Role[]], "admin.users.roleInvalid");
 const intents = z.discriminatedUnion("intent", [
   userFieldsSchema.extend({ intent: z.literal("invite"), departmentId: departmentField }),
   z.object({ intent: z.literal("update"), userId: z.string().min(1), role: roleField, departmentId: departmentField }),
-  z.object({ intent: z.enum(["deactivate", "reactivate", "reinvite"]), userId: z.string().min(1) }),
+  z.object({ intent: z.enum(["deactivate", "reactivate", "reinvite", "export"]), userId: z.string().min(1) }),
 ]);
 
-export async function action({ request }: ActionFunctionArgs) {
+export async function action({ request, context }: ActionFunctionArgs) {
   const admin = await requireRole(request, "admin");
   const parsed = parseForm(intents, await readForm(request));
   if (!parsed.ok) return fieldErrors(parsed.errors);
@@ -58,6 +62,12 @@ export async function action({ request }: ActionFunctionArgs) {
       if (!("value" in result)) return result;
       return { ok: true as const, message: input.intent === "reactivate" ? "admin.users.reactivated" : "admin.users.deactivated" };
     }
+    case "export": {
+      // A data-access request: the archive is the admin's to download, on the export page.
+      await requireRecentAuth(request);
+      await requestExport(db(), admin, input.userId, { ip: context.clientIp });
+      return redirect("/account/export");
+    }
     case "reinvite": {
       const user = await db().selectFrom("app_user").select("email").where("id", "=", input.userId).executeTakeFirst();
       if (!user) throw new Response("Not Found", { status: 404 });
@@ -67,7 +77,7 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 export default function AdminUsers() {
-  const { users, departments, q } = useLoaderData<typeof loader>();
+  const { users, departments, q, closed } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const { t } = useTranslation();
   const msg = useMsg();
@@ -86,6 +96,11 @@ export default function AdminUsers() {
       {result?.ok && "message" in result && result.message ? (
         <p className="notice" role="status">
           {msg(result.message)}
+        </p>
+      ) : null}
+      {closed ? (
+        <p className="notice" role="status">
+          {t("closure.closed", closed)}
         </p>
       ) : null}
       <FormError errors={errors} />
@@ -152,21 +167,35 @@ export default function AdminUsers() {
                     </Form>
                   </td>
                   <td data-label={t("admin.users.status")}>
-                    {!u.active ? t("admin.users.inactive") : u.pending ? t("admin.users.pending") : t("admin.users.active")}
+                    {u.closed ? t("closure.closedLabel") : !u.active ? t("admin.users.inactive") : u.pending ? t("admin.users.pending") : t("admin.users.active")}
                   </td>
                   <td data-label={t("common.actions")}>
                     <Form method="post">
                       <input type="hidden" name="userId" value={u.id} />
-                      <button type="submit" name="intent" value={u.active ? "deactivate" : "reactivate"} className="secondary">
-                        {u.active ? t("admin.users.deactivate") : t("admin.users.reactivate")}
-                        <span className="visually-hidden"> {u.display_name}</span>
-                      </button>
+                      {u.closed ? null : (
+                        <button type="submit" name="intent" value={u.active ? "deactivate" : "reactivate"} className="secondary">
+                          {u.active ? t("admin.users.deactivate") : t("admin.users.reactivate")}
+                          <span className="visually-hidden"> {u.display_name}</span>
+                        </button>
+                      )}
                       {u.pending ? (
                         <button type="submit" name="intent" value="reinvite" className="link-button">
                           {t("admin.users.reinvite")}
                         </button>
                       ) : null}
+                      {u.closed ? null : (
+                        <button type="submit" name="intent" value="export" className="link-button">
+                          {t("dataExport.adminRequest")}
+                          <span className="visually-hidden"> : {u.display_name}</span>
+                        </button>
+                      )}
                     </Form>
+                    {u.closed ? null : (
+                      <Link to={`/admin/users/${encodeURIComponent(u.id)}/close`}>
+                        {t("closure.action")}
+                        <span className="visually-hidden"> : {u.display_name}</span>
+                      </Link>
+                    )}
                   </td>
                 </tr>
               ))}

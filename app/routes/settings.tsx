@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { z } from "zod";
 import type { NotificationKind } from "../../db/schema";
@@ -82,6 +82,12 @@ export default function Settings() {
         </fieldset>
         <button type="submit">{t("common.save")}</button>
       </Form>
+      <section className="card" aria-labelledby="my-data-title">
+        <h2 id="my-data-title">{t("dataExport.title")}</h2>
+        <p>
+          <Link to="/account/export">{t("dataExport.request")}</Link>
+        </p>
+      </section>
     </div>
   );
 }
