@@ -177,7 +177,9 @@ describe.skipIf(inject("e2eSkip"))("publishing outside, from the pages to the ne
     expect(foreign).toEqual([]);
     await context.close();
 
-    // The contributor sees where it went, with the link to the post.
+    // The contributor sees where it went, with the link to the post, and its reach as the
+    // fetch_reach job stores it (the reading itself: tests/integration/publishing/reach.test.ts).
+    await db.insertInto("publication_reach").values({ publication_id: mastodonPublication.id, shares: 12, likes: 30, replies: 2, fetched_at: new Date() }).execute();
     const author = await newContext(browser, baseUrl);
     const mine = await author.context.newPage();
     await signInAs(author.context, contribution.email);
@@ -185,6 +187,7 @@ describe.skipIf(inject("e2eSkip"))("publishing outside, from the pages to the ne
     const link = mine.getByRole("link", { name: `Publiée sur ${names.mastodon}` });
     await expect(link.getAttribute("href")).resolves.toBe(mastodon.statuses[0].url);
     await expect(mine.getByRole("link", { name: `Publiée sur ${names.bluesky}` }).getAttribute("href")).resolves.toMatch(/^https:\/\/bsky\.app\/profile\//);
+    await mine.getByText("partagée 12 fois, aimée 30 fois, 2 réponses").waitFor();
     // "Mes contributions" comes in pages, newest first, and other tests of the run write as the same
     // agent: follow the pages to the one holding this contribution.
     await mine.goto("/my");
@@ -195,6 +198,7 @@ describe.skipIf(inject("e2eSkip"))("publishing outside, from the pages to the ne
       await mine.goto((await more.first().getAttribute("href"))!);
     }
     await expect(publishedHere.count()).resolves.toBe(1);
+    await expect(mine.getByText("partagée 12 fois, aimée 30 fois, 2 réponses").count()).resolves.toBe(1);
     await author.context.close();
   });
 });

@@ -7,7 +7,8 @@ import * as contributionPage from "~/routes/contributions.$id._index";
 import * as my from "~/routes/my";
 import * as publicationPage from "~/routes/publishing.$id";
 import * as channelReachPage from "~/routes/publishing.channels.$id_.reach";
-import { context, get, outcome, run, signedIn } from "../../factories";
+import { context, get, makeUser, outcome, run, signedIn } from "../../factories";
+import { THANKERS_SHOWN } from "~/contributions/comments.server";
 import { startBluesky, type BlueskyStandin } from "../../standins/bluesky";
 import { startMastodon, type MastodonStandin } from "../../standins/mastodon";
 import { channel, comms, publishable } from "./fixtures";
@@ -219,12 +220,26 @@ describe("who sees the reach", () => {
     const forComms = await contributionPage.loader({ request: get(`/contributions/${contributionId}`, commsCookie), params: { id: String(contributionId) }, context });
     expect(forComms.published[0].reach).toMatchObject({ shares: 12 });
 
-    // Someone thanks the author.
-    await db().insertInto("thanks").values({ contribution_id: contributionId, user_id: colleague.id }).execute();
+    // 'Mes contributions': the decision and its comment, where and when it ran with its reach, who said thanks.
+    await db().insertInto("contribution_event").values({ contribution_id: contributionId, actor_id: actor.id, kind: "approved", message: "Très belles photos, merci !" }).execute();
+    await db().insertInto("thanks").values({ contribution_id: contributionId, user_id: colleague.id, created_at: new Date(now.getTime() - 60_000) }).execute();
     const mine = await my.loader({ request: get("/my", author.cookie), params: {}, context });
-    expect(mine.published).toEqual([expect.objectContaining({ contributionId, url: s.url, reach: expect.objectContaining({ shares: 12, likes: 30 }) })]);
+    expect(mine.items.find((i) => i.id === contributionId)!.last_decision).toEqual({ kind: "approved", message: "Très belles photos, merci !" });
+    expect(mine.published).toEqual([
+      expect.objectContaining({ contributionId, url: s.url, publishedAt: new Date(now.getTime() - 3 * HOUR), reach: expect.objectContaining({ shares: 12, likes: 30, replies: 2 }) }),
+    ]);
     const { display_name } = await db().selectFrom("app_user").select("display_name").where("id", "=", colleague.id).executeTakeFirstOrThrow();
     expect(mine.thankers).toEqual([{ contributionId, names: [display_name] }]);
+
+    // Many thanks: the first names, in the order they came; the others are counted by the page.
+    for (let i = 0; i < THANKERS_SHOWN + 2; i++) {
+      const someone = await makeUser("agent", p.contribution.departmentId);
+      await db().insertInto("thanks").values({ contribution_id: contributionId, user_id: someone.id }).execute();
+    }
+    const many = await my.loader({ request: get("/my", author.cookie), params: {}, context });
+    expect(many.thankers[0].names).toHaveLength(THANKERS_SHOWN);
+    expect(many.thankers[0].names[0]).toBe(display_name);
+    expect(many.items.find((i) => i.id === contributionId)!.thanks_count).toBe(THANKERS_SHOWN + 3);
   });
 
   it("the publication page and the channel summary are for comms: agents and managers get 403, an unknown channel 404", async () => {
