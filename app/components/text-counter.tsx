@@ -7,7 +7,17 @@ import { countGraphemes, mastodonLength } from "~/publishing/text-length";
  * A publication's text with a live count as its network counts it (Mastodon: a link is 23
  * characters; elsewhere graphemes), said politely to screen readers and marked when over the limit.
  */
-export function TextWithCounter(props: { id: string; name: string; label: string; kind: string; limit: number; defaultValue: string; error?: string }) {
+export function TextWithCounter(props: {
+  id: string;
+  name: string;
+  label: string;
+  kind: string;
+  limit: number;
+  defaultValue: string;
+  error?: string;
+  /** What to show under the field about the text as it is now (the personal data check). */
+  after?: (text: string) => React.ReactNode;
+}) {
   const { t } = useTranslation();
   const [text, setText] = useState(props.defaultValue);
   const count = props.kind === "mastodon" ? mastodonLength(text) : countGraphemes(text);
@@ -28,6 +38,7 @@ export function TextWithCounter(props: { id: string; name: string; label: string
         {over > 0 ? t("publishing.create.over", { count, limit: props.limit, over }) : t("publishing.create.counter", { count, limit: props.limit })}
       </p>
       <FieldError id={`${props.id}-error`} message={props.error} />
+      {props.after?.(text)}
     </div>
   );
 }

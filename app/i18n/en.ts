@@ -816,6 +816,12 @@ export const en: Messages = {
       confirm: "I confirm this data may be published",
       kinds: { phone: "Phone", email: "E-mail address", nir: "Social security number", iban: "IBAN" },
     },
+    personal: {
+      title: "Personal data in the text",
+      intro: "Check each highlighted item: edit the text, or confirm it may be published.",
+      confirm: "I confirm this data may be published",
+      kinds: { phone: "Phone", email: "E-mail address", nir: "Social security number", iban: "IBAN" },
+    },
     create: {
       link: "Publish outside",
       title: "Publish “{{title}}” outside",
@@ -898,6 +904,8 @@ export const en: Messages = {
       reason: "Give the reason (at most 1,000 characters).",
       notApproved: "Only an approved contribution can be published outside.",
       internalOnly: "This contribution is for internal use only: it was not marked eligible for external publication.",
+      personalData_one: "The text holds a piece of personal data (highlighted): edit it, or tick the confirmation to publish it.",
+      personalData_other: "The text holds {{count}} pieces of personal data (highlighted): edit it, or tick the confirmation to publish them.",
       personalData_one: "The text holds a piece of personal data (highlighted): edit it, or tick the confirmation to publish it.",
       personalData_other: "The text holds {{count}} pieces of personal data (highlighted): edit it, or tick the confirmation to publish them.",
       channelDisabled: "This channel is disabled: {{reason}}",

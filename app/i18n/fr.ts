@@ -817,6 +817,12 @@ export const fr = {
       confirm: "Je confirme que ces données peuvent être publiées",
       kinds: { phone: "Téléphone", email: "Adresse e-mail", nir: "Numéro de sécurité sociale", iban: "IBAN" },
     },
+    personal: {
+      title: "Données personnelles dans le texte",
+      intro: "Vérifiez chaque élément surligné : modifiez le texte, ou confirmez qu'il peut être publié.",
+      confirm: "Je confirme que ces données peuvent être publiées",
+      kinds: { phone: "Téléphone", email: "Adresse e-mail", nir: "Numéro de sécurité sociale", iban: "IBAN" },
+    },
     create: {
       link: "Publier à l'extérieur",
       title: "Publier « {{title}} » à l'extérieur",
@@ -899,6 +905,8 @@ export const fr = {
       reason: "Indiquez la raison (1 000 caractères au plus).",
       notApproved: "Seule une contribution approuvée peut être publiée à l'extérieur.",
       internalOnly: "Cette contribution est réservée à l'usage interne : elle n'a pas été déclarée éligible à la publication externe.",
+      personalData_one: "Le texte contient une donnée personnelle (surlignée) : modifiez-le, ou cochez la confirmation pour la publier.",
+      personalData_other: "Le texte contient {{count}} données personnelles (surlignées) : modifiez-le, ou cochez la confirmation pour les publier.",
       personalData_one: "Le texte contient une donnée personnelle (surlignée) : modifiez-le, ou cochez la confirmation pour la publier.",
       personalData_other: "Le texte contient {{count}} données personnelles (surlignées) : modifiez-le, ou cochez la confirmation pour les publier.",
       channelDisabled: "Ce canal est désactivé : {{reason}}",

@@ -8,6 +8,7 @@ import { tFor } from "~/i18n/i18n";
 import { enqueue } from "~/jobs/queue.server";
 import { externalBlocks } from "~/photos/rights.server";
 import { audit } from "~/privacy/audit.server";
+import { findPersonalData } from "~/privacy/personal-data-check";
 import type { Audience, ExternalBlock } from "~/photos/rights";
 import { dayOf } from "~/organisation/calendar.server";
 import { formatDateTime } from "~/utils/dates";
@@ -61,6 +62,19 @@ export interface NewPublication {
   scheduledAt?: Date;
   /** false: queued, kept out of delivery until schedulePublication. Default true. */
   schedule?: boolean;
+  /** Comms ticked "je confirme que ces données peuvent être publiées" (see checkPersonalData). */
+  confirmPersonalData?: boolean;
+}
+
+/**
+ * Refuses a text holding personal data (phone numbers, e-mail addresses, social security numbers,
+ * IBANs: app/privacy/personal-data-check.ts) unless comms confirmed it may go out; returns how
+ * many pieces were confirmed.
+ */
+function checkPersonalData(text: string, confirmed: boolean | undefined): number {
+  const found = findPersonalData(text);
+  if (found.length > 0 && !confirmed) throw new UserError("publishing.errors.personalData", "confirmPersonalData", 400, { count: found.length });
+  return found.length;
 }
 
 /** Job key of a publication's delivery: one job per publication, whatever happens. */
@@ -302,6 +316,7 @@ export async function createPublication(db: DB, actor: Actor, input: NewPublicat
   const channel = await channelOf(db, input.channelId);
   if (!channel.enabled) throw new UserError("publishing.errors.channelDisabled", "channelId", 409, { reason: channel.disabled_reason ?? "" });
   const text = checkText(channel.kind, input.text ?? prefillText(source, channel.character_limit), channel.character_limit);
+  const personalData = checkPersonalData(text, input.confirmPersonalData);
   const photos = await checkedPhotos(db, source.id, input.photos, audienceOf(channel.kind));
   const chosen = input.scheduledAt ? checkTime(input.scheduledAt) : null;
   const embargo = source.embargo_until ? new Date(source.embargo_until) : null;
@@ -329,7 +344,11 @@ export async function createPublication(db: DB, actor: Actor, input: NewPublicat
           .executeTakeFirstOrThrow();
         await insertPhotos(trx, row.id, photos);
         if (schedule) await queueDelivery(trx, row.id, at);
-        await audit(trx, actor, "publication_created", { type: "publication", id: row.id, departmentId: source.department_id }, { channel: channel.id, contribution: source.id });
+        await audit(trx, actor, "publication_created", { type: "publication", id: row.id, departmentId: source.department_id }, {
+          channel: channel.id,
+          contribution: source.id,
+          ...(personalData ? { personal_data_confirmed: personalData } : {}),
+        });
         return row.id;
       });
       return { id, scheduledAt: at };
@@ -470,12 +489,19 @@ export async function retryPublication(db: DB, actor: Actor, id: number): Promis
  * Changes a publication's text and photos (comms and admins) while it can still change. A held
  * publication whose photos are now all usable outside goes back to scheduled.
  */
-export async function updatePublication(db: DB, actor: Actor, id: number, change: { text?: string; photos?: PhotoChoice[] }): Promise<void> {
+export async function updatePublication(
+  db: DB,
+  actor: Actor,
+  id: number,
+  change: { text?: string; photos?: PhotoChoice[]; confirmPersonalData?: boolean },
+): Promise<void> {
   assertPublisher(actor);
   const current = await db.selectFrom("publication").select(["contribution_id", "channel_id", "text"]).where("id", "=", id).executeTakeFirst();
   if (!current) throw notFound();
   const channel = await channelOf(db, current.channel_id);
   const text = checkText(channel.kind, change.text ?? current.text, channel.character_limit);
+  // A new text is checked again; the one already confirmed at creation is not asked about twice.
+  if (text !== current.text) checkPersonalData(text, change.confirmPersonalData);
   const photos = change.photos ? await checkedPhotos(db, current.contribution_id, change.photos, audienceOf(channel.kind)) : null;
   await db.transaction().execute(async (trx) => {
     const p = await lockPublication(trx, id);

@@ -1,10 +1,11 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { redirect } from "@remix-run/node";
+import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { CropEditor } from "~/components/crop-editor";
 import { describedBy, FieldError, FormError, SubmitButton, useMsg } from "~/components/forms";
+import { PersonalDataNote } from "~/components/personal-data-note";
 import { TextWithCounter } from "~/components/text-counter";
 import { requireRole } from "~/auth/guards.server";
 import { db } from "~/db.server";
@@ -24,7 +25,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return composeDraft(db(), user, idParam(params.id));
 }
 
-const FIELD_OF: Record<string, string> = { text: "text", scheduledAt: "at", photos: "photos" };
+const FIELD_OF: Record<string, string> = { text: "text", scheduledAt: "at", photos: "photos", confirmPersonalData: "confirmPersonal" };
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireRole(request, "comms", "admin");
@@ -54,7 +55,14 @@ export async function action({ request, params }: ActionFunctionArgs) {
       scheduledAt = at;
     }
     try {
-      await createPublication(db(), user, { contributionId, channelId: channel.id, text: String(form.get(key("text")) ?? ""), photos, scheduledAt });
+      await createPublication(db(), user, {
+        contributionId,
+        channelId: channel.id,
+        text: String(form.get(key("text")) ?? ""),
+        photos,
+        scheduledAt,
+        confirmPersonalData: form.get(key("confirmPersonal")) === "on",
+      });
       created++;
     } catch (error) {
       if (error instanceof UserError) errors[key(FIELD_OF[error.field] ?? "channel")] = error.params ? [error.key, error.params] : error.key;
@@ -62,13 +70,29 @@ export async function action({ request, params }: ActionFunctionArgs) {
       else throw error;
     }
   }
-  if (Object.keys(errors).length) return fieldErrors(errors);
+  if (Object.keys(errors).length) {
+    // The texts as sent, for the page to show again (and check again) without JavaScript.
+    const texts = Object.fromEntries(chosen.map((c) => [c.id, String(form.get(`text-${c.id}`) ?? "")]));
+    return data({ ok: false as const, errors, texts }, { status: 400 });
+  }
   return redirect(`/publishing?created=${created}`);
 }
 
 type Draft = ReturnType<typeof useLoaderData<typeof loader>>;
 
-function ChannelDraft({ channel, photos, embargo, errors }: { channel: Draft["channels"][number]; photos: Draft["photos"]; embargo: boolean; errors?: FieldErrors }) {
+function ChannelDraft({
+  channel,
+  photos,
+  embargo,
+  errors,
+  sentText,
+}: {
+  channel: Draft["channels"][number];
+  photos: Draft["photos"];
+  embargo: boolean;
+  errors?: FieldErrors;
+  sentText?: string;
+}) {
   const { t } = useTranslation();
   const msg = useMsg();
   const dates = useDates();
@@ -98,8 +122,9 @@ function ChannelDraft({ channel, photos, embargo, errors }: { channel: Draft["ch
               label={t("publishing.create.text", { channel: channel.name })}
               kind={channel.kind}
               limit={channel.characterLimit}
-              defaultValue={channel.text}
+              defaultValue={sentText ?? channel.text}
               error={msg(errors?.[key("text")])}
+              after={(text) => <PersonalDataNote id={key("personal")} text={text} name={key("confirmPersonal")} error={msg(errors?.[key("confirmPersonal")])} />}
             />
             {photos.length ? (
               <fieldset className="stack" aria-describedby={describedBy(errors?.[key("photos")] && key("photos-error"))}>
@@ -177,6 +202,7 @@ export default function NewPublications() {
   const dates = useDates();
   const msg = useMsg();
   const errors = result && "errors" in result ? (result.errors as FieldErrors) : undefined;
+  const texts = result && "texts" in result ? (result.texts as Record<string, string>) : undefined;
   return (
     <div className="stack">
       <p>
@@ -206,7 +232,7 @@ export default function NewPublications() {
             </p>
           ) : null}
           {draft.channels.map((c) => (
-            <ChannelDraft key={c.id} channel={c} photos={draft.photos} embargo={draft.contribution.embargoUntil !== null} errors={errors} />
+            <ChannelDraft key={c.id} channel={c} photos={draft.photos} embargo={draft.contribution.embargoUntil !== null} errors={errors} sentText={texts?.[c.id]} />
           ))}
           <div>
             <SubmitButton>{t("publishing.create.submit")}</SubmitButton>
