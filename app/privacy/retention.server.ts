@@ -1,7 +1,9 @@
-import { sql } from "kysely";
+import { sql, type Expression } from "kysely";
 import type { DB } from "~/db.server";
+import { endOfDay } from "~/organisation/calendar.server";
 import { getSettings, type OrganisationSettings } from "~/organisation/settings.server";
 import { deletePhotoRows, removeFiles } from "~/photos/photos.server";
+import { storage } from "~/photos/storage.server";
 import { audit } from "./audit.server";
 
 /*
@@ -117,10 +119,29 @@ async function deleteRows(
 }
 
 /**
- * Signed consent forms kept `months` after their consent expired or was withdrawn.
- * HOOK: the consent register (issue #12, "The people in photos") is not in the schema yet; when its
- * table lands, delete the forms' rows and files here and count them.
+ * Signed consent forms, `months` after their authorisation was withdrawn or expired (the end of its
+ * last day in the organisation's time zone). The authorisation itself stays in the register, with
+ * its dates and withdrawal: what is deleted is the signed document, row fields first, then its file.
  */
-async function purgeConsentDocuments(_db: DB, _months: number): Promise<number> {
-  return 0;
+async function purgeConsentDocuments(db: DB, months: number): Promise<number> {
+  const keys = await db.transaction().execute(async (trx) => {
+    const rows = await trx
+      .selectFrom("consent")
+      .select(["id", "form_key"])
+      .where("form_key", "is not", null)
+      .where((eb) =>
+        eb.or([
+          eb("withdrawn_at", "<", monthsAgo(months)),
+          eb.and([eb("expires_on", "is not", null), eb(endOfDay(eb.ref("expires_on") as Expression<string>), "<", monthsAgo(months))]),
+        ]),
+      )
+      .forUpdate()
+      .execute();
+    if (rows.length === 0) return [];
+    await trx.updateTable("consent").set({ form_key: null, form_type: null, form_bytes: null }).where("id", "in", rows.map((r) => r.id)).execute();
+    return rows.map((r) => r.form_key!);
+  });
+  // After the commit: a rolled-back update must still find its file. Each form is its own file.
+  for (const key of keys) await storage().delete(key);
+  return keys.length;
 }

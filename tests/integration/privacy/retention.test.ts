@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { parseCrontab } from "graphile-worker";
@@ -8,6 +9,7 @@ import { crontab } from "~/jobs/tasks.server";
 import { updateSettings } from "~/organisation/settings.server";
 import { privacyTasks } from "~/privacy/jobs.server";
 import { applyRetention } from "~/privacy/retention.server";
+import { storage } from "~/photos/storage.server";
 import { fileBlob, jpegBytes, makeUser, newDraft, photoFileKeys, signedIn } from "../../factories";
 
 // Rows are dated in the past with PostgreSQL's own clock, as the job reads it.
@@ -67,9 +69,27 @@ describe("retention", () => {
     const oldEntry = await entry(ago(13), "old");
     const youngEntry = await entry(agoMinusDays(12, 2), "young");
 
+    // Signed consent forms: 60 months by default after the withdrawal or the last day of validity.
+    const consent = async (values: { withdrawn_at?: unknown; expires_on?: unknown }) => {
+      const hex = randomBytes(32).toString("hex");
+      const key = `consent-forms/${hex.slice(0, 2)}/${hex}.pdf`;
+      await storage().putBuffer(key, Buffer.from("%PDF-1.4 signé"));
+      const row = await db()
+        .insertInto("consent")
+        .values({ person_name: "Personne photographiée", form_key: key, form_type: "application/pdf", form_bytes: 14, ...(values as object) })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      return { id: row.id, key };
+    };
+    const withdrawnLongAgo = await consent({ withdrawn_at: ago(61) });
+    const withdrawnLately = await consent({ withdrawn_at: ago(59) });
+    const expiredLongAgo = await consent({ expires_on: sql`(now() - make_interval(months => 61))::date` });
+    const expiredLately = await consent({ expires_on: sql`(now() - make_interval(months => 59))::date` });
+    const inForce = await consent({});
+
     const counts = await applyRetention(db());
 
-    expect(counts).toEqual({ drafts: 1, rejected: 1, photos: 2, notifications: 1, signInFailures: 1, sessions: 1, auditEntries: 1, consentDocuments: 0 });
+    expect(counts).toEqual({ drafts: 1, rejected: 1, photos: 2, notifications: 1, signInFailures: 1, sessions: 1, auditEntries: 1, consentDocuments: 2 });
     expect(await exists(oldDraft.id)).toBe(false);
     expect(await exists(oldRejected)).toBe(false);
     expect(await exists(youngDraft.id)).toBe(true);
@@ -91,6 +111,18 @@ describe("retention", () => {
     expect(sessions).toContain("ended-lately");
     const entries = await db().selectFrom("audit_entry").select("id").where("id", "in", [oldEntry.id, youngEntry.id]).execute();
     expect(entries.map((e) => e.id)).toEqual([youngEntry.id]);
+
+    // The authorisations stay in the register; only the old signed forms went, rows and files.
+    const forms = await db().selectFrom("consent").select(["id", "form_key", "form_type", "form_bytes"]).orderBy("id").execute();
+    expect(forms.map((f) => [f.id, f.form_key])).toEqual([
+      [withdrawnLongAgo.id, null],
+      [withdrawnLately.id, withdrawnLately.key],
+      [expiredLongAgo.id, null],
+      [expiredLately.id, expiredLately.key],
+      [inForce.id, inForce.key],
+    ]);
+    expect(forms.filter((f) => f.form_key === null).every((f) => f.form_type === null && f.form_bytes === null)).toBe(true);
+    expect([withdrawnLongAgo, withdrawnLately, expiredLongAgo, expiredLately, inForce].map((c) => onDisk(c.key))).toEqual([false, true, false, true, true]);
 
     const recorded = await db().selectFrom("audit_entry").select(["actor_id", "subject_type", "details"]).where("action", "=", "retention_applied").execute();
     expect(recorded).toEqual([{ actor_id: null, subject_type: null, details: counts }]);
