@@ -181,15 +181,23 @@ export function ExternalBlocksNote({ id, blocks }: { id: string; blocks: PhotoBl
       {blocks.length ? (
         <>
           <p>{t("review.errors.gates")}</p>
-          <ul>
-            {blocks.map((b) => (
-              <li key={`${b.photo}-${b.reason}`}>
-                {t("review.gates.photo", { n: b.photo })} : {t(`review.gates.${b.reason}`)}
-              </li>
-            ))}
-          </ul>
+          <BlocksList blocks={blocks} />
         </>
       ) : null}
     </div>
+  );
+}
+
+/** "Photo 2 : autorisation expirée", one line per photo and reason that keeps it from going outside. */
+export function BlocksList({ blocks }: { blocks: PhotoBlock[] }) {
+  const { t } = useTranslation();
+  return (
+    <ul>
+      {blocks.map((b) => (
+        <li key={`${b.photo}-${b.reason}`}>
+          {t("review.gates.photo", { n: b.photo })} : {t(`review.gates.${b.reason}`)}
+        </li>
+      ))}
+    </ul>
   );
 }

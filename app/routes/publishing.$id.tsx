@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
+import { Notice, ResultNotice } from "~/components/notice";
 import { describedBy, FieldError, FormError, SubmitButton, useMsg } from "~/components/forms";
 import { requireRole } from "~/auth/guards.server";
 import { db } from "~/db.server";
@@ -84,15 +85,9 @@ export default function PublicationPage() {
         <Link to={`/contributions/${p.contribution.id}`}>{p.contribution.title}</Link>
       </p>
       {moved ? (
-        <p className="notice" role="status">
-          {t("publishing.publication.moved", { date: dates.dateTime(moved) })}
-        </p>
+        <Notice>{t("publishing.publication.moved", { date: dates.dateTime(moved) })}</Notice>
       ) : null}
-      {result && "message" in result ? (
-        <p className="notice" role="status">
-          {msg(result.message)}
-        </p>
-      ) : null}
+      <ResultNotice result={result} />
       <FormError errors={errors} />
       {p.state === "failed" && p.lastError ? <p className="alert">{t("publishing.queue.lastError", { error: p.lastError })}</p> : null}
       {p.state === "held" && p.heldReason ? (

@@ -2,7 +2,8 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { z } from "zod";
-import { FormError, SubmitButton, useMsg } from "~/components/forms";
+import { FormError, SubmitButton } from "~/components/forms";
+import { Notice, ResultNotice } from "~/components/notice";
 import { requireRole } from "~/auth/guards.server";
 import { db } from "~/db.server";
 import { env } from "~/env.server";
@@ -198,7 +199,6 @@ export default function Queue() {
   const { view, range, items, overflow, list, calendar } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const { t } = useTranslation();
-  const msg = useMsg();
   const dates = useDates();
   const errors = result && "errors" in result ? (result.errors as FieldErrors) : undefined;
   const [params] = useSearchParams();
@@ -212,15 +212,9 @@ export default function Queue() {
         <Link to="/publishing/channels">{t("publishing.channels.title")}</Link>
       </p>
       {created > 0 && !result ? (
-        <p className="notice" role="status">
-          {t("publishing.create.created", { count: created })}
-        </p>
+        <Notice>{t("publishing.create.created", { count: created })}</Notice>
       ) : null}
-      {result && "message" in result ? (
-        <p className="notice" role="status">
-          {msg(result.message)}
-        </p>
-      ) : null}
+      <ResultNotice result={result} />
       <FormError errors={errors} />
       {calendar !== null ? <CalendarSubscription has={calendar} url={result && "calendarUrl" in result ? result.calendarUrl : undefined} /> : null}
       <nav aria-label={t("publishing.queue.views")} className="row">

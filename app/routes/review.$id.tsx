@@ -3,10 +3,11 @@ import { Form, Link, useActionData, useLoaderData, useSearchParams, type ShouldR
 import { data, redirect } from "@remix-run/node";
 import { useTranslation } from "react-i18next";
 import { z } from "zod";
+import { Notice, ResultNotice } from "~/components/notice";
 import { describedBy, Field, FieldError, FormError, SubmitButton, useMsg } from "~/components/forms";
 import { History } from "~/components/history";
 import { PhotoImage } from "~/components/photo-image";
-import { ExternalBlocksNote } from "~/components/photo-details";
+import { BlocksList, ExternalBlocksNote, type PhotoBlock } from "~/components/photo-details";
 import { VisibilityChoice } from "~/components/visibility-choice";
 import { WithdrawRightsButton } from "~/components/withdraw-rights";
 import { PhotoConsents } from "~/components/photo-consents";
@@ -113,17 +114,11 @@ function GateErrors({ errors }: { errors?: FieldErrors }) {
   const e = errors?.externalEligible;
   if (!e) return null;
   if (Array.isArray(e) && e[0] === "review.errors.gates") {
-    const blocks = (e[1] as { blocks: { photo: number; reason: string }[] }).blocks;
+    const blocks = (e[1] as { blocks: PhotoBlock[] }).blocks;
     return (
       <div className="alert" role="alert" id="external-error" tabIndex={-1}>
         <p>{t("review.errors.gates")}</p>
-        <ul>
-          {blocks.map((b) => (
-            <li key={`${b.photo}-${b.reason}`}>
-              {t("review.gates.photo", { n: b.photo })} : {t(`review.gates.${b.reason}`)}
-            </li>
-          ))}
-        </ul>
+        <BlocksList blocks={blocks} />
       </div>
     );
   }
@@ -177,15 +172,9 @@ export default function ReviewContribution() {
         <Link to="/review">← {t("review.title")}</Link>
       </p>
       {done && !result ? (
-        <p className="notice" role="status">
-          {msg(`review.decided.${done}`)}
-        </p>
+        <Notice>{msg(`review.decided.${done}`)}</Notice>
       ) : null}
-      {result && "message" in result ? (
-        <p className="notice" role="status">
-          {msg(result.message)}
-        </p>
-      ) : null}
+      <ResultNotice result={result} />
       {conflict ? (
         <div className="alert" role="alert" tabIndex={-1}>
           <p>{msg(errors?.form)}</p>
