@@ -174,12 +174,20 @@ describe.skipIf(inject("e2eSkip"))("publishing outside, from the pages to the ne
     const picture = await fetch(image);
     expect(picture.status).toBe(200);
     expect(picture.headers.get("content-type")).toBe("image/jpeg");
+    // Its reach as the fetch_reach job stores it (the reading itself: tests/integration/publishing/
+    // reach.test.ts): comms see it on the publication and in the channel's summary.
+    await db.insertInto("publication_reach").values({ publication_id: mastodonPublication.id, shares: 12, likes: 30, replies: 2, fetched_at: new Date() }).execute();
+    await page.goto(`/publishing/${mastodonPublication.id}`);
+    await page.getByText("partagée 12 fois, aimée 30 fois, 2 réponses").waitFor();
+    await page.getByRole("link", { name: "Audience des 90 derniers jours" }).click();
+    await page.getByRole("heading", { name: `Audience de ${names.mastodon}` }).waitFor();
+    const reachRow = page.getByRole("row").filter({ hasText: contribution.title });
+    await expect(reachRow.getByRole("cell", { name: "30", exact: true }).count()).resolves.toBe(1);
+    expect(await seriousViolations(page)).toEqual([]);
     expect(foreign).toEqual([]);
     await context.close();
 
-    // The contributor sees where it went, with the link to the post, and its reach as the
-    // fetch_reach job stores it (the reading itself: tests/integration/publishing/reach.test.ts).
-    await db.insertInto("publication_reach").values({ publication_id: mastodonPublication.id, shares: 12, likes: 30, replies: 2, fetched_at: new Date() }).execute();
+    // The contributor sees where it went, with the link to the post, and its reach.
     const author = await newContext(browser, baseUrl);
     const mine = await author.context.newPage();
     await signInAs(author.context, contribution.email);
