@@ -178,6 +178,26 @@ describe.each([
     expect(await rawNames()).toEqual([]);
   });
 
+  it("keeps a signed consent form under consent-forms/, readable by its key and out of list() (the sweeper never sees it)", async () => {
+    const { store, raw, rawNames } = await makeBackend();
+    const hex = randomBytes(32).toString("hex");
+    const key = `consent-forms/${hex.slice(0, 2)}/${hex}.pdf`;
+    const data = Buffer.from("%PDF-1.4 formulaire signé");
+    const source = path.join(tmpDir(), `upload-${randomBytes(4).toString("hex")}`);
+    fs.writeFileSync(source, data);
+    await store.putFile(key, source);
+    expect(await buffer(store.createReadStream(key) as Readable)).toEqual(data);
+    expect(await raw(key)).toEqual(data);
+    expect(await listAll(store)).toEqual([]);
+    expect(await rawNames()).toEqual([key]);
+    await store.delete(key);
+    expect(await rawNames()).toEqual([]);
+    // Not a way around the photos' keys: the folder must be the name's prefix, the type one of three.
+    for (const bad of [`consent-forms/zz/${hex}.pdf`, `consent-forms/${hex.slice(0, 2)}/${hex}.exe`, `consent-forms/${hex.slice(0, 2)}/../${hex}.pdf`]) {
+      await expect(store.putBuffer(bad, data)).rejects.toThrow(/invalide/);
+    }
+  });
+
   it("a missing file surfaces as a stream error (ENOENT), not a crash", async () => {
     const { store } = await makeBackend();
     const stream = store.createReadStream(keyForHash(HASH));
