@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-const BENCHES = ["photos", "feeds", "http"];
+const BENCHES = ["photos", "feeds", "http", "export"];
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 function run(name: string): Promise<number> {
