@@ -2,6 +2,8 @@ import { NodePostgresAdapter } from "@lucia-auth/adapter-postgresql";
 import { Cookie, Lucia, TimeSpan, type DatabaseSession, type DatabaseUser, type Session } from "lucia";
 import type { Locale, Role } from "../../db/schema";
 import { pool } from "~/db.server";
+import { parseSettings, type OrganisationSettings } from "~/organisation/settings.server";
+import { deviceOf } from "./device";
 
 export interface SessionUser {
   id: string;
@@ -19,32 +21,66 @@ interface DatabaseUserAttributes {
   department_id: number | string | null;
   locale: Locale;
   active: boolean;
+  /** A confirmed TOTP authenticator (migration 20). */
+  two_factor: boolean;
+}
+
+interface DatabaseSessionAttributes {
+  browser?: string | null;
+  platform?: string | null;
+  // Read with the session, never given to createSession: the columns default to now().
+  created_at?: Date;
+  last_seen_at?: Date;
+  password_checked_at?: Date;
+  /** The organisation's settings, read by the same query (timeouts, two-factor rule). */
+  settings?: OrganisationSettings;
 }
 
 declare module "lucia" {
   interface Register {
     Lucia: ReturnType<typeof createLucia>;
     DatabaseUserAttributes: DatabaseUserAttributes;
+    DatabaseSessionAttributes: DatabaseSessionAttributes;
   }
+}
+
+// The settings row changes rarely: parse it again only when its text changed.
+let lastSettings: { text: string | null; parsed: OrganisationSettings } | undefined;
+function settingsFrom(text: string | null): OrganisationSettings {
+  if (lastSettings?.text !== text) lastSettings = { text, parsed: parseSettings(text === null ? null : JSON.parse(text)) };
+  return lastSettings.parsed;
 }
 
 /**
  * Every signed-in request validates its session: the stock adapter sends two queries for it, in
  * parallel (two of the pool's few connections), and reads every column of the user, password hash
- * included. One join reads what getUserAttributes needs (docs/decisions/0009-speed-through-http.md).
+ * included. One join reads what getUserAttributes needs (docs/decisions/0009-speed-through-http.md),
+ * and, in the same query, what the session's own rules need: its times, whether the account has a
+ * second factor, and the organisation's timeouts and two-factor rule.
  */
 class SessionAdapter extends NodePostgresAdapter {
   override async getSessionAndUser(sessionId: string): Promise<[DatabaseSession | null, DatabaseUser | null]> {
-    const { rows } = await pool().query<DatabaseUserAttributes & { user_id: string; expires_at: Date }>(
-      `SELECT s.user_id, s.expires_at, u.email, u.display_name, u.role, u.department_id, u.locale, u.active
-       FROM user_session s JOIN app_user u ON u.id = s.user_id WHERE s.id = $1`,
+    type Row = DatabaseUserAttributes &
+      Required<Omit<DatabaseSessionAttributes, "settings">> & { user_id: string; expires_at: Date; settings: string | null };
+    const { rows } = await pool().query<Row>(
+      `SELECT s.user_id, s.expires_at, s.created_at, s.last_seen_at, s.password_checked_at, s.browser, s.platform,
+         u.email, u.display_name, u.role, u.department_id, u.locale, u.active,
+         EXISTS (SELECT 1 FROM two_factor t WHERE t.user_id = u.id AND t.enabled_at IS NOT NULL) AS two_factor,
+         o.settings::text AS settings
+       FROM user_session s JOIN app_user u ON u.id = s.user_id LEFT JOIN organisation_settings o ON o.id
+       WHERE s.id = $1`,
       [sessionId],
     );
     const row = rows[0];
     if (!row) return [null, null]; // no session (a session's user cannot be missing: ON DELETE CASCADE)
-    const { user_id, expires_at, ...attributes } = row;
+    const { user_id, expires_at, created_at, last_seen_at, password_checked_at, browser, platform, settings, ...attributes } = row;
     return [
-      { id: sessionId, userId: user_id, expiresAt: expires_at, attributes: {} },
+      {
+        id: sessionId,
+        userId: user_id,
+        expiresAt: expires_at,
+        attributes: { created_at, last_seen_at, password_checked_at, browser, platform, settings: settingsFrom(settings) },
+      },
       { id: user_id, attributes },
     ];
   }
@@ -52,7 +88,9 @@ class SessionAdapter extends NodePostgresAdapter {
 
 function createLucia() {
   return new Lucia(new SessionAdapter(pool(), { user: "app_user", session: "user_session" }), {
-    sessionExpiresIn: new TimeSpan(30, "d"),
+    // The outer bound only: the longest lifetime the settings allow. The organisation's idle
+    // timeout and lifetime are checked by readSession (sessionLive).
+    sessionExpiresIn: new TimeSpan(90, "d"),
     sessionCookie: { name: "relais_session", attributes: { sameSite: "lax", secure: false } },
     getUserAttributes: (a) => ({
       email: a.email,
@@ -61,6 +99,13 @@ function createLucia() {
       departmentId: a.department_id === null ? null : Number(a.department_id),
       locale: a.locale,
       active: a.active,
+      twoFactor: a.two_factor,
+    }),
+    getSessionAttributes: (a) => ({
+      createdAt: a.created_at!,
+      lastSeenAt: a.last_seen_at!,
+      passwordCheckedAt: a.password_checked_at!,
+      settings: a.settings!,
     }),
   });
 }
@@ -78,7 +123,7 @@ function withTransport(cookie: Cookie, request: Request): string {
 }
 
 export async function createSessionCookie(userId: string, request: Request): Promise<string> {
-  const session = await lucia().createSession(userId, {});
+  const session = await lucia().createSession(userId, deviceOf(request.headers.get("User-Agent")));
   return withTransport(lucia().createSessionCookie(session.id), request);
 }
 
@@ -91,6 +136,31 @@ export interface CurrentSession {
   session: Session;
   /** Set-Cookie to send back when Lucia extended the session, or cleared a bad one. */
   setCookie?: string;
+  twoFactor: {
+    enabled: boolean;
+    /** The organisation requires a second factor of this account (settings.twoFactorRequired and its role). */
+    required: boolean;
+    /** Required, and the account has none yet. */
+    missing: boolean;
+  };
+}
+
+/** Roles for which the organisation may require a second factor (settings.twoFactorRequired). */
+export const TWO_FACTOR_ROLES: readonly Role[] = ["admin", "comms"];
+
+/** Unused sessions are written to at most this often: the hot path stays one read. */
+export const LAST_SEEN_EVERY_MS = 60_000;
+
+/** Whether a session is within the organisation's idle timeout and absolute lifetime. */
+export function sessionLive(
+  session: { createdAt: Date; lastSeenAt: Date },
+  settings: Pick<OrganisationSettings, "sessionIdleMinutes" | "sessionLifetimeHours">,
+  now = Date.now(),
+): boolean {
+  return (
+    now - session.lastSeenAt.getTime() < settings.sessionIdleMinutes * 60_000 &&
+    now - session.createdAt.getTime() < settings.sessionLifetimeHours * 3_600_000
+  );
 }
 
 /**
@@ -113,12 +183,17 @@ export async function readSession(request: Request): Promise<CurrentSession | { 
   const sessionId = sessionIdFrom(request.headers.get("Cookie") ?? "");
   if (!sessionId) return { user: null };
   const { session, user } = await lucia().validateSession(sessionId);
-  if (!session || !user.active) {
+  if (!session || !user.active || !sessionLive(session, session.settings)) {
     if (session) await lucia().invalidateSession(session.id);
     return { user: null, setCookie: blankSessionCookie(request) };
   }
+  if (Date.now() - session.lastSeenAt.getTime() >= LAST_SEEN_EVERY_MS) {
+    await pool().query("UPDATE user_session SET last_seen_at = now() WHERE id = $1", [session.id]);
+  }
+  const required = session.settings.twoFactorRequired && TWO_FACTOR_ROLES.includes(user.role);
   return {
     session,
+    twoFactor: { enabled: user.twoFactor, required, missing: required && !user.twoFactor },
     user: {
       id: user.id,
       email: user.email,

@@ -7,6 +7,7 @@ import { Field, FormError, SubmitButton } from "~/components/forms";
 import { getOptionalUser, safeRedirect } from "~/auth/guards.server";
 import { authenticate } from "~/auth/login.server";
 import { createSessionCookie } from "~/auth/session.server";
+import { challengeCookie, createChallenge } from "~/auth/two-factor.server";
 import { db } from "~/db.server";
 import { parseForm } from "~/utils/forms";
 import { readForm } from "~/utils/forms.server";
@@ -47,6 +48,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
       );
     }
     return data({ errors: { form: "login.invalid" } }, { status: 401 });
+  }
+  if (result.secondFactor) {
+    // No session yet: only the code page opens with this cookie.
+    const token = await createChallenge(db(), result.userId);
+    const next = safeRedirect(redirectTo);
+    return redirect(next === "/" ? "/login/code" : `/login/code?redirectTo=${encodeURIComponent(next)}`, {
+      headers: { "Set-Cookie": challengeCookie(request, token) },
+    });
   }
   return redirect(safeRedirect(redirectTo), {
     headers: { "Set-Cookie": await createSessionCookie(result.userId, request) },

@@ -48,6 +48,9 @@ export default function Settings() {
     <div className="stack">
       <h1>{t("nav.settings")}</h1>
       <p className="muted">{email}</p>
+      <p>
+        <Link to="/settings/security">{t("twoFactor.link")}</Link>
+      </p>
       {saved && "ok" in saved && saved.ok ? (
         <p className="notice" role="status">
           {t("notifications.prefs.saved")}
