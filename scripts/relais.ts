@@ -2,6 +2,7 @@
  * The `relais` command line:
  *   npm run relais -- user:create --email E --name N --role R [--department D] [--password P]
  *   npm run relais -- db:migrate
+ *   npm run relais -- db:grant --role NAME
  */
 import { parseArgs } from "node:util";
 import { ROLES, type Role } from "../db/schema";
@@ -13,7 +14,11 @@ const USAGE = `Usage :
       Crée un compte. Sans --password, affiche un lien d'invitation (valable 7 jours) pour choisir le mot de passe.
       --department : nom du service (créé s'il n'existe pas).
   npm run relais -- db:migrate
-      Applique les migrations.`;
+      Applique les migrations.
+  npm run relais -- db:grant --role NAME
+      Donne au rôle PostgreSQL NAME (qui doit exister) les droits de l'application : lire et écrire les
+      lignes, rien d'autre ; sur le journal d'audit, lire et ajouter seulement. À lancer avec le rôle
+      propriétaire, après chaque db:migrate.`;
 
 class CliError extends Error {}
 function fail(message: string): never {
@@ -40,6 +45,28 @@ if (command === "db:migrate") {
   const database = await openDatabase();
   await database.close();
   console.log("Base de données à jour.");
+  return;
+}
+
+if (command === "db:grant") {
+  let role: string | undefined;
+  try {
+    role = parseArgs({ args: rest, options: { role: { type: "string" } }, strict: true }).values.role;
+  } catch (error) {
+    fail(`${(error as Error).message}\n\n${USAGE}`);
+  }
+  if (!role) fail(`--role est obligatoire.\n\n${USAGE}`);
+  const database = await openDatabase();
+  try {
+    const { db } = await import("../app/db.server");
+    const { grantApplicationRole } = await import("../db/grants");
+    await grantApplicationRole(db(), role);
+  } catch (error) {
+    fail(`Droits non accordés : ${(error as Error).message}`);
+  } finally {
+    await database.close();
+  }
+  console.log(`Droits de l'application accordés au rôle ${role}.`);
   return;
 }
 
