@@ -8,6 +8,7 @@
  *   tsx scripts/server.ts --dev      Vite dev server with hot reload
  *   tsx scripts/server.ts --demo     build present, demo data seeded on first run
  */
+import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { createRequestHandler } from "@remix-run/express";
@@ -112,8 +113,19 @@ if (dev) {
     await shutdownServices();
     process.exit(1);
   }
-  app.use("/assets", express.static(path.join(buildDir, "client", "assets"), { immutable: true, maxAge: "1y", index: false }));
-  app.use(express.static(path.join(buildDir, "client"), { maxAge: "1h", index: false }));
+  const clientDir = path.join(buildDir, "client");
+  app.use("/assets", express.static(path.join(clientDir, "assets"), { immutable: true, maxAge: "1y", index: false }));
+  // The few other files (public/: favicon…) by name, listed once: express.static looked every page's
+  // URL up on disk first (a failed stat and an error object per request, 3–6 % of the server's CPU).
+  const publicFiles = new Set(
+    fs
+      .readdirSync(clientDir, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => `/${path.relative(clientDir, path.join(entry.parentPath, entry.name)).split(path.sep).join("/")}`)
+      .filter((file) => !file.startsWith("/assets/")),
+  );
+  const servePublic = express.static(clientDir, { maxAge: "1h", index: false });
+  app.use((req, res, next) => (publicFiles.has(req.path) ? servePublic(req, res, next) : next()));
 }
 
 app.all(

@@ -116,6 +116,9 @@ describe.skipIf(inject("e2eSkip"))("HTTP hardening (real server, real HTTP)", ()
         ["X-Forwarded-Host [bad without TRUST_PROXY (ignored)", () => raw(port, "GET", "/login", { "X-Forwarded-Host": "[bad" }), 200, /Connexion/],
         ["a path with a bad %-encoding", () => raw(port, "GET", "/%E0%A4%A"), 400, /Requête invalide/],
         ["an unsatisfiable Range on an asset", () => raw(port, "GET", `/assets/${asset}`, { Range: "bytes=999999999-" }), 416, /Plage/],
+        // Static files are served by name (scripts/server.ts); every other URL goes to Remix.
+        ["a public file", () => raw(port, "GET", "/favicon.svg"), 200, /^<svg /],
+        ["a public file's name under another folder", () => raw(port, "GET", "/admin/favicon.svg", { Cookie: cookie }), 404, /introuvable/i],
       ];
       for (const [name, send, status, text] of cases) {
         const r = await send();
@@ -124,6 +127,10 @@ describe.skipIf(inject("e2eSkip"))("HTTP hardening (real server, real HTTP)", ()
         expectNoTrace(r);
         expectSecurityHeaders(r);
       }
+      expect((await raw(port, "GET", "/favicon.svg")).headers["cache-control"]).toBe("public, max-age=3600");
+      const script = await raw(port, "GET", `/assets/${asset}`);
+      expect(script.status).toBe(200);
+      expect(script.headers["cache-control"]).toBe("public, max-age=31536000, immutable");
       // X-Forwarded-Host without TRUST_PROXY changes nothing: a sign-in from the real origin works.
       const login = await raw(port, "POST", "/login", { ...FORM, Origin: origin, "X-Forwarded-Host": "evil.example" }, form({ email: "agent@demo.relais", password: DEMO_PASSWORD }));
       expect(login.status).toBe(302);
