@@ -181,6 +181,14 @@ describe.skipIf(inject("e2eSkip"))("axe-core on every page of every role", () =>
     await page.locator("[aria-invalid=true]").first().waitFor();
     await report.check(page, "/publishing/channels (création refusée)");
     await report.visit(page, `/publishing/new/${ids.approvedOrganisation}`, { what: "/publishing/new/<approved>" });
+    await report.visit(page, "/consents");
+    await page.getByRole("button", { name: "Enregistrer l'autorisation" }).click();
+    await page.locator("[aria-invalid=true]").first().waitFor();
+    await report.check(page, "/consents (enregistrement refusé)");
+    await page.getByLabel("Nom de la personne").fill("Camille Audit");
+    await page.getByRole("button", { name: "Enregistrer l'autorisation" }).click();
+    await page.waitForURL(/\/consents\/\d+/);
+    await report.check(page, "/consents/<id>");
     await report.visit(page, "/my");
     await report.visit(page, "/contributions/new", { editor: true });
     await report.visit(page, "/notifications");
