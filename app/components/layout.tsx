@@ -20,10 +20,11 @@ export function navItems(role: Role): NavItem[] {
   const writes = WRITERS.includes(role);
   const items: NavItem[] = [
     { to: "/", label: "nav.feed", end: true },
-    ...(writes ? [{ to: "/contributions/new", label: "nav.newContribution" }, { to: "/my", label: "nav.myContributions" }] : []),
+    ...(writes ? [{ to: "/contributions/new", label: "nav.newContribution" }, { to: "/my", label: "nav.myContributions", end: true }, { to: "/my/summary", label: "statistics.summary.link" }] : []),
     { to: "/search", label: "nav.search" },
   ];
   if (role === "comms") items.push({ to: "/review", label: "nav.review" });
+  if (role !== "agent") items.push({ to: "/statistics", label: "nav.stats" });
   if (role === "comms" || role === "admin") items.push({ to: "/publishing", label: "nav.publishing" }, { to: "/consents", label: "nav.consents" });
   if (role === "admin") {
     items.push({ to: "/admin/users", label: "nav.users" }, { to: "/admin/departments", label: "nav.departments" }, { to: "/admin/audit", label: "nav.audit" }, { to: "/admin/register", label: "nav.register" }, { to: "/admin/settings", label: "nav.orgSettings" });

@@ -141,6 +141,16 @@ export const en: Messages = {
   orgSettings: {
     title: "Organisation settings",
     saved: "Settings saved.",
+    signIn: {
+      title: "Sign-in and sessions",
+      twoFactorRequired: "Require two-factor authentication of administrators and the communication team",
+      twoFactorRequiredHint: "On their next page, those concerned without two-factor authentication must set it up before anything else. Agents and managers may turn it on if they wish.",
+      sessionIdleMinutes: "End of an unused session (minutes)",
+      sessionIdleMinutesHint: "From 5 minutes to 30 days (43,200 minutes). 480 minutes by default: a working day.",
+      sessionLifetimeHours: "Longest session (hours)",
+      sessionLifetimeHoursHint: "After this, people sign in again even when using Relais all along. From 1 hour to 90 days (2,160 hours); 336 hours (14 days) by default.",
+      save: "Save",
+    },
     retention: {
       title: "Retention periods",
       intro: "In months. Every night, Relais deletes what is older than these periods. The values offered follow the CNIL's guidance: keep data only as long as its use requires.",
@@ -167,6 +177,8 @@ export const en: Messages = {
       dpoHint: "E-mail or postal address, for example dpo@example.org. Staff write to this contact to exercise their rights.",
     },
     errors: {
+      idle: "Enter a whole number of minutes, from 5 to 43,200.",
+      lifetime: "Enter a whole number of hours, from 1 to 2,160.",
       months: "Enter a whole number of months, from 1 to 120.",
       controllerName: "200 characters at most.",
       dpoContact: "500 characters at most.",
@@ -868,6 +880,10 @@ export const en: Messages = {
       check: "Check for conflicts",
       confirmMove: "Move to this time",
       moveNext: "Take the next free slot",
+      editText: "Edit the text",
+      newText: "New text of the publication",
+      saveText: "Save the text",
+      textSaved: "Text saved.",
       noConflict: "No conflict: this slot is free on this channel.",
       conflicts: "Before saving, these conflicts:",
       conflictSlot: "This slot is already taken by “{{title}}” ({{date}}).",

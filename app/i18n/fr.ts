@@ -142,6 +142,16 @@ export const fr = {
   orgSettings: {
     title: "Paramètres de l'organisation",
     saved: "Paramètres enregistrés.",
+    signIn: {
+      title: "Connexion et sessions",
+      twoFactorRequired: "Exiger la double authentification des administrateurs et de l'équipe communication",
+      twoFactorRequiredHint: "À leur prochaine page, les personnes concernées sans double authentification devront la configurer avant toute autre action. Les agents et responsables peuvent l'activer s'ils le souhaitent.",
+      sessionIdleMinutes: "Fin d'une session inutilisée (minutes)",
+      sessionIdleMinutesHint: "De 5 minutes à 30 jours (43 200 minutes). Par défaut 480 minutes : une journée de travail.",
+      sessionLifetimeHours: "Durée maximale d'une session (heures)",
+      sessionLifetimeHoursHint: "Après ce délai, il faut se reconnecter même en utilisant Relais sans interruption. De 1 heure à 90 jours (2 160 heures) ; 336 heures (14 jours) par défaut.",
+      save: "Enregistrer",
+    },
     retention: {
       title: "Durées de conservation",
       intro: "En mois. Chaque nuit, Relais supprime ce qui dépasse ces durées. Les valeurs proposées suivent les recommandations de la CNIL : ne garder une donnée que le temps nécessaire à son usage.",
@@ -168,6 +178,8 @@ export const fr = {
       dpoHint: "Adresse e-mail ou postale, par exemple dpo@exemple.fr. Les agents s'adressent à ce contact pour faire valoir leurs droits.",
     },
     errors: {
+      idle: "Saisissez un nombre entier de minutes, de 5 à 43 200.",
+      lifetime: "Saisissez un nombre entier d'heures, de 1 à 2 160.",
       months: "Saisissez un nombre entier de mois, de 1 à 120.",
       controllerName: "200 caractères au plus.",
       dpoContact: "500 caractères au plus.",
@@ -869,6 +881,10 @@ export const fr = {
       check: "Vérifier les conflits",
       confirmMove: "Déplacer à cette heure",
       moveNext: "Prendre le créneau libre suivant",
+      editText: "Modifier le texte",
+      newText: "Nouveau texte de la publication",
+      saveText: "Enregistrer le texte",
+      textSaved: "Texte enregistré.",
       noConflict: "Aucun conflit : ce créneau est libre sur ce canal.",
       conflicts: "Avant d'enregistrer, ces conflits :",
       conflictSlot: "Ce créneau est déjà pris par « {{title}} » ({{date}}).",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { csvCell, csvRow, csvStream, toCsv } from "./csv.server";
+import { CsvDecimal, csvCell, csvDate, csvRow, csvStream, toCsv } from "./csv.server";
 
 describe("CSV for a French spreadsheet", () => {
   it("starts with a UTF-8 byte-order mark, separates cells with ; and rows with CRLF", async () => {
@@ -42,5 +42,14 @@ describe("CSV for a French spreadsheet", () => {
     const bytes = Buffer.from(await new Response(csvStream(["A", "B"], pages())).arrayBuffer());
     expect(text).toBe("A;B\r\n'=1;é\r\n\"x;y\";2\r\n");
     expect(bytes.toString("utf8")).toBe("\uFEFFA;B\r\n'=1;é\r\n\"x;y\";2\r\n");
+  });
+
+  it("writes calendar dates as dd/mm/yyyy and decimals with a comma, never neutralised", () => {
+    expect(csvDate("2026-03-31")).toBe("31/03/2026");
+    expect(() => csvDate("31/03/2026")).toThrow();
+    expect(csvCell(new CsvDecimal(1.25, 2))).toBe("1,25");
+    expect(csvCell(new CsvDecimal(36.04))).toBe("36,0");
+    expect(csvCell(new CsvDecimal(-2.5))).toBe("-2,5");
+    expect(csvRow(["a", new CsvDecimal(0.5), 3])).toBe("a;0,5;3\r\n");
   });
 });

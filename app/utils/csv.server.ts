@@ -6,7 +6,28 @@ export const CSV_BOM = "\uFEFF";
 export const CSV_SEPARATOR = ";";
 export const CSV_NEWLINE = "\r\n";
 
-export type CsvValue = string | number | boolean | null | undefined;
+/**
+ * A number with a decimal comma, as a French spreadsheet reads it ("1,5"): `1.5` would be read as
+ * text or as a date. It comes from us, so it is never neutralised, even when negative.
+ */
+export class CsvDecimal {
+  constructor(
+    readonly value: number,
+    readonly digits = 1,
+  ) {}
+  toString(): string {
+    return this.value.toFixed(this.digits).replace(".", ",");
+  }
+}
+
+export type CsvValue = string | number | boolean | CsvDecimal | null | undefined;
+
+/** A calendar date (YYYY-MM-DD) as dd/mm/yyyy, what a French spreadsheet reads as a date. */
+export function csvDate(date: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  if (!m) throw new Error(`not a calendar date: ${date}`);
+  return `${m[3]}/${m[2]}/${m[1]}`;
+}
 
 // A cell starting with one of these is read as a formula (or, for tab and CR, lets one through
 // after the spreadsheet trims it): OWASP's "CSV injection". The apostrophe makes it plain text.
@@ -15,6 +36,7 @@ const FORMULA_START = /^[=+\-@\t\r]/;
 /** One cell: neutralised when it could be a formula, quoted when it holds `;`, `"` or a line break. */
 export function csvCell(value: CsvValue): string {
   if (value === null || value === undefined) return "";
+  if (value instanceof CsvDecimal) return value.toString();
   // Numbers and booleans come from us, not from a person: -5 stays a number.
   let text = typeof value === "string" ? value : String(value);
   if (typeof value === "string" && FORMULA_START.test(text)) text = `'${text}`;

@@ -47,10 +47,11 @@ describe("CSRF: the Origin check", () => {
 describe("navigation by role", () => {
   it("shows review to comms, administration to admins only, and writing to all but admins", () => {
     const of = (role: Parameters<typeof navItems>[0]) => navItems(role).map((i) => i.to);
-    expect(of("agent")).toEqual(["/", "/contributions/new", "/my", "/search"]);
-    expect(of("manager")).toEqual(of("agent"));
+    expect(of("agent")).toEqual(["/", "/contributions/new", "/my", "/my/summary", "/search"]);
+    // Statistics for those who see a department's or every department's (not agents).
+    expect(of("manager")).toEqual([...of("agent"), "/statistics"]);
     expect(of("comms")).toContain("/review");
-    expect(of("admin")).toEqual(["/", "/search", "/publishing", "/consents", "/admin/users", "/admin/departments", "/admin/audit", "/admin/register", "/admin/settings"]);
+    expect(of("admin")).toEqual(["/", "/search", "/statistics", "/publishing", "/consents", "/admin/users", "/admin/departments", "/admin/audit", "/admin/register", "/admin/settings"]);
   });
 });
 

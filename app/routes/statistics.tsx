@@ -1,0 +1,249 @@
+import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { useLoaderData } from "@remix-run/react";
+import { useTranslation } from "react-i18next";
+import { channelColor, StackedBars, STATUS_COLORS } from "~/components/statistics-charts";
+import { COUNTED, PeriodForm, TotalsTable, useDuration } from "~/components/statistics";
+import { forbidden, requireUser } from "~/auth/guards.server";
+import { db } from "~/db.server";
+import { departmentChoices } from "~/organisation/departments.server";
+import { dashboard, dashboardScope, periodOf, seesEveryDepartment, statisticsQuerySchema } from "~/statistics/statistics.server";
+import { useDates } from "~/utils/dates";
+import { parseForm, withoutNul } from "~/utils/forms";
+
+export const meta: MetaFunction = () => [{ title: "Statistiques · Relais" }];
+
+/**
+ * /statistics?period=&from=&to=&department=: managers see their department; managers without a
+ * department, comms and admins every department (one chosen, or all); agents get 403, and so
+ * does a manager asking for another department.
+ */
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await requireUser(request);
+  if (user.role === "agent") throw forbidden();
+  const raw = Object.fromEntries(new URL(request.url).searchParams);
+  const parsed = parseForm(statisticsQuerySchema, raw);
+  const everyDepartment = seesEveryDepartment(user);
+  const departments = everyDepartment ? await departmentChoices(db()) : null;
+  if (!parsed.ok) {
+    const values = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, withoutNul(v).slice(0, 40)]));
+    return data({ values, errors: parsed.errors, departments, result: null, scopeName: null, csvHref: null }, { status: 400 });
+  }
+  const scope = dashboardScope(user, parsed.data.department);
+  if (scope.departmentId !== null && everyDepartment && !departments!.some((d) => d.id === scope.departmentId)) {
+    return data(
+      { values: { ...parsed.data }, errors: { department: "statistics.errors.departmentUnknown" }, departments, result: null, scopeName: null, csvHref: null },
+      { status: 400 },
+    );
+  }
+  const result = await dashboard(db(), scope, periodOf(parsed.data));
+  const scopeName =
+    scope.departmentId === null
+      ? null
+      : ((departments ?? []).find((d) => d.id === scope.departmentId)?.name ??
+        (await db().selectFrom("department").select("name").where("id", "=", scope.departmentId).executeTakeFirstOrThrow()).name);
+  const query = new URLSearchParams({ period: parsed.data.period, from: result.period.from, to: result.period.to });
+  if (parsed.data.department) query.set("department", String(parsed.data.department));
+  return data({
+    values: { ...parsed.data, from: result.period.from, to: result.period.to },
+    errors: null,
+    departments,
+    result,
+    scopeName,
+    csvHref: `/statistics.csv?${query}`,
+  });
+}
+
+export default function Statistics() {
+  const { values, errors, departments, result, scopeName, csvHref } = useLoaderData<typeof loader>();
+  const { t, i18n } = useTranslation();
+  const dates = useDates();
+  const duration = useDuration();
+  const monthName = (month: string) =>
+    new Intl.DateTimeFormat(i18n.language, { month: "short", year: "2-digit", timeZone: "UTC" }).format(new Date(`${month}-01T00:00:00Z`));
+  const longMonth = (month: string) => new Intl.DateTimeFormat(i18n.language, { month: "long", year: "numeric", timeZone: "UTC" }).format(new Date(`${month}-01T00:00:00Z`));
+  return (
+    <div className="stack statistics">
+      <h1>{t("statistics.title")}</h1>
+      <p>{t("statistics.intro")}</p>
+      <PeriodForm action="/statistics" values={values} errors={errors} departments={departments ?? undefined} />
+      {result ? (
+        <>
+          <p>
+            {t("statistics.covers", {
+              from: dates.date(result.period.from),
+              to: dates.date(result.period.to),
+              prevFrom: dates.date(result.previous.from),
+              prevTo: dates.date(result.previous.to),
+            })}{" "}
+            <span className="muted">{t("statistics.lag")}</span>
+          </p>
+          <p className="no-print">
+            <a href={csvHref!} download>
+              {t("statistics.export")}
+            </a>
+          </p>
+          <section className="card" aria-labelledby="totals">
+            <h2 id="totals">{t("statistics.totals")}</h2>
+            <TotalsTable
+              caption={t("statistics.totalsOf", { name: scopeName ?? t("statistics.organisation") })}
+              current={result.totals}
+              previous={result.previousTotals}
+            />
+          </section>
+
+          {scopeName !== null ? (
+            <section className="card" aria-labelledby="contributors">
+              <h2 id="contributors">{t("statistics.contributors")}</h2>
+              {result.contributors.length === 0 ? (
+                <p>{t("statistics.contributorsEmpty")}</p>
+              ) : (
+                <div className="table-wrap">
+                  <table className="responsive">
+                    <thead>
+                      <tr>
+                        <th scope="col">{t("statistics.person")}</th>
+                        {COUNTED.map((k) => (
+                          <th scope="col" key={k}>
+                            {t(`statistics.figures.${k}`)}
+                          </th>
+                        ))}
+                        <th scope="col">{t("statistics.figures.channels")}</th>
+                        <th scope="col">{t("statistics.figures.medianDecision")}</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {result.contributors.map((c) => (
+                        <tr key={c.userId}>
+                          <th scope="row">{c.name}</th>
+                          {COUNTED.map((k) => (
+                            <td key={k} data-label={t(`statistics.figures.${k}`)}>
+                              {c[k]}
+                            </td>
+                          ))}
+                          <td data-label={t("statistics.figures.channels")}>
+                            {c.channels.length ? c.channels.map((ch) => `${ch.name} (${ch.published})`).join(", ") : t("statistics.none")}
+                          </td>
+                          <td data-label={t("statistics.figures.medianDecision")}>{duration(c.medianDecisionSeconds)}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+              )}
+            </section>
+          ) : (
+            <section className="card" aria-labelledby="departments">
+              <h2 id="departments">{t("statistics.departments")}</h2>
+              <p className="hint">{t("statistics.departmentsHint")}</p>
+              <div className="table-wrap">
+                <table className="responsive">
+                  <thead>
+                    <tr>
+                      <th scope="col">{t("statistics.department")}</th>
+                      {COUNTED.map((k) => (
+                        <th scope="col" key={k}>
+                          {t(`statistics.figures.${k}`)}
+                        </th>
+                      ))}
+                      <th scope="col">{t("statistics.figures.medianDecision")}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {result.departments.map((d) => (
+                      <tr key={d.departmentId}>
+                        <th scope="row">{d.name}</th>
+                        {COUNTED.map((k) => (
+                          <td key={k} data-label={t(`statistics.figures.${k}`)}>
+                            {d[k]}
+                          </td>
+                        ))}
+                        <td data-label={t("statistics.figures.medianDecision")}>{duration(d.medianDecisionSeconds)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            </section>
+          )}
+
+          <section className="card stack" aria-labelledby="charts">
+            <h2 id="charts">{t("statistics.charts")}</h2>
+            <StackedBars
+              id="chart-weeks"
+              title={t("statistics.weeks.title")}
+              columnHeader={t("statistics.weeks.week")}
+              series={(["approved", "inReview", "changesRequested", "rejected"] as const).map((key) => ({
+                key,
+                label: t(`statistics.weeks.${key}`),
+                color: STATUS_COLORS[key],
+              }))}
+              columns={result.weeks.map((w) => ({
+                short: `${w.week.slice(8, 10)}/${w.week.slice(5, 7)}`,
+                long: dates.date(w.week),
+                values: { approved: w.approved, inReview: w.inReview, changesRequested: w.changesRequested, rejected: w.rejected },
+              }))}
+            />
+            {result.channels.channels.length === 0 ? (
+              <p>
+                <strong>{t("statistics.channelMonths.title")}</strong> : {t("statistics.channelMonths.empty")}
+              </p>
+            ) : (
+              <StackedBars
+                id="chart-channels"
+                title={t("statistics.channelMonths.title")}
+                columnHeader={t("statistics.channelMonths.month")}
+                series={result.channels.channels.map((name, i) => ({ key: name, label: name, color: channelColor(i) }))}
+                columns={result.channels.months.map((m) => ({ short: monthName(m.month), long: longMonth(m.month), values: m.counts }))}
+              />
+            )}
+            {result.shares.length > 0 ? (
+              <StackedBars
+                id="chart-shares"
+                title={t("statistics.shares.title")}
+                columnHeader={t("statistics.shares.month")}
+                series={[{ key: "contributed", label: t("statistics.shares.share"), color: STATUS_COLORS.approved }]}
+                columns={result.shares.map((s) => ({
+                  short: monthName(s.month),
+                  long: longMonth(s.month),
+                  values: { contributed: s.contributed, departments: s.departments },
+                }))}
+                max={Math.max(1, ...result.shares.map((s) => s.departments))}
+                cell={(c) => t("statistics.shares.value", { contributed: c.values.contributed, departments: c.values.departments })}
+              />
+            ) : null}
+          </section>
+
+          <section className="card" aria-labelledby="highlights">
+            <h2 id="highlights">{t("statistics.highlights")}</h2>
+            <p className="hint">{t("statistics.highlightsIntro")}</p>
+            {result.highlights.length === 0 ? (
+              <p>{t("statistics.highlightsEmpty")}</p>
+            ) : (
+              <ul className="highlights">
+                {result.highlights.map((h) => (
+                  <li key={h.contributionId}>
+                    <strong>{h.title}</strong>{" "}
+                    {h.authorName === null
+                      ? t("statistics.byAnonymous", { department: h.departmentName })
+                      : t("statistics.by", { who: h.authorName, department: h.departmentName })}
+                    <ul>
+                      {h.placements.map((p, i) => (
+                        <li key={i}>
+                          {p.url ? (
+                            <a href={p.url}>{t("statistics.ranOn", { channel: p.channel, date: dates.date(p.publishedAt) })}</a>
+                          ) : (
+                            t("statistics.ranOn", { channel: p.channel, date: dates.date(p.publishedAt) })
+                          )}
+                        </li>
+                      ))}
+                    </ul>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </section>
+        </>
+      ) : null}
+    </div>
+  );
+}
