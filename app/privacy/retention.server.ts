@@ -11,7 +11,8 @@ import { audit } from "./audit.server";
  * applied once a night by the `apply_retention` task. Every cutoff is `now()` minus a number of
  * months, computed by PostgreSQL like purge_audit_entries(), so one clock decides.
  *
- * Sign-in records: failed attempts (login_failure) and ended sessions go with `signInMonths`. The
+ * Sign-in records: failed attempts (login_failure) and ended sessions (with their browser and
+ * system names) go with `signInMonths`. The
  * sign_in / sign_in_failed audit entries carry the client's IP, but the audit log is append-only
  * (decision 0010): PostgreSQL refuses to blank a column there, so those entries, IP included, go
  * whole with the audit retention (`auditMonths`).
@@ -41,7 +42,7 @@ const monthsAgo = (months: number) => sql<Date>`now() - make_interval(months => 
  * `retention_applied` audit entry with the counts. Safe to run twice: a second pass finds nothing.
  */
 export async function applyRetention(db: DB): Promise<RetentionCounts> {
-  const { retention } = await getSettings(db);
+  const { retention, sessionIdleMinutes } = await getSettings(db);
   const drafts = await deleteOldContributions(db, "draft", retention.draftsMonths);
   const rejected = await deleteOldContributions(db, "rejected", retention.rejectedMonths);
   const counts: RetentionCounts = {
@@ -50,8 +51,7 @@ export async function applyRetention(db: DB): Promise<RetentionCounts> {
     photos: drafts.photos + rejected.photos,
     notifications: await deleteRows(db, "notification", "created_at", retention.notificationsMonths),
     signInFailures: await deleteRows(db, "login_failure", "failed_at", retention.signInMonths),
-    // An ended session opens nothing; its row only says when and from what device someone signed in.
-    sessions: await deleteRows(db, "user_session", "expires_at", retention.signInMonths),
+    sessions: await deleteEndedSessions(db, retention.signInMonths, sessionIdleMinutes),
     auditEntries: 0,
     consentDocuments: await purgeConsentDocuments(db, retention.consentDocumentsMonths),
   };
@@ -105,10 +105,29 @@ async function deleteOldContributions(db: DB, status: "draft" | "rejected", mont
   }
 }
 
+/**
+ * Sessions that ended `months` ago: at their end of life, or when left unused past the idle
+ * timeout. An ended session opens nothing; its row only says when, and on what browser, someone
+ * signed in. Half-done sign-ins (the step between password and code) go with them.
+ */
+async function deleteEndedSessions(db: DB, months: number, idleMinutes: number): Promise<number> {
+  const result = await db
+    .deleteFrom("user_session")
+    .where((eb) =>
+      eb.or([
+        eb("expires_at", "<", monthsAgo(months)),
+        eb("last_seen_at", "<", sql<Date>`now() - make_interval(months => ${months}, mins => ${idleMinutes})`),
+      ]),
+    )
+    .executeTakeFirst();
+  await db.deleteFrom("sign_in_challenge").where("expires_at", "<", monthsAgo(months)).execute();
+  return Number(result.numDeletedRows);
+}
+
 async function deleteRows(
   db: DB,
-  table: "notification" | "login_failure" | "user_session",
-  column: "created_at" | "failed_at" | "expires_at",
+  table: "notification" | "login_failure",
+  column: "created_at" | "failed_at",
   months: number,
 ): Promise<number> {
   const result = await db

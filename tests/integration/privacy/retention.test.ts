@@ -58,9 +58,13 @@ describe("retention", () => {
     const failure = (months: number) => db().insertInto("login_failure").values({ key: `email:${months}@example.org`, failed_at: ago(months) as never }).returning("id").executeTakeFirstOrThrow();
     const oldFailure = await failure(7);
     const youngFailure = await failure(5);
+    // A session ends at its expiry, or once unused past the idle timeout (8 hours by default).
+    const hoursAgo = (months: number, hours: number) => sql<Date>`now() - make_interval(months => ${months}, hours => ${hours})`;
     await db().insertInto("user_session").values([
       { id: "ended-long-ago", user_id: agent.id, expires_at: ago(7) },
       { id: "ended-lately", user_id: agent.id, expires_at: ago(5) },
+      { id: "idle-long-ago", user_id: agent.id, expires_at: sql<Date>`now() + interval '1 day'`, last_seen_at: hoursAgo(6, 9) as never },
+      { id: "idle-just-short", user_id: agent.id, expires_at: sql<Date>`now() + interval '1 day'`, last_seen_at: hoursAgo(6, 7) as never },
     ]).execute();
 
     // Audit entries: 12 months by default.
@@ -89,7 +93,7 @@ describe("retention", () => {
 
     const counts = await applyRetention(db());
 
-    expect(counts).toEqual({ drafts: 1, rejected: 1, photos: 2, notifications: 1, signInFailures: 1, sessions: 1, auditEntries: 1, consentDocuments: 2 });
+    expect(counts).toEqual({ drafts: 1, rejected: 1, photos: 2, notifications: 1, signInFailures: 1, sessions: 2, auditEntries: 1, consentDocuments: 2 });
     expect(await exists(oldDraft.id)).toBe(false);
     expect(await exists(oldRejected)).toBe(false);
     expect(await exists(youngDraft.id)).toBe(true);
@@ -107,8 +111,8 @@ describe("retention", () => {
     expect(await ids("login_failure", [oldFailure.id, youngFailure.id])).toEqual([youngFailure.id]);
     // The agent's live session (signedIn) stays too.
     const sessions = (await db().selectFrom("user_session").select("id").where("user_id", "=", agent.id).execute()).map((r) => r.id);
-    expect(sessions).toHaveLength(2);
-    expect(sessions).toContain("ended-lately");
+    expect(sessions).toHaveLength(3);
+    expect(sessions).toEqual(expect.arrayContaining(["ended-lately", "idle-just-short"]));
     const entries = await db().selectFrom("audit_entry").select("id").where("id", "in", [oldEntry.id, youngEntry.id]).execute();
     expect(entries.map((e) => e.id)).toEqual([youngEntry.id]);
 
