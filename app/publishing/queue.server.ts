@@ -809,7 +809,8 @@ export async function getPublication(db: DB, actor: Actor, id: number) {
     .where("publication_id", "=", id)
     .orderBy("position")
     .execute();
-  return { ...toItem(row), photos };
+  const { character_limit } = await db.selectFrom("channel").select("character_limit").where("id", "=", row.channel_id).executeTakeFirstOrThrow();
+  return { ...toItem(row), photos, characterLimit: character_limit };
 }
 
 export interface Conflict {

@@ -7,7 +7,8 @@ import { requireRole } from "~/auth/guards.server";
 import { db } from "~/db.server";
 import { env } from "~/env.server";
 import { markPublishedByHand } from "~/publishing/delivery.server";
-import { conflictsFor, getPublication, movePublication, releasePublication } from "~/publishing/queue.server";
+import { conflictsFor, getPublication, movePublication, releasePublication, updatePublication } from "~/publishing/queue.server";
+import { PublicationTextForm } from "~/components/publication-text-form";
 import { localInput, localInstant } from "~/publishing/queue-view.server";
 import { publicationReach } from "~/publishing/reach.server";
 import { ReachLine } from "~/components/published-on";
@@ -49,6 +50,12 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const result = await attempt(() => movePublication(db(), user, id, "next"));
     if (!("value" in result)) return result;
     return { ok: true as const, moved: result.value.scheduledAt };
+  }
+  if (intent === "text") {
+    const text = String(form.get("text") ?? "");
+    const result = await attempt(() => updatePublication(db(), user, id, { text, confirmPersonalData: form.get("confirmPersonalData") === "on" }));
+    if (!("value" in result)) return result;
+    return { ok: true as const, message: "publishing.publication.textSaved" };
   }
   if (intent === "release") {
     const result = await attempt(() => releasePublication(db(), user, id));
@@ -128,6 +135,8 @@ export default function PublicationPage() {
         <h2 id="text-title">{p.channel.kind === "manual" ? t("publishing.publication.copyText") : t("publishing.publication.text")}</h2>
         <textarea aria-labelledby="text-title" readOnly rows={8} value={p.text} />
       </section>
+
+      {changeable ? <PublicationTextForm key={p.text} text={p.text} kind={p.channel.kind} limit={p.characterLimit} errors={errors} /> : null}
 
       {p.channel.kind === "manual" && p.photos.length ? (
         <section className="card stack" aria-labelledby="downloads-title">

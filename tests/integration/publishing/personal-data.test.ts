@@ -78,6 +78,23 @@ describe("personal data in a publication's text", () => {
     expect(await publications(c.id)).toBe(1);
   });
 
+  it("through the publication's page: a new text with personal data needs the confirmation too", async () => {
+    const member = await signedIn("comms");
+    const actor = { id: member.id, role: member.role, departmentId: member.departmentId };
+    const ch = await channel(actor, { kind: "feed" });
+    const c = await publishable();
+    const made = await createPublication(db(), actor, { contributionId: c.id, channelId: ch.id, text: "Fête du quartier samedi." });
+    const page = await import("~/routes/publishing.$id");
+    const send = (fields: Record<string, string>) =>
+      run(() => page.action({ request: post(`/publishing/${made.id}`, { intent: "text", text: TEXT, ...fields }, member.cookie), params: { id: String(made.id) }, context }));
+    const refused = outcome(await send({}));
+    expect(refused.status).toBe(400);
+    expect(fr(...(refused.body.errors.confirmPersonalData as [string, Record<string, unknown>]))).toMatch(/^Le texte contient 2 données personnelles/);
+    expect((await publicationRow(made.id)).text).toBe("Fête du quartier samedi.");
+    expect(outcome(await send({ confirmPersonalData: "on" })).status).toBe(200);
+    expect((await publicationRow(made.id)).text).toBe(TEXT);
+  });
+
   it("a contribution marked 'interne uniquement' is never queued, whatever the page is sent", async () => {
     const member = await signedIn("comms");
     const actor = { id: member.id, role: member.role, departmentId: member.departmentId };
