@@ -14,7 +14,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return { register: await processingRegister(db(), user), issuedAt: new Date().toISOString() };
 }
 
-const COMMON = ["hosting", "photos", "passwords", "secrets", "roles", "audit", "retention"] as const;
+const COMMON = ["hosting", "photos", "passwords", "twoFactor", "secrets", "roles", "audit", "retention"] as const;
 
 export default function AdminRegister() {
   const { register, issuedAt } = useLoaderData<typeof loader>();
