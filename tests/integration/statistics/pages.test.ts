@@ -17,10 +17,11 @@ beforeAll(async () => {
   await rebuildStatistics(db());
 });
 
-async function load(path: string, cookie: string) {
+async function load(path: string, cookie: string): Promise<unknown> {
   const args = { request: get(path, cookie), params: {}, context };
   if (path.startsWith("/statistics.csv")) return run(() => csvPage.loader(args));
-  return run(() => (path.startsWith("/my/summary") ? summaryPage.loader(args) : dashboardPage.loader(args)));
+  if (path.startsWith("/my/summary")) return run(() => summaryPage.loader(args));
+  return run(() => dashboardPage.loader(args));
 }
 
 describe("who may read the statistics", () => {
