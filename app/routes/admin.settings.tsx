@@ -25,7 +25,17 @@ export async function loader({ request }: LoaderFunctionArgs) {
 // Whole months, 1 to 120 (settingsSchema's range); the audit log refuses less than a month anyway.
 const months = z.string().trim().regex(/^\d{1,3}$/, "orgSettings.errors.months").transform(Number).pipe(z.number().min(1, "orgSettings.errors.months").max(120, "orgSettings.errors.months"));
 
+// The ranges of settingsSchema: 5 minutes to 30 days idle, 1 hour to 90 days in all.
+const whole = (min: number, max: number, key: string) =>
+  z.string().trim().regex(/^\d{1,5}$/, key).transform(Number).pipe(z.number().min(min, key).max(max, key));
+
 const intents = z.discriminatedUnion("intent", [
+  z.object({
+    intent: z.literal("sign-in"),
+    twoFactorRequired: z.literal("on").optional(),
+    sessionIdleMinutes: whole(5, 60 * 24 * 30, "orgSettings.errors.idle"),
+    sessionLifetimeHours: whole(1, 24 * 90, "orgSettings.errors.lifetime"),
+  }),
   z.object({
     intent: z.literal("retention"),
     ...Object.fromEntries(RETENTION_FIELDS.map((f) => [f, months])) as Record<(typeof RETENTION_FIELDS)[number], typeof months>,
@@ -42,7 +52,10 @@ export async function action({ request }: ActionFunctionArgs) {
   const parsed = parseForm(intents, await readForm(request));
   if (!parsed.ok) return fieldErrors(parsed.errors);
   const input = parsed.data;
-  if (input.intent === "retention") {
+  if (input.intent === "sign-in") {
+    const { sessionIdleMinutes, sessionLifetimeHours } = input;
+    await updateSettings(db(), admin, { twoFactorRequired: input.twoFactorRequired === "on", sessionIdleMinutes, sessionLifetimeHours });
+  } else if (input.intent === "retention") {
     const { intent: _intent, ...retention } = input;
     await updateSettings(db(), admin, { retention });
   } else {
@@ -68,6 +81,52 @@ export default function AdminSettings() {
     <div className="stack">
       <h1>{t("orgSettings.title")}</h1>
       <FormError errors={errors} />
+
+      <section className="card" aria-labelledby="sign-in-title">
+        <Form method="post" noValidate>
+          <input type="hidden" name="intent" value="sign-in" />
+          <fieldset>
+            <legend id="sign-in-title">{t("orgSettings.signIn.title")}</legend>
+            <div className="field">
+              <label className="choice">
+                <input type="checkbox" name="twoFactorRequired" defaultChecked={settings.twoFactorRequired} aria-describedby="f-twoFactorRequired-hint" />
+                {t("orgSettings.signIn.twoFactorRequired")}
+              </label>
+              <p className="hint" id="f-twoFactorRequired-hint">
+                {t("orgSettings.signIn.twoFactorRequiredHint")}
+              </p>
+            </div>
+            <Field
+              name="sessionIdleMinutes"
+              type="number"
+              inputMode="numeric"
+              min={5}
+              max={60 * 24 * 30}
+              step={1}
+              required
+              defaultValue={settings.sessionIdleMinutes}
+              label={t("orgSettings.signIn.sessionIdleMinutes")}
+              hint={t("orgSettings.signIn.sessionIdleMinutesHint")}
+              errors={errors}
+            />
+            <Field
+              name="sessionLifetimeHours"
+              type="number"
+              inputMode="numeric"
+              min={1}
+              max={24 * 90}
+              step={1}
+              required
+              defaultValue={settings.sessionLifetimeHours}
+              label={t("orgSettings.signIn.sessionLifetimeHours")}
+              hint={t("orgSettings.signIn.sessionLifetimeHoursHint")}
+              errors={errors}
+            />
+          </fieldset>
+          {saved("sign-in")}
+          <SubmitButton>{t("orgSettings.signIn.save")}</SubmitButton>
+        </Form>
+      </section>
 
       <section className="card" aria-labelledby="retention-title">
         <Form method="post" noValidate>

@@ -157,3 +157,33 @@ describe("re-authentication for sensitive actions", () => {
     expect(anonymous.headers.get("Location")).toBe("/login?redirectTo=%2Fconfirm-password");
   });
 });
+
+describe("the organisation's sign-in settings page", () => {
+  it("saves the two-factor rule and the timeouts for an admin, refuses values out of range beside the field, and others", async () => {
+    const page = await import("~/routes/admin.settings");
+    const { getSettings } = await import("~/organisation/settings.server");
+    const admin = await signedIn("admin", null);
+    const comms = await signedIn("comms");
+    const before = await getSettings(db());
+    const send = (cookie: string, fields: Record<string, string>) =>
+      run(() => page.action({ request: post("/admin/settings", { intent: "sign-in", ...fields }, cookie), params: {}, context }));
+
+    expect(outcome(await send(admin.cookie, { sessionIdleMinutes: "4", sessionLifetimeHours: "abc" }))).toEqual({
+      status: 400,
+      body: { ok: false, errors: { sessionIdleMinutes: "orgSettings.errors.idle", sessionLifetimeHours: "orgSettings.errors.lifetime" } },
+    });
+    expect(outcome(await send(admin.cookie, { sessionIdleMinutes: "60", sessionLifetimeHours: "2161" })).status).toBe(400);
+    expect(await getSettings(db())).toEqual(before);
+    expect(outcome(await send(comms.cookie, { twoFactorRequired: "on", sessionIdleMinutes: "60", sessionLifetimeHours: "24" })).status).toBe(403);
+
+    expect(outcome(await send(admin.cookie, { twoFactorRequired: "on", sessionIdleMinutes: "60", sessionLifetimeHours: "24" }))).toEqual({
+      status: 200,
+      body: { ok: true, intent: "sign-in" },
+    });
+    expect(await getSettings(db())).toMatchObject({ twoFactorRequired: true, sessionIdleMinutes: 60, sessionLifetimeHours: 24 });
+    // Unchecked, the box turns the rule off. (The admin was sent to enrolment by the new rule: let them be enrolled.)
+    await db().insertInto("two_factor").values({ user_id: admin.id, secret: "v1:x:y:z", enabled_at: new Date() }).execute();
+    expect(outcome(await send(admin.cookie, { sessionIdleMinutes: "60", sessionLifetimeHours: "24" })).status).toBe(200);
+    expect((await getSettings(db())).twoFactorRequired).toBe(false);
+  });
+});
