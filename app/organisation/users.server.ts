@@ -80,6 +80,7 @@ export async function listUsers(db: DB, { q }: UserListFilters, limit = 100) {
       "u.active",
       sql<boolean>`u.closed_at IS NOT NULL`.as("closed"),
       sql<boolean>`u.password_hash IS NULL`.as("pending"),
+      sql<boolean>`EXISTS (SELECT 1 FROM two_factor t WHERE t.user_id = u.id AND t.enabled_at IS NOT NULL)`.as("two_factor"),
     ])
     .orderBy(sql`lower(u.display_name)`)
     .orderBy("u.id")

@@ -6,6 +6,7 @@ import { ROLES, type Role } from "../../db/schema";
 import { Field, FieldError, FormError, SubmitButton, useMsg } from "~/components/forms";
 import { requireRecentAuth, requireRole } from "~/auth/guards.server";
 import { createInvitation } from "~/auth/invitations.server";
+import { resetTwoFactor } from "~/auth/two-factor.server";
 import { db } from "~/db.server";
 import { departmentChoices } from "~/organisation/departments.server";
 import { createUser, listUsers, setActive, updateUser, userFieldsSchema } from "~/organisation/users.server";
@@ -17,13 +18,13 @@ import { readForm } from "~/utils/forms.server";
 export const meta: MetaFunction = () => [{ title: "Personnes · Relais" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  await requireRole(request, "admin");
+  const admin = await requireRole(request, "admin");
   const url = new URL(request.url);
   const q = withoutNul(url.searchParams.get("q") ?? "").slice(0, 200);
   const [users, departments] = await Promise.all([listUsers(db(), { q }), departmentChoices(db())]);
   // Set by the closure page's redirect: "<contributions>-<photos>" deleted.
   const closed = /^(\d{1,9})-(\d{1,9})$/.exec(url.searchParams.get("closed") ?? "");
-  return { users, departments, q, closed: closed ? { count: Number(closed[1]), photos: Number(closed[2]) } : null };
+  return { users, departments, q, me: admin.id, closed: closed ? { count: Number(closed[1]), photos: Number(closed[2]) } : null };
 }
 
 const departmentField = z.preprocess((v) => (v === "" || v === undefined ? null : v), z.coerce.number().int().positive().nullable());
@@ -32,7 +33,7 @@ const roleField = z.enum(ROLES as [Role, ...Role[]], "admin.users.roleInvalid");
 const intents = z.discriminatedUnion("intent", [
   userFieldsSchema.extend({ intent: z.literal("invite"), departmentId: departmentField }),
   z.object({ intent: z.literal("update"), userId: z.string().min(1), role: roleField, departmentId: departmentField }),
-  z.object({ intent: z.enum(["deactivate", "reactivate", "reinvite", "export"]), userId: z.string().min(1) }),
+  z.object({ intent: z.enum(["deactivate", "reactivate", "reinvite", "export", "reset_two_factor"]), userId: z.string().min(1) }),
 ]);
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -68,6 +69,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
       await requestExport(db(), admin, input.userId, { ip: context.clientIp });
       return redirect("/account/export");
     }
+    case "reset_two_factor": {
+      await requireRecentAuth(request);
+      if (!(await resetTwoFactor(db(), admin, input.userId))) throw new Response("Not Found", { status: 404 });
+      return { ok: true as const, message: "twoFactor.admin.done" };
+    }
     case "reinvite": {
       const user = await db().selectFrom("app_user").select("email").where("id", "=", input.userId).executeTakeFirst();
       if (!user) throw new Response("Not Found", { status: 404 });
@@ -77,7 +83,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function AdminUsers() {
-  const { users, departments, q, closed } = useLoaderData<typeof loader>();
+  const { users, departments, q, me, closed } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const { t } = useTranslation();
   const msg = useMsg();
@@ -183,6 +189,12 @@ export default function AdminUsers() {
                           {t("admin.users.reinvite")}
                         </button>
                       ) : null}
+                      {u.two_factor ? (
+                        <SubmitButton name="intent" value="reset_two_factor" className="link-button" confirm={t("twoFactor.admin.resetConfirm")}>
+                          {t("twoFactor.admin.reset")}
+                          <span className="visually-hidden"> : {u.display_name}</span>
+                        </SubmitButton>
+                      ) : null}
                       {u.closed ? null : (
                         <button type="submit" name="intent" value="export" className="link-button">
                           {t("dataExport.adminRequest")}
@@ -190,7 +202,7 @@ export default function AdminUsers() {
                         </button>
                       )}
                     </Form>
-                    {u.closed ? null : (
+                    {u.closed || u.id === me ? null : (
                       <Link to={`/admin/users/${encodeURIComponent(u.id)}/close`}>
                         {t("closure.action")}
                         <span className="visually-hidden"> : {u.display_name}</span>

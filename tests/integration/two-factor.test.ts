@@ -260,4 +260,23 @@ describe("the organisation's rule", () => {
     const entry = await db().selectFrom("audit_entry").select(["actor_id", "subject_id"]).where("action", "=", "two_factor_reset").executeTakeFirstOrThrow();
     expect(entry).toEqual({ actor_id: admin.id, subject_id: comms.id });
   });
+
+  it("offers the reset on the people page, after a recent password check", async () => {
+    const users = await import("~/routes/admin.users");
+    await updateSettings(db(), null, { twoFactorRequired: false }); // an earlier test turned it on
+    const admin = await signedIn("admin", null);
+    const agent = await signedIn("agent");
+    await enrol(agent.cookie);
+    const listed = (await run(() => users.loader({ request: get("/admin/users", admin.cookie), params: {}, context }))) as any;
+    expect(listed.users.find((u: { id: string }) => u.id === agent.id).two_factor).toBe(true);
+    const reset = (cookie: string) => run(() => users.action({ request: post("/admin/users", { intent: "reset_two_factor", userId: agent.id }, cookie), params: {}, context }));
+    expect(outcome(await reset(agent.cookie)).status).toBe(403);
+    await db().updateTable("user_session").set({ password_checked_at: sql`now() - interval '20 minutes'` }).where("user_id", "=", admin.id).execute();
+    expect(((await reset(admin.cookie)) as Response).headers.get("Location")).toBe("/confirm-password?redirectTo=%2Fadmin%2Fusers");
+    expect((await securityPage(agent.cookie)).enabled).toBe(true);
+    await db().updateTable("user_session").set({ password_checked_at: sql`now()` }).where("user_id", "=", admin.id).execute();
+    expect(outcome(await reset(admin.cookie))).toEqual({ status: 200, body: { ok: true, message: "twoFactor.admin.done" } });
+    expect((await securityPage(agent.cookie)).enabled).toBe(false);
+    expect(outcome(await reset(admin.cookie)).status).toBe(404);
+  });
 });
