@@ -44,3 +44,11 @@ export function channelInputFromForm(form: FormData, kind?: string): ChannelInpu
     description: optional(form, "description"),
   } as ChannelInput;
 }
+
+/**
+ * Whether a channel form sets a secret (a token, an app password, a webhook header's value, a new
+ * signing secret): such a save asks for the password again when it was checked over 15 minutes ago.
+ */
+export function setsSecret(form: FormData): boolean {
+  return ["accessToken", "appPassword", "headerValue"].some((f) => text(form, f).trim() !== "") || form.get("newWebhookSecret") === "1";
+}

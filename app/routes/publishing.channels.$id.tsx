@@ -4,9 +4,9 @@ import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { ChannelForm } from "~/components/channel-form";
 import { FieldError, SubmitButton, useMsg } from "~/components/forms";
-import { requireRole } from "~/auth/guards.server";
+import { requireRecentAuth, requireRole } from "~/auth/guards.server";
 import { db } from "~/db.server";
-import { channelInputFromForm } from "~/publishing/channel-form.server";
+import { channelInputFromForm, setsSecret } from "~/publishing/channel-form.server";
 import { disableChannelByActor, enableChannel, getChannel, updateChannel } from "~/publishing/channels.server";
 import { SecretError, secretsKeyReady } from "~/publishing/secrets.server";
 import { attempt, fieldErrors, idParam } from "~/utils/errors.server";
@@ -36,6 +36,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     return { ok: true as const, message: "publishing.channels.disabledNow", webhookSecret: null };
   }
   if (intent !== "save") return fieldErrors({ form: "errors.400" });
+  if (setsSecret(form)) await requireRecentAuth(request);
   try {
     const result = await attempt(() => updateChannel(db(), user, id, channelInputFromForm(form, channel.kind), { newWebhookSecret: form.get("newWebhookSecret") === "1" }));
     if (!("value" in result)) return result;

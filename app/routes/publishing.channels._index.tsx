@@ -3,9 +3,9 @@ import { data } from "@remix-run/node";
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { ChannelForm } from "~/components/channel-form";
-import { requireRole } from "~/auth/guards.server";
+import { requireRecentAuth, requireRole } from "~/auth/guards.server";
 import { db } from "~/db.server";
-import { channelInputFromForm } from "~/publishing/channel-form.server";
+import { channelInputFromForm, setsSecret } from "~/publishing/channel-form.server";
 import { createChannel, listChannels } from "~/publishing/channels.server";
 import { SecretError, secretsKeyReady } from "~/publishing/secrets.server";
 import { attempt, fieldErrors } from "~/utils/errors.server";
@@ -22,6 +22,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireRole(request, "comms", "admin");
   const form = await readForm(request);
+  if (setsSecret(form) || form.get("kind") === "webhook") await requireRecentAuth(request);
   try {
     const result = await attempt(() => createChannel(db(), user, channelInputFromForm(form)));
     if (!("value" in result)) return result;

@@ -187,3 +187,37 @@ describe("the organisation's sign-in settings page", () => {
     expect((await getSettings(db())).twoFactorRequired).toBe(false);
   });
 });
+
+describe("channel secrets ask for the password again", () => {
+  it("when a secret is set or a webhook made with a check older than 15 minutes, not for other changes", async () => {
+    const channels = await import("~/routes/publishing.channels._index");
+    const channel = await import("~/routes/publishing.channels.$id");
+    const comms = await signedIn("comms");
+    const form = (fields: Record<string, string> = {}) => ({
+      kind: "mastodon",
+      name: "Framapiaf",
+      slug: `framapiaf-${Math.random().toString(36).slice(2, 7)}`,
+      instanceUrl: "https://framapiaf.example",
+      accessToken: "jeton-secret-de-test-0123456789",
+      weekday: "1",
+      times: "18:30",
+      ...fields,
+    });
+    const create = () => run(() => channels.action({ request: post("/publishing/channels", form(), comms.cookie), params: {}, context }));
+    const created = outcome(await create());
+    expect(created.status).toBe(200);
+    const id = created.body.created as number;
+
+    await shift(comms.cookie, { password_checked_at: sql`now() - interval '16 minutes'` });
+    const count = async () => (await db().selectFrom("channel").select(sql<number>`count(*)::int`.as("n")).executeTakeFirstOrThrow()).n;
+    const before = await count();
+    expect(((await create()) as Response).headers.get("Location")).toBe("/confirm-password?redirectTo=%2Fpublishing%2Fchannels");
+    expect(await count()).toBe(before);
+
+    const save = (fields: Record<string, string>) =>
+      run(() => channel.action({ request: post(`/publishing/channels/${id}`, { ...form(fields), intent: "save" }, comms.cookie), params: { id: String(id) }, context }));
+    expect(((await save({ accessToken: "un-autre-jeton-secret-9876543210" })) as Response).headers.get("Location")).toBe(`/confirm-password?redirectTo=%2Fpublishing%2Fchannels%2F${id}`);
+    expect(outcome(await save({ accessToken: "", name: "Framapiaf bis" })).status).toBe(200);
+    expect((await db().selectFrom("channel").select("name").where("id", "=", id).executeTakeFirstOrThrow()).name).toBe("Framapiaf bis");
+  });
+});
