@@ -54,6 +54,26 @@ export const personal: Record<string, Record<string, PersonalColumn>> = {
     id: { holds: "session ouverte (secret)", erasure: "delete_row" },
     expires_at: { holds: "fin de la session", erasure: "delete_row" },
     user_id: { holds: "compte de la session", erasure: "delete_row", owner: true },
+    created_at: { holds: "heure de connexion", erasure: "delete_row" },
+    last_seen_at: { holds: "dernière activité de la session (à la minute)", erasure: "delete_row" },
+    password_checked_at: { holds: "dernière saisie du mot de passe dans la session", erasure: "delete_row" },
+    browser: { holds: "navigateur de la session (nom seulement, sans version)", erasure: "delete_row" },
+    platform: { holds: "système de l'appareil de la session (nom seulement)", erasure: "delete_row" },
+  },
+  two_factor: {
+    user_id: { holds: "compte protégé par la double authentification", erasure: "delete_row", owner: true },
+    secret: { holds: "clé de l'application d'authentification (chiffrée par SECRETS_KEY)", erasure: "delete_row" },
+    enabled_at: { holds: "date d'activation de la double authentification", erasure: "delete_row" },
+    last_step: { holds: "dernier code accepté (pas de temps de 30 s)", erasure: "delete_row" },
+    created_at: { holds: "date de configuration", erasure: "delete_row" },
+  },
+  recovery_code: {
+    user_id: { holds: "titulaire des codes de secours", erasure: "delete_row", owner: true },
+    code_hash: { holds: "empreinte d'un code de secours", erasure: "delete_row" },
+    used_at: { holds: "date d'utilisation d'un code de secours", erasure: "delete_row" },
+  },
+  sign_in_challenge: {
+    user_id: { holds: "compte en cours de connexion (mot de passe vérifié, code attendu ; 10 minutes)", erasure: "delete_row", owner: true },
   },
   login_failure: {
     key: { holds: "adresse e-mail ou adresse IP d'un essai de connexion manqué", erasure: "delete_row" },
@@ -191,6 +211,7 @@ export const notPersonal: Record<string, readonly string[]> = {
   login_failure: ["id"],
   invitation: ["id", "token_hash", "expires_at", "created_at"],
   calendar_token: ["token_hash"],
+  sign_in_challenge: ["token_hash", "expires_at"],
   contribution: [
     "id", "department_id", "tags", "event_date", "visibility_wish", "propose_external", "status", "visibility",
     "external_eligible", "version", "approved_at", "updated_at", "embargo_until",
