@@ -5,6 +5,7 @@ import type { Role } from "../db/schema";
 import { createContribution, submitContribution } from "../app/contributions/contributions.server";
 import type { PhotoFields } from "../app/contributions/schema";
 import { refreshTagUsage } from "../app/contributions/tags.server";
+import { rebuildStatistics } from "../app/statistics/rollups.server";
 import { db } from "../app/db.server";
 import { ingestPhotos } from "../app/photos/photos.server";
 import { tmpDir } from "../app/photos/storage.server";
@@ -43,6 +44,7 @@ export async function seedDemo(): Promise<string> {
     });
     await seedContributions(users);
     await refreshTagUsage(db()); // the tag suggestions, without waiting for the hourly job
+    await rebuildStatistics(db()); // the statistics, without waiting for the minute job
   }
   const width = Math.max(...DEMO_ACCOUNTS.map((a) => a.email.length));
   return [

@@ -131,6 +131,8 @@ describe.skipIf(inject("e2eSkip"))("axe-core on every page of every role", () =>
     await expect(page.locator("main .feed li").count(), "la recherche a des résultats").resolves.toBeGreaterThan(0);
     await report.visit(page, "/search?from=2026-02-01&to=2026-01-01", { status: 400, what: "/search (dates refusées)" });
     await report.visit(page, "/my");
+    await report.visit(page, "/my/summary");
+    await report.visit(page, "/statistics", { status: 403 });
     for (const [state, id] of Object.entries(ids)) {
       await report.visit(page, `/contributions/${id}`, { what: `/contributions/<${state}>` });
     }
@@ -147,6 +149,9 @@ describe.skipIf(inject("e2eSkip"))("axe-core on every page of every role", () =>
     await report.visit(page, `/contributions/${ids.changes_requested}/edit`, { editor: true, what: "/contributions/<changes_requested>/edit" });
     await report.visit(page, "/notifications");
     await report.visit(page, "/settings");
+    await report.visit(page, "/account/export");
+    await report.visit(page, "/privacy");
+    await report.visit(page, "/admin/register", { status: 403 });
     await report.visit(page, "/review", { status: 403 });
     await report.visit(page, "/publishing", { status: 403 });
     await report.visit(page, "/contributions/999999999", { status: 404 });
@@ -163,6 +168,9 @@ describe.skipIf(inject("e2eSkip"))("axe-core on every page of every role", () =>
     const department = await page.locator("#feed-department option:not([value=''])").first().getAttribute("value");
     await report.visit(page, `/?department=${department}`, { what: "/?department=<id>" });
     await report.visit(page, "/search?q=cascade");
+    await report.visit(page, "/statistics?period=year");
+    await report.visit(page, `/statistics?period=year&department=${department}`, { what: "/statistics?department=<id>" });
+    await report.visit(page, "/statistics?period=custom&from=2026-02-01&to=2026-01-01", { status: 400, what: "/statistics (dates refusées)" });
     await report.visit(page, "/review");
     await report.visit(page, "/review?department=abc", { status: 400, what: "/review (filtre refusé)" });
     await report.visit(page, `/review/${ids.submitted}`, { editor: true, what: "/review/<submitted>" });
@@ -221,12 +229,23 @@ describe.skipIf(inject("e2eSkip"))("axe-core on every page of every role", () =>
     await invite.getByRole("button", { name: "Inviter une personne" }).click();
     await page.locator("[aria-invalid=true]").first().waitFor();
     await report.check(page, "/admin/users (invitation refusée)");
+    const closeAccount = await page.getByRole("link", { name: /^Fermer le compte/ }).first().getAttribute("href");
+    await report.visit(page, closeAccount!, { what: "/admin/users/<id>/close" });
+    await page.getByRole("button", { name: "Fermer définitivement le compte" }).click();
+    await page.locator("[aria-invalid=true]").first().waitFor();
+    await report.check(page, "/admin/users/<id>/close (non confirmé)");
     await report.visit(page, "/admin/departments");
     await page.getByRole("button", { name: "Créer le service" }).click();
     await page.locator("[aria-invalid=true]").first().waitFor();
     await report.check(page, "/admin/departments (création refusée)");
     await report.visit(page, "/admin/audit");
     await report.visit(page, "/admin/audit?from=2026-03-10&to=2026-03-01", { status: 400, what: "/admin/audit (période refusée)" });
+    await report.visit(page, "/admin/register");
+    await report.visit(page, "/admin/settings");
+    await page.getByLabel("Brouillons non modifiés (mois)").fill("0");
+    await page.getByRole("button", { name: "Enregistrer les durées" }).click();
+    await page.locator("[aria-invalid=true]").first().waitFor();
+    await report.check(page, "/admin/settings (durée refusée)");
     await report.visit(page, "/");
     await report.visit(page, "/search?q=lecture");
     await report.visit(page, "/notifications");
@@ -246,6 +265,7 @@ describe.skipIf(inject("e2eSkip"))("axe-core on every page of every role", () =>
     await report.visit(page, "/search?q=lecture");
     await report.visit(page, "/publishing?view=month", { what: "/publishing (mois)" });
     await report.visit(page, "/publishing/channels");
+    await report.visit(page, "/privacy");
     await context.close();
     expect(report.lines, report.lines.join("\n")).toEqual([]);
   });
