@@ -1,5 +1,5 @@
 import { Form } from "@remix-run/react";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { describedBy, Field, FieldError, FormError, SubmitButton, useMsg } from "~/components/forms";
 import type { FieldErrors } from "~/utils/forms";
@@ -44,6 +44,12 @@ export function ChannelForm({ values, errors, intent, submit }: { values?: Chann
   const weekdays = new Set((values?.slots ?? [1, 2, 3, 4, 5].map((weekday) => ({ weekday, time: "18:30" }))).map((x) => x.weekday));
   const times = [...new Set((values?.slots ?? [{ weekday: 1, time: "18:30" }]).map((x) => x.time))].join(", ");
   const stored = values?.hasSecret ?? false;
+  // Without JavaScript the kind's select cannot hide anything: every kind's settings are in the
+  // page, each under its kind's name, and the server reads those of the kind chosen. Once the
+  // page is live, only the chosen kind's are shown.
+  const [live, setLive] = useState(false);
+  useEffect(() => setLive(true), []);
+  const shows = (k: ChannelFormValues["kind"]) => kind === k || (!values && !live);
   return (
     // The server's French messages, beside each field, rather than the browser's own.
     <Form method="post" className="stack" noValidate>
@@ -61,18 +67,19 @@ export function ChannelForm({ values, errors, intent, submit }: { values?: Chann
             ))}
           </select>
           <FieldError id="f-kind-error" message={msg(errors?.kind)} />
+          {live ? null : <p className="hint">{t("publishing.channels.kindFieldsHint")}</p>}
         </div>
       )}
       <Field name="name" type="text" label={t("publishing.channels.name")} defaultValue={values?.name} maxLength={100} required errors={errors} />
       <Field name="slug" type="text" label={t("publishing.channels.slug")} defaultValue={values?.slug} maxLength={60} required errors={errors} hint={t("publishing.channels.slugHint")} />
-      {kind === "mastodon" ? (
+      {shows("mastodon") ? (
         <fieldset className="stack">
           <legend>{t("publishing.kinds.mastodon")}</legend>
           <Field name="instanceUrl" type="url" label={t("publishing.channels.instanceUrl")} defaultValue={s.instanceUrl} required errors={errors} />
           <SecretField name="accessToken" label={t("publishing.channels.accessToken")} stored={stored} errors={errors} />
         </fieldset>
       ) : null}
-      {kind === "bluesky" ? (
+      {shows("bluesky") ? (
         <fieldset className="stack">
           <legend>{t("publishing.kinds.bluesky")}</legend>
           <Field name="identifier" type="text" label={t("publishing.channels.identifier")} defaultValue={s.identifier} required errors={errors} />
@@ -80,7 +87,7 @@ export function ChannelForm({ values, errors, intent, submit }: { values?: Chann
           <Field name="service" type="url" label={t("publishing.channels.service")} defaultValue={s.service ?? "https://bsky.social"} errors={errors} />
         </fieldset>
       ) : null}
-      {kind === "webhook" ? (
+      {shows("webhook") ? (
         <fieldset className="stack">
           <legend>{t("publishing.kinds.webhook")}</legend>
           <Field name="url" type="url" label={t("publishing.channels.url")} defaultValue={s.url} required errors={errors} />
@@ -96,13 +103,13 @@ export function ChannelForm({ values, errors, intent, submit }: { values?: Chann
           )}
         </fieldset>
       ) : null}
-      {kind === "feed" ? (
+      {shows("feed") ? (
         <fieldset className="stack">
           <legend>{t("publishing.kinds.feed")}</legend>
           <Field name="description" type="text" label={t("publishing.channels.description")} defaultValue={s.description} maxLength={500} errors={errors} />
         </fieldset>
       ) : null}
-      {kind === "manual" ? <p className="hint">{t("publishing.channels.manualHint")}</p> : null}
+      {shows("manual") ? <p className="hint">{t("publishing.channels.manualHint")}</p> : null}
       <Field
         name="characterLimit"
         type="number"

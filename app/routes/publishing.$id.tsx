@@ -1,5 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Notice, ResultNotice } from "~/components/notice";
 import { describedBy, FieldError, FormError, SubmitButton, useMsg } from "~/components/forms";
@@ -70,6 +71,32 @@ export async function action({ request, params }: ActionFunctionArgs) {
   return fieldErrors({ form: "errors.400" });
 }
 
+/** The manual kit's text to the clipboard in one press; without JavaScript the text stays selectable above. */
+function CopyButton({ text }: { text: string }) {
+  const { t } = useTranslation();
+  const [live, setLive] = useState(false);
+  const [copied, setCopied] = useState(false);
+  useEffect(() => setLive(true), []);
+  if (!live) return null;
+  return (
+    <div className="row">
+      <button
+        type="button"
+        className="secondary"
+        onClick={() =>
+          navigator.clipboard.writeText(text).then(
+            () => setCopied(true),
+            () => setCopied(false),
+          )
+        }
+      >
+        {t("publishing.publication.copy")}
+      </button>
+      <span role="status">{copied ? t("publishing.publication.copied") : ""}</span>
+    </div>
+  );
+}
+
 export default function PublicationPage() {
   const { p, at, reach } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
@@ -134,6 +161,7 @@ export default function PublicationPage() {
       <section className="card stack" aria-labelledby="text-title">
         <h2 id="text-title">{p.channel.kind === "manual" ? t("publishing.publication.copyText") : t("publishing.publication.text")}</h2>
         <textarea aria-labelledby="text-title" readOnly rows={8} value={p.text} />
+        {p.channel.kind === "manual" ? <CopyButton text={p.text} /> : null}
       </section>
 
       {changeable ? <PublicationTextForm key={p.text} text={p.text} kind={p.channel.kind} limit={p.characterLimit} errors={errors} /> : null}
