@@ -155,6 +155,8 @@ export const personal: Record<string, Record<string, PersonalColumn>> = {
   },
   organisation_settings: {
     updated_by: { holds: "administrateur qui a modifié les réglages", erasure: "keep" },
+    // dpoContact: how to reach the DPO, which may name a person (not an account).
+    settings: { holds: "contact du délégué à la protection des données, tel que saisi par un administrateur", erasure: "keep" },
   },
   // The consent register is about photographed people, not accounts: closing an account leaves
   // it as it is (its own retention removes the signed forms); only account ids point at agents.
@@ -240,7 +242,7 @@ export const notPersonal: Record<string, readonly string[]> = {
   // Counts of a public post, as the network gives them: nothing names a person.
   publication_reach: ["publication_id", "shares", "likes", "replies", "quotes", "fetched_at", "next_fetch_at", "stopped", "failures", "last_error"],
   audit_entry: ["id", "action", "subject_type", "department_id"],
-  organisation_settings: ["id", "settings", "updated_at"],
+  organisation_settings: ["id", "updated_at"],
   data_export: ["id", "state", "photos_total", "photos_done", "bytes", "finished_at", "expires_at"],
   consent: ["id", "form_type", "form_bytes", "expiry_handled_at", "created_at", "updated_at"],
   photo_consent: ["photo_id", "linked_at"],
