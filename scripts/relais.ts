@@ -3,6 +3,7 @@
  *   npm run relais -- user:create --email E --name N --role R [--department D] [--password P]
  *   npm run relais -- db:migrate
  *   npm run relais -- db:grant --role NAME
+ *   npm run relais -- statistics:rebuild
  */
 import { parseArgs } from "node:util";
 import { ROLES, type Role } from "../db/schema";
@@ -18,7 +19,10 @@ const USAGE = `Usage :
   npm run relais -- db:grant --role NAME
       Donne au rôle PostgreSQL NAME (qui doit exister) les droits de l'application : lire et écrire les
       lignes, rien d'autre ; sur le journal d'audit, lire et ajouter seulement. À lancer avec le rôle
-      propriétaire, après chaque db:migrate.`;
+      propriétaire, après chaque db:migrate.
+  npm run relais -- statistics:rebuild
+      Recalcule toutes les statistiques depuis les contributions, publications, mercis et commentaires
+      (après un import en masse, par exemple ; la tâche de chaque minute ne recalcule que les jours touchés).`;
 
 class CliError extends Error {}
 function fail(message: string): never {
@@ -67,6 +71,20 @@ if (command === "db:grant") {
     await database.close();
   }
   console.log(`Droits de l'application accordés au rôle ${role}.`);
+  return;
+}
+
+if (command === "statistics:rebuild") {
+  const database = await openDatabase();
+  try {
+    const { db } = await import("../app/db.server");
+    const { rebuildStatistics } = await import("../app/statistics/rollups.server");
+    const started = performance.now();
+    await rebuildStatistics(db());
+    console.log(`Statistiques recalculées en ${((performance.now() - started) / 1000).toFixed(1)} s.`);
+  } finally {
+    await database.close();
+  }
   return;
 }
 

@@ -203,4 +203,16 @@ describe("statistics roll-ups", () => {
     expect(summary.department!.totals).toEqual(expected(r, { departmentId: agent.departmentId }));
     expect(Object.keys(summary)).toEqual(["mine", "channels", "department"]);
   });
+
+  it("are rebuilt from the base tables by `npm run relais -- statistics:rebuild`", async () => {
+    await rebuildStatistics(db());
+    const before = await snapshot();
+    await db().deleteFrom("statistics_contributor_day").execute();
+    await db().deleteFrom("statistics_decision").execute();
+    const { execFile } = await import("node:child_process");
+    const { promisify } = await import("node:util");
+    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "scripts/relais.ts", "statistics:rebuild"], { env: process.env });
+    expect(stdout).toMatch(/Statistiques recalculées en [\d.]+ s\./);
+    expect(await snapshot()).toEqual(before);
+  }, 60_000);
 });
