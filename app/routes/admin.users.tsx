@@ -203,7 +203,7 @@ export default function AdminUsers() {
                       )}
                     </Form>
                     {u.closed || u.id === me ? null : (
-                      <Link to={`/admin/users/${encodeURIComponent(u.id)}/close`}>
+                      <Link to={`/admin/users/${encodeURIComponent(u.id)}/close`} className="link-action">
                         {t("closure.action")}
                         <span className="visually-hidden"> : {u.display_name}</span>
                       </Link>
