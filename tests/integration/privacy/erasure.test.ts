@@ -161,6 +161,16 @@ describe("closing an account (erasure)", () => {
     expect((unknown as Response).status).toBe(404);
   });
 
+  it("asks the admin's password again when this session last checked it over 15 minutes ago", async () => {
+    const agent = await signedIn("agent");
+    const admin = await signedIn("admin", null);
+    await db().updateTable("user_session").set({ password_checked_at: new Date(Date.now() - 16 * 60_000) }).where("user_id", "=", admin.id).execute();
+    const path = `/admin/users/${agent.id}/close`;
+    const result = await run(() => closePage.action({ request: post(path, { confirm: "on" }, admin.cookie), params: { id: agent.id }, context }));
+    expect((result as Response).headers.get("Location")).toBe(`/confirm-password?redirectTo=${encodeURIComponent(path)}`);
+    expect((await db().selectFrom("app_user").select("closed_at").where("id", "=", agent.id).executeTakeFirstOrThrow()).closed_at).toBeNull();
+  });
+
   it("shows the admin what will be deleted and what stays before they confirm", async () => {
     const kept = await publishable({ photos: 1 });
     await newDraft(kept.author.cookie, { title: "Brouillon" });

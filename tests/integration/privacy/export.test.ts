@@ -134,6 +134,20 @@ describe("Télécharger mes données", () => {
     expect(await db().selectFrom("data_export").select("id").where("id", "=", id).execute()).toEqual([]);
   });
 
+  it("asks for the password again when this session last checked it over 15 minutes ago; reloads itself while one is in progress", async () => {
+    const me = await signedIn("agent");
+    await db().updateTable("user_session").set({ password_checked_at: new Date(Date.now() - 16 * 60_000) }).where("user_id", "=", me.id).execute();
+    const stale = await run(() => exportPage.action({ request: post("/account/export", { intent: "request" }, me.cookie), params: {}, context }));
+    expect((stale as Response).headers.get("Location")).toBe(`/confirm-password?redirectTo=${encodeURIComponent("/account/export")}`);
+    expect(await db().selectFrom("data_export").select("id").where("user_id", "=", me.id).execute()).toEqual([]);
+
+    await db().updateTable("user_session").set({ password_checked_at: new Date() }).where("user_id", "=", me.id).execute();
+    await askOwnExport(me.cookie);
+    const page = outcome(await run(() => exportPage.loader({ request: get("/account/export", me.cookie), params: {}, context })));
+    const meta = exportPage.meta({ data: page.body } as Parameters<typeof exportPage.meta>[0]);
+    expect(meta).toContainEqual({ httpEquiv: "refresh", content: "2" });
+  });
+
   it("a bad id or method answers 404 or 400, never a 500", async () => {
     const me = await signedIn("agent");
     expect(((await run(() => download.loader({ request: get("/account/export/abc", me.cookie), params: { id: "abc" }, context }))) as Response).status).toBe(404);
