@@ -1,5 +1,6 @@
 import { db } from "~/db.server";
 import type { Tasks } from "~/jobs/queue.server";
+import { pruneEndedSessions } from "./sessions.server";
 import { pruneFailures } from "./throttle.server";
 
 declare global {
@@ -11,5 +12,9 @@ declare global {
 }
 
 export const authTasks: Tasks<"prune_login_failures"> = {
-  prune_login_failures: () => pruneFailures(db()),
+  // Also ends, in the database, the sessions the organisation's timeouts have ended.
+  prune_login_failures: async () => {
+    await pruneFailures(db());
+    await pruneEndedSessions(db());
+  },
 };

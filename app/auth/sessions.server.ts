@@ -66,3 +66,24 @@ export async function endSessions(db: DB, actor: Actor, currentSessionId: string
 export async function markPasswordChecked(db: DB, sessionId: string): Promise<void> {
   await db.updateTable("user_session").set({ password_checked_at: sql`now()` }).where("id", "=", sessionId).execute();
 }
+
+/**
+ * Deletes sessions past the organisation's idle timeout or lifetime (they can open nothing, and a
+ * session nobody presents again would otherwise stay until Lucia's own 90-day bound), and sign-in
+ * steps left without their code. Run by the periodic prune_login_failures job.
+ */
+export async function pruneEndedSessions(db: DB): Promise<number> {
+  const settings = await getSettings(db);
+  const ended = await db
+    .deleteFrom("user_session")
+    .where((eb) =>
+      eb.or([
+        eb("last_seen_at", "<=", sql<Date>`now() - make_interval(mins => ${settings.sessionIdleMinutes})`),
+        eb("created_at", "<=", sql<Date>`now() - make_interval(hours => ${settings.sessionLifetimeHours})`),
+        eb("expires_at", "<=", sql<Date>`now()`),
+      ]),
+    )
+    .executeTakeFirst();
+  await db.deleteFrom("sign_in_challenge").where("expires_at", "<=", sql<Date>`now()`).execute();
+  return Number(ended.numDeletedRows);
+}

@@ -221,3 +221,27 @@ describe("channel secrets ask for the password again", () => {
     expect((await db().selectFrom("channel").select("name").where("id", "=", id).executeTakeFirstOrThrow()).name).toBe("Framapiaf bis");
   });
 });
+
+describe("the periodic prune", () => {
+  it("deletes sessions past the timeouts and sign-in steps past their ten minutes, and keeps the others", async () => {
+    const { pruneEndedSessions } = await import("~/auth/sessions.server");
+    const { createChallenge } = await import("~/auth/two-factor.server");
+    await updateSettings(db(), null, { sessionIdleMinutes: 60, sessionLifetimeHours: 24 });
+    const live = await signedIn("agent");
+    const idle = await signedIn("agent");
+    const old = await signedIn("agent");
+    await shift(live.cookie, { last_seen_at: sql`now() - interval '59 minutes'`, created_at: sql`now() - interval '23 hours'` });
+    await shift(idle.cookie, { last_seen_at: sql`now() - interval '61 minutes'` });
+    await shift(old.cookie, { created_at: sql`now() - interval '25 hours'` });
+    await createChallenge(db(), live.id);
+    await createChallenge(db(), idle.id);
+    await db().updateTable("sign_in_challenge").set({ expires_at: sql`now() - interval '1 second'` }).where("user_id", "=", idle.id).execute();
+
+    expect(await pruneEndedSessions(db())).toBeGreaterThanOrEqual(2);
+    expect(await row(live.cookie)).toBeDefined();
+    expect(await row(idle.cookie)).toBeUndefined();
+    expect(await row(old.cookie)).toBeUndefined();
+    const challenges = await db().selectFrom("sign_in_challenge").select("user_id").execute();
+    expect(challenges.map((c) => c.user_id)).toEqual([live.id]);
+  });
+});
