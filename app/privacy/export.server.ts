@@ -246,7 +246,8 @@ export async function collectExportData(db: DB, userId: string): Promise<{ data:
     publications: publications.map((p) => ({ ...p, reach: reach.get(p.id) ?? null })),
     consent_records: consentRecords,
     sign_ins: audits.filter((a) => a.action === "sign_in" || a.action === "sign_in_failed"),
-    audit_entries: audits.filter((a) => a.action !== "sign_in" && a.action !== "sign_in_failed"),
+    // Someone else's act about them (an admin's role change…) keeps that person's address out.
+    audit_entries: audits.filter((a) => a.action !== "sign_in" && a.action !== "sign_in_failed").map((a) => (a.by_you ? a : { ...a, ip: null })),
     statistics,
   };
   return { data, photos };

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { addComment, thank } from "~/contributions/comments.server";
 import { db } from "~/db.server";
 import { storage } from "~/photos/storage.server";
-import { deleteExpiredExports, EXPORT_FORMAT_VERSION, requestExport } from "~/privacy/export.server";
+import { collectExportData, deleteExpiredExports, EXPORT_FORMAT_VERSION, requestExport } from "~/privacy/export.server";
 import { createPublication } from "~/publishing/queue.server";
 import * as exportPage from "~/routes/account.export";
 import * as download from "~/routes/account.export_.$id";
@@ -119,6 +119,10 @@ describe("Télécharger mes données", () => {
     expect((await downloaded(id, person.author.cookie)).status).toBe(404);
     const entry = await db().selectFrom("audit_entry").select(["actor_id", "details"]).where("action", "=", "data_exported").where("subject_id", "=", person.author.id).executeTakeFirstOrThrow();
     expect(entry).toEqual({ actor_id: admin.id, details: { export_id: id, request: "data_access" } });
+    // In the person's own archive, that entry is there without the admin's address.
+    expect((await db().selectFrom("audit_entry").select("ip").where("action", "=", "data_exported").where("subject_id", "=", person.author.id).executeTakeFirstOrThrow()).ip).toBe("192.0.2.1");
+    const { data } = await collectExportData(db(), person.author.id);
+    expect((data.audit_entries as { action: string; by_you: boolean; ip: string | null }[]).filter((a) => a.action === "data_exported")).toMatchObject([{ by_you: false, ip: null }]);
   });
 
   it("an expired export is no longer downloadable, and the cleaning job deletes its file and row", async () => {
