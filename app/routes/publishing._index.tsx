@@ -25,13 +25,17 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const view = VIEWS.find((v) => v === params.get("view")) ?? "list";
   const timeZone = env().ORGANISATION_TIME_ZONE;
   const range = rangeOf(view, params.get("at"), timeZone);
-  // The calendar address is each comms member's own (admins see the queue, not a calendar).
-  const calendar = user.role === "comms" ? hasCalendarToken(db(), user) : Promise.resolve(null);
+  // The calendar address is each comms member's own (admins see the queue, not a calendar). Made
+  // inside each Promise.all below, never left pending: a rejection nobody awaits ends the process.
+  const calendarAddress = () => (user.role === "comms" ? hasCalendarToken(db(), user) : Promise.resolve(null));
   const base = { view, range: { start: range.start, previous: range.previous, next: range.next, days: range.days } };
   if (view !== "list") {
     // A cell shows a few publications; the rest are counted per channel and listed on their day.
-    const { items, overflow } = await calendarQueue(db(), user, { from: range.from, to: range.to, perDay: CALENDAR_CELL_CAP[view] });
-    return { ...base, items, overflow, list: null, calendar: await calendar };
+    const [{ items, overflow }, calendar] = await Promise.all([
+      calendarQueue(db(), user, { from: range.from, to: range.to, perDay: CALENDAR_CELL_CAP[view] }),
+      calendarAddress(),
+    ]);
+    return { ...base, items, overflow, list: null, calendar };
   }
   // The list is paged by keyset (time, id), 50 a page: from the chosen day on, or after/before a
   // cursor; "+ N autres" in the calendar opens it on one day and channel, "à traiter" on failures and holds.
@@ -47,10 +51,11 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const after = parseCursor(params.get("after"));
   const before = after ? null : parseCursor(params.get("before"));
   const firstPage = !after && !before && !day && !attentionOnly && !filter.channelId;
-  const [page, attention] = await Promise.all([
+  const [page, attention, calendar] = await Promise.all([
     listQueuePage(db(), user, { ...filter, after: after ?? undefined, before: before ?? undefined, start: day || attentionOnly ? undefined : range.from }),
     // The first page opens with what needs comms: failures and holds from before it, oldest first.
     firstPage ? listQueuePage(db(), user, { states: ["failed", "held"], to: range.from, size: ATTENTION_SHOWN }) : null,
+    calendarAddress(),
   ]);
   const items = [...(attention?.items ?? []), ...page.items];
   return {
@@ -63,7 +68,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
       moreAttention: !!attention?.later,
       filter: { day: day?.day ?? null, channel: filter.channelId ?? null, attention: attentionOnly, channelName: filter.channelId ? (page.items[0]?.channel.name ?? null) : null },
     },
-    calendar: await calendar,
+    calendar,
   };
 }
 
