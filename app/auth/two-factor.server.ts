@@ -42,7 +42,8 @@ export function otpauthUri(email: string, secret: string): string {
 
 /** The QR code of an otpauth URI as SVG, drawn here: nothing is asked of another host or of the browser. */
 export function qrSvg(uri: string): Promise<string> {
-  return QRCode.toString(uri, { type: "svg", errorCorrectionLevel: "M", margin: 4 });
+  // 208 px: large enough for a phone's camera, small enough for a 360 px screen.
+  return QRCode.toString(uri, { type: "svg", errorCorrectionLevel: "M", margin: 4, width: 208 });
 }
 
 export interface TwoFactorStatus {

@@ -187,7 +187,7 @@ export default function Security() {
             return (
               <li key={s.handle}>
                 <strong>{device}</strong>
-                {s.current ? <span className="badge"> {t("sessions.current")}</span> : null}
+                {s.current ? <em> {t("sessions.current")}</em> : null}
                 <br />
                 <span className="muted">{t("sessions.times", { lastSeen: dates.dateTime(s.lastSeenAt), created: dates.dateTime(s.createdAt) })}</span>
                 {s.current ? null : (

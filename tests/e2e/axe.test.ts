@@ -149,6 +149,12 @@ describe.skipIf(inject("e2eSkip"))("axe-core on every page of every role", () =>
     await report.visit(page, `/contributions/${ids.changes_requested}/edit`, { editor: true, what: "/contributions/<changes_requested>/edit" });
     await report.visit(page, "/notifications");
     await report.visit(page, "/settings");
+    await report.visit(page, "/settings/security");
+    // An enrolment left pending (never confirmed): the page with its QR code and key.
+    await page.getByRole("button", { name: "Activer la double authentification" }).click();
+    await page.locator("[data-secret]").waitFor();
+    await report.check(page, "/settings/security (QR code)");
+    await report.visit(page, "/confirm-password");
     await report.visit(page, "/account/export");
     await report.visit(page, "/privacy");
     await report.visit(page, "/admin/register", { status: 403 });
