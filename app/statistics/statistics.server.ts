@@ -4,6 +4,7 @@ import type { Actor } from "~/auth/actor";
 import { isoDate } from "~/contributions/schema";
 import type { DB } from "~/db.server";
 import { organisationTimeZone } from "~/organisation/calendar.server";
+import { departmentChoices } from "~/organisation/departments.server";
 import { todayIn } from "~/utils/dates";
 import { dayCount, MAX_PERIOD_DAYS, PERIOD_KINDS, previousPeriod, resolvePeriod, type Period } from "./period";
 
@@ -110,13 +111,7 @@ function inDepartment(scope: Scope, column = "department_id") {
 
 /** The scope's totals over `range`. */
 export async function totals(db: DB, scope: Scope, range: { from: string; to: string }): Promise<Figures> {
-  const [{ rows: sums }, { rows: medians }] = await Promise.all([
-    sql<SumRow>`SELECT ${SUMS} FROM statistics_department_day
-      WHERE day BETWEEN ${range.from}::date AND ${range.to}::date AND ${inDepartment(scope)}`.execute(db),
-    sql<{ median: number | null }>`SELECT ${MEDIAN} AS median FROM statistics_decision
-      WHERE day BETWEEN ${range.from}::date AND ${range.to}::date AND ${inDepartment(scope)}`.execute(db),
-  ]);
-  return figures(sums[0], medians[0]?.median);
+  return (await departmentFigures(db, scope, range, { totalsOnly: true })).totals;
 }
 
 export interface ChannelCount {
@@ -184,19 +179,7 @@ export interface DepartmentRow extends Figures {
 
 /** Every department's totals over `range` (zeros included), by name. */
 export async function departmentRows(db: DB, range: { from: string; to: string }): Promise<DepartmentRow[]> {
-  const [{ rows }, { rows: medians }] = await Promise.all([
-    sql<SumRow & { department_id: number; name: string }>`
-      SELECT d.id AS department_id, d.name, s.*
-      FROM department d LEFT JOIN LATERAL (
-        SELECT ${SUMS} FROM statistics_department_day
-        WHERE department_id = d.id AND day BETWEEN ${range.from}::date AND ${range.to}::date
-      ) s ON true`.execute(db),
-    sql<{ department_id: number; median: number }>`
-      SELECT department_id, ${MEDIAN} AS median FROM statistics_decision
-      WHERE day BETWEEN ${range.from}::date AND ${range.to}::date GROUP BY department_id`.execute(db),
-  ]);
-  const medianOf = new Map(medians.map((m) => [Number(m.department_id), m.median]));
-  return rows.map((r) => ({ ...figures(r, medianOf.get(Number(r.department_id))), departmentId: Number(r.department_id), name: r.name })).sort(byName);
+  return (await departmentFigures(db, { departmentId: null }, range)).departments;
 }
 
 export interface WeekBar {
@@ -210,26 +193,12 @@ export interface WeekBar {
 
 /** Contributions by week of submission, by their status now (the chart "par semaine"). */
 export async function weeklySubmissions(db: DB, scope: Scope, range: { from: string; to: string }): Promise<WeekBar[]> {
-  const { rows } = await sql<{ week: string; in_review: number; changes_requested: number; approved: number; rejected: number }>`
-    SELECT to_char(date_trunc('week', day), 'YYYY-MM-DD') AS week,
-      sum(submitted_in_review)::int AS in_review, sum(submitted_changes_requested)::int AS changes_requested,
-      sum(submitted_approved)::int AS approved, sum(submitted_rejected)::int AS rejected
-    FROM statistics_department_day
-    WHERE day BETWEEN ${range.from}::date AND ${range.to}::date AND ${inDepartment(scope)}
-    GROUP BY 1`.execute(db);
-  const found = new Map(rows.map((r) => [r.week, r]));
-  // Every week of the period, empty ones too: a gap is information.
-  const bars: WeekBar[] = [];
-  const monday = (date: string) => {
-    const weekday = (new Date(`${date}T00:00:00Z`).getUTCDay() + 6) % 7;
-    return new Date(Date.parse(`${date}T00:00:00Z`) - weekday * 86_400_000).toISOString().slice(0, 10);
-  };
-  for (let week = monday(range.from); week <= range.to; week = new Date(Date.parse(`${week}T00:00:00Z`) + 7 * 86_400_000).toISOString().slice(0, 10)) {
-    const r = found.get(week);
-    bars.push({ week, inReview: r?.in_review ?? 0, changesRequested: r?.changes_requested ?? 0, approved: r?.approved ?? 0, rejected: r?.rejected ?? 0 });
-  }
-  return bars;
+  return (await departmentFigures(db, scope, range)).weeks;
 }
+
+const DAY_MS = 86_400_000;
+const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const mondayOf = (date: string) => isoDay(Date.parse(`${date}T00:00:00Z`) - ((new Date(`${date}T00:00:00Z`).getUTCDay() + 6) % 7) * DAY_MS);
 
 export interface ChannelMonth {
   /** YYYY-MM */
@@ -239,17 +208,23 @@ export interface ChannelMonth {
 
 /** Publications per channel per month (the chart "par canal"); channel names in their order. */
 export async function channelMonths(db: DB, scope: Scope, range: { from: string; to: string }): Promise<{ channels: string[]; months: ChannelMonth[] }> {
-  const { rows } = await sql<{ month: string; name: string; published: number }>`
-    SELECT to_char(s.day, 'YYYY-MM') AS month, c.name, sum(s.published)::int AS published
-    FROM statistics_channel_day s JOIN channel c ON c.id = s.channel_id
+  // Grouped by day, months made here: formatting a month per row cost more than the sums.
+  const { rows } = await sql<{ day: string; channel_id: number; published: number }>`
+    SELECT s.day, s.channel_id, sum(s.published)::int AS published
+    FROM statistics_channel_day s
     WHERE s.day BETWEEN ${range.from}::date AND ${range.to}::date AND ${inDepartment(scope, "s.department_id")}
     GROUP BY 1, 2`.execute(db);
-  const channels = [...new Set(rows.map((r) => r.name))].sort((a, b) => a.localeCompare(b, "fr"));
+  const ids = [...new Set(rows.map((r) => Number(r.channel_id)))];
+  const names = new Map(
+    ids.length ? (await db.selectFrom("channel").select(["id", "name"]).where("id", "in", ids).execute()).map((c) => [Number(c.id), c.name]) : [],
+  );
+  const channels = [...new Set(names.values())].sort((a, b) => a.localeCompare(b, "fr"));
   const months: ChannelMonth[] = monthsOf(range).map((month) => ({ month, counts: Object.fromEntries(channels.map((c) => [c, 0])) }));
   const byMonth = new Map(months.map((m) => [m.month, m]));
   for (const r of rows) {
-    const m = byMonth.get(r.month);
-    if (m) m.counts[r.name] = r.published;
+    const m = byMonth.get(r.day.slice(0, 7));
+    const name = names.get(Number(r.channel_id))!;
+    if (m) m.counts[name] += r.published;
   }
   return { channels, months };
 }
@@ -272,17 +247,78 @@ export interface DepartmentShare {
 
 /** Per month, how many departments submitted at least one contribution, of how many there are. */
 export async function departmentShares(db: DB, range: { from: string; to: string }): Promise<DepartmentShare[]> {
-  const [{ rows }, total] = await Promise.all([
-    sql<{ month: string; n: number }>`
-      SELECT to_char(day, 'YYYY-MM') AS month, count(DISTINCT department_id)::int AS n
+  return (await departmentFigures(db, { departmentId: null }, range)).shares;
+}
+
+type FigureRow = SumRow & {
+  g: number;
+  department_id: number | null;
+  week: string | null;
+  month: string | null;
+  in_review: number;
+  changes_requested: number;
+  submitted_approved: number;
+  rejected: number;
+};
+
+/**
+ * What the department-level roll-up gives for a scope and a range, read in one pass (the
+ * organisation's year is about 36,000 rows): the totals; per department (every scope) the totals
+ * and whether it contributed each month; per week, submissions by status now. Medians in a second
+ * pass over the decisions, the scope's and each department's in one sort.
+ */
+export async function departmentFigures(db: DB, scope: Scope, range: { from: string; to: string }, options: { totalsOnly?: boolean } = {}) {
+  const everyDepartment = scope.departmentId === null && !options.totalsOnly;
+  // GROUPING(department_id, week, month): 7 the total, 3 per department, 5 per week, 2 per department and month.
+  // GROUPING() takes only columns some set groups by: the same numbers written for the smaller sets.
+  const [sets, keys] = options.totalsOnly
+    ? [sql`()`, sql`7 AS g, NULL::bigint AS department_id, NULL AS week, NULL AS month`]
+    : everyDepartment
+      ? [sql`(), (department_id), (week), (month, department_id)`, sql`GROUPING(department_id, week, month) AS g, department_id, week, month`]
+      : [sql`(), (week)`, sql`5 + 2 * GROUPING(week) AS g, NULL::bigint AS department_id, week, NULL AS month`];
+  const { rows } = await sql<FigureRow>`
+    SELECT ${keys}, ${SUMS},
+      coalesce(sum(submitted_in_review), 0)::int AS in_review, coalesce(sum(submitted_changes_requested), 0)::int AS changes_requested,
+      coalesce(sum(submitted_approved), 0)::int AS submitted_approved, coalesce(sum(submitted_rejected), 0)::int AS rejected
+    FROM (
+      SELECT *, to_char(date_trunc('week', day), 'YYYY-MM-DD') AS week, to_char(day, 'YYYY-MM') AS month
       FROM statistics_department_day
-      WHERE day BETWEEN ${range.from}::date AND ${range.to}::date
-        AND submitted_in_review + submitted_changes_requested + submitted_approved + submitted_rejected > 0
-      GROUP BY 1`.execute(db),
-    db.selectFrom("department").select(sql<number>`count(*)::int`.as("n")).executeTakeFirstOrThrow(),
-  ]);
-  const found = new Map(rows.map((r) => [r.month, r.n]));
-  return monthsOf(range).map((month) => ({ month, contributed: found.get(month) ?? 0, departments: total.n }));
+      WHERE day BETWEEN ${range.from}::date AND ${range.to}::date AND ${inDepartment(scope)}
+    ) d
+    GROUP BY GROUPING SETS (${sets})`.execute(db);
+  const { rows: medians } = await sql<{ g: number; department_id: number | null; median: number | null }>`
+    SELECT ${everyDepartment ? sql`GROUPING(department_id) AS g, department_id` : sql`1 AS g, NULL::bigint AS department_id`}, ${MEDIAN} AS median FROM statistics_decision
+    WHERE day BETWEEN ${range.from}::date AND ${range.to}::date AND ${inDepartment(scope)}
+    GROUP BY GROUPING SETS (${everyDepartment ? sql`(), (department_id)` : sql`()`})`.execute(db);
+
+  const total = rows.find((r) => r.g === 7);
+  const totalMedian = medians.find((m) => m.g === 1)?.median;
+  const result = {
+    totals: figures(total, totalMedian),
+    departments: [] as DepartmentRow[],
+    weeks: [] as WeekBar[],
+    shares: [] as DepartmentShare[],
+  };
+  if (options.totalsOnly) return result;
+
+  const byWeek = new Map(rows.filter((r) => r.g === 5).map((r) => [r.week!, r]));
+  // Every week of the period, empty ones too: a gap is information.
+  for (let week = mondayOf(range.from); week <= range.to; week = isoDay(Date.parse(`${week}T00:00:00Z`) + 7 * DAY_MS)) {
+    const r = byWeek.get(week);
+    result.weeks.push({ week, inReview: r?.in_review ?? 0, changesRequested: r?.changes_requested ?? 0, approved: r?.submitted_approved ?? 0, rejected: r?.rejected ?? 0 });
+  }
+  if (!everyDepartment) return result;
+
+  const departments = await departmentChoices(db);
+  const perDepartment = new Map(rows.filter((r) => r.g === 3).map((r) => [Number(r.department_id), r]));
+  const medianOf = new Map(medians.filter((m) => m.g === 0).map((m) => [Number(m.department_id), m.median]));
+  result.departments = departments
+    .map((d) => ({ ...figures(perDepartment.get(d.id), medianOf.get(d.id)), departmentId: d.id, name: d.name }))
+    .sort(byName);
+  const contributed = new Map<string, number>();
+  for (const r of rows) if (r.g === 2 && r.submitted > 0) contributed.set(r.month!, (contributed.get(r.month!) ?? 0) + 1);
+  result.shares = monthsOf(range).map((month) => ({ month, contributed: contributed.get(month) ?? 0, departments: departments.length }));
+  return result;
 }
 
 export interface Highlight {
@@ -345,20 +381,31 @@ export function change(current: Figures, previous: Figures) {
 }
 export type Change = ReturnType<typeof change>;
 
-/** Everything the dashboard shows for `scope` over `period`. */
+/**
+ * Everything the dashboard shows for `scope` over `period`. One query after another: a request
+ * holds one of the pool's few connections at a time, so that ten people opening it together
+ * queue fairly instead of each taking every connection.
+ */
 export async function dashboard(db: DB, scope: Scope, period: Period) {
   const previous = previousPeriod(period);
-  const [current, before, contributors, departments, weeks, channels, shares, tops] = await Promise.all([
-    totals(db, scope, period),
-    totals(db, scope, previous),
-    scope.departmentId === null ? Promise.resolve([]) : contributorRows(db, scope.departmentId, period),
-    scope.departmentId === null ? departmentRows(db, period) : Promise.resolve([]),
-    weeklySubmissions(db, scope, period),
-    channelMonths(db, scope, period),
-    scope.departmentId === null ? departmentShares(db, period) : Promise.resolve([]),
-    highlights(db, scope, period),
-  ]);
-  return { period, previous, totals: current, previousTotals: before, change: change(current, before), contributors, departments, weeks, channels, shares, highlights: tops };
+  const current = await departmentFigures(db, scope, period);
+  const before = await totals(db, scope, previous);
+  const contributors = scope.departmentId === null ? [] : await contributorRows(db, scope.departmentId, period);
+  const channels = await channelMonths(db, scope, period);
+  const tops = await highlights(db, scope, period);
+  return {
+    period,
+    previous,
+    totals: current.totals,
+    previousTotals: before,
+    change: change(current.totals, before),
+    contributors,
+    departments: current.departments,
+    weeks: current.weeks,
+    channels,
+    shares: current.shares,
+    highlights: tops,
+  };
 }
 
 /**

@@ -39,7 +39,8 @@ export async function seedStatistics(database: Db): Promise<void> {
   const { rebuildStatistics, refreshStatistics } = await import("../../app/statistics/rollups.server");
   if (!built[0].n) await rebuildStatistics(db);
   else await refreshStatistics(db);
-  await pool.query("ANALYZE statistics_contributor_day, statistics_department_day, statistics_channel_day, statistics_decision");
+  // Vacuumed as autovacuum would have by then: index-only scans read no heap (medians read 0 pages instead of 24,000).
+  await pool.query("VACUUM ANALYZE statistics_contributor_day, statistics_department_day, statistics_channel_day, statistics_decision");
   const { rows } = await pool.query<{ days: number; decisions: number }>(
     "SELECT (SELECT count(*)::int FROM statistics_contributor_day) AS days, (SELECT count(*)::int FROM statistics_decision) AS decisions",
   );
