@@ -4,6 +4,7 @@
  *   npm run relais -- db:migrate
  *   npm run relais -- db:grant --role NAME
  *   npm run relais -- statistics:rebuild
+ *   npm run relais -- two-factor:reset --email E
  */
 import { parseArgs } from "node:util";
 import { ROLES, type Role } from "../db/schema";
@@ -22,7 +23,11 @@ const USAGE = `Usage :
       propriétaire, après chaque db:migrate.
   npm run relais -- statistics:rebuild
       Recalcule toutes les statistiques depuis les contributions, publications, mercis et commentaires
-      (après un import en masse, par exemple ; la tâche de chaque minute ne recalcule que les jours touchés).`;
+      (après un import en masse, par exemple ; la tâche de chaque minute ne recalcule que les jours touchés).
+  npm run relais -- two-factor:reset --email E
+      Retire la double authentification d'un compte (téléphone perdu sans code de secours, et aucun autre
+      administrateur pour le faire depuis « Personnes ») : la personne se connecte avec son mot de passe,
+      puis configure à nouveau son application. Inscrit au journal d'audit.`;
 
 class CliError extends Error {}
 function fail(message: string): never {
@@ -82,6 +87,28 @@ if (command === "statistics:rebuild") {
     const started = performance.now();
     await rebuildStatistics(db());
     console.log(`Statistiques recalculées en ${((performance.now() - started) / 1000).toFixed(1)} s.`);
+  } finally {
+    await database.close();
+  }
+  return;
+}
+
+if (command === "two-factor:reset") {
+  let email: string | undefined;
+  try {
+    email = parseArgs({ args: rest, options: { email: { type: "string" } }, strict: true }).values.email;
+  } catch (error) {
+    fail(`${(error as Error).message}\n\n${USAGE}`);
+  }
+  if (!email) fail(`--email est obligatoire.\n\n${USAGE}`);
+  const database = await openDatabase();
+  try {
+    const { db } = await import("../app/db.server");
+    const { resetTwoFactor } = await import("../app/auth/two-factor.server");
+    const user = await db().selectFrom("app_user").select("id").where("email", "=", email.trim().toLowerCase()).executeTakeFirst();
+    if (!user) fail(`Aucun compte pour ${email}.`);
+    const had = await resetTwoFactor(db(), null, user.id);
+    console.log(had ? `Double authentification retirée pour ${email}.` : `${email} n'avait pas de double authentification.`);
   } finally {
     await database.close();
   }

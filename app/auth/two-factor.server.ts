@@ -210,9 +210,10 @@ export async function regenerateRecoveryCodes(db: DB, actor: Actor): Promise<str
 
 /**
  * An admin removes someone's second factor (a lost phone and no recovery code left): they sign in
- * with their password alone, and enrol again (at once, where the organisation requires it).
+ * with their password alone, and enrol again (at once, where the organisation requires it). Null:
+ * the installation itself (`npm run relais -- two-factor:reset`), for an admin locked out alone.
  */
-export async function resetTwoFactor(db: DB, actor: Actor, userId: string): Promise<boolean> {
+export async function resetTwoFactor(db: DB, actor: Actor | null, userId: string): Promise<boolean> {
   assertAdmin(actor);
   return inTransaction(db, async (trx) => {
     const user = await trx.selectFrom("app_user").select(["id", "department_id"]).where("id", "=", userId).executeTakeFirst();

@@ -74,3 +74,23 @@ describe("npm run worker", () => {
     expect(out).toContain("worker arrêté proprement.");
   }, 60_000);
 });
+
+describe("npm run relais -- two-factor:reset", () => {
+  it("removes an account's second factor with an audit entry, and says so when there is none", async () => {
+    const { makeUser } = await import("../factories");
+    const admin = await makeUser("admin", null);
+    await db().insertInto("two_factor").values({ user_id: admin.id, secret: "v1:a:b:c", enabled_at: new Date() }).execute();
+    await db().insertInto("recovery_code").values({ user_id: admin.id, code_hash: "x" }).execute();
+    const r = await relais("two-factor:reset", "--email", admin.email.toUpperCase());
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Double authentification retirée pour ${admin.email.toUpperCase()}.`);
+    expect(await db().selectFrom("two_factor").select("user_id").where("user_id", "=", admin.id).execute()).toEqual([]);
+    expect(await db().selectFrom("recovery_code").select("user_id").where("user_id", "=", admin.id).execute()).toEqual([]);
+    const entry = await db().selectFrom("audit_entry").select(["actor_id", "subject_id"]).where("action", "=", "two_factor_reset").executeTakeFirstOrThrow();
+    expect(entry).toEqual({ actor_id: null, subject_id: admin.id });
+    expect((await relais("two-factor:reset", "--email", admin.email)).stdout).toContain("n'avait pas de double authentification");
+    const unknown = await relais("two-factor:reset", "--email", "personne@example.org");
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("Aucun compte pour personne@example.org.");
+  }, 60_000);
+});
