@@ -281,7 +281,8 @@ export async function departmentFigures(db: DB, scope: Scope, range: { from: str
       coalesce(sum(submitted_in_review), 0)::int AS in_review, coalesce(sum(submitted_changes_requested), 0)::int AS changes_requested,
       coalesce(sum(submitted_approved), 0)::int AS submitted_approved, coalesce(sum(submitted_rejected), 0)::int AS rejected
     FROM (
-      SELECT *, to_char(date_trunc('week', day), 'YYYY-MM-DD') AS week, to_char(day, 'YYYY-MM') AS month
+      -- Monday and first of the month by date arithmetic: to_char() per row cost more than the sums.
+      SELECT *, day - (extract(isodow FROM day)::int - 1) AS week, day - (extract(day FROM day)::int - 1) AS month
       FROM statistics_department_day
       WHERE day BETWEEN ${range.from}::date AND ${range.to}::date AND ${inDepartment(scope)}
     ) d
@@ -316,7 +317,7 @@ export async function departmentFigures(db: DB, scope: Scope, range: { from: str
     .map((d) => ({ ...figures(perDepartment.get(d.id), medianOf.get(d.id)), departmentId: d.id, name: d.name }))
     .sort(byName);
   const contributed = new Map<string, number>();
-  for (const r of rows) if (r.g === 2 && r.submitted > 0) contributed.set(r.month!, (contributed.get(r.month!) ?? 0) + 1);
+  for (const r of rows) if (r.g === 2 && r.submitted > 0) contributed.set(r.month!.slice(0, 7), (contributed.get(r.month!.slice(0, 7)) ?? 0) + 1);
   result.shares = monthsOf(range).map((month) => ({ month, contributed: contributed.get(month) ?? 0, departments: departments.length }));
   return result;
 }
