@@ -1,5 +1,6 @@
 import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
+import { useMemo } from "react";
 import { useTranslation } from "react-i18next";
 import { channelColor, StackedBars, STATUS_COLORS } from "~/components/statistics-charts";
 import { COUNTED, PeriodForm, TotalsTable, useDuration } from "~/components/statistics";
@@ -58,9 +59,16 @@ export default function Statistics() {
   const { t, i18n } = useTranslation();
   const dates = useDates();
   const duration = useDuration();
-  const monthName = (month: string) =>
-    new Intl.DateTimeFormat(i18n.language, { month: "short", year: "2-digit", timeZone: "UTC" }).format(new Date(`${month}-01T00:00:00Z`));
-  const longMonth = (month: string) => new Intl.DateTimeFormat(i18n.language, { month: "long", year: "numeric", timeZone: "UTC" }).format(new Date(`${month}-01T00:00:00Z`));
+  // Made once per render, not per month: building a DateTimeFormat showed in the profile.
+  const months = useMemo(
+    () => ({
+      short: new Intl.DateTimeFormat(i18n.language, { month: "short", year: "2-digit", timeZone: "UTC" }),
+      long: new Intl.DateTimeFormat(i18n.language, { month: "long", year: "numeric", timeZone: "UTC" }),
+    }),
+    [i18n.language],
+  );
+  const monthName = (month: string) => months.short.format(new Date(`${month}-01T00:00:00Z`));
+  const longMonth = (month: string) => months.long.format(new Date(`${month}-01T00:00:00Z`));
   return (
     <div className="stack statistics">
       <h1>{t("statistics.title")}</h1>
