@@ -44,7 +44,7 @@ export function createI18n(locale: Locale): i18n {
 const shared = new Map<Locale, i18n>();
 /**
  * The server's instance for a locale, made once: creating and initialising one per request cost
- * about 8 % of the server's CPU (docs/decisions/0009-speed-through-http.md). Sharing is safe
+ * about 8 % of the server's CPU (docs/decisions/0011-speed-through-http.md). Sharing is safe
  * because nothing on the server changes its language (the layout's changeLanguage runs in an effect,
  * in the browser only).
  */
