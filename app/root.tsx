@@ -7,8 +7,6 @@ import { errorKind, GeneralErrorBoundary } from "./components/error-boundary";
 import { useFocusAfterSubmit } from "./components/forms";
 import { Layout as Shell } from "./components/layout";
 import { getSession } from "./auth/guards.server";
-import { unreadCount } from "./notifications/notifications.server";
-import { db } from "./db.server";
 import { organisationTimeZone } from "./organisation/calendar.server";
 import { isLocale, pickLocale, tFor } from "./i18n/i18n";
 import { useNonce } from "./utils/nonce";
@@ -31,7 +29,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const current = await getSession(request);
   const user = current.user;
   const locale = pickLocale(user?.locale, request.headers.get("Accept-Language"));
-  const unread = user ? await unreadCount(db(), user.id) : 0;
+  // Counted by the session's own query (session.server.ts): one query per page, not two.
+  const unread = current.user ? current.unreadNotifications : 0;
   const headers = current.setCookie ? { "Set-Cookie": current.setCookie } : undefined;
   return data(
     {

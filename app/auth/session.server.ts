@@ -34,6 +34,8 @@ interface DatabaseSessionAttributes {
   password_checked_at?: Date;
   /** The organisation's settings, read by the same query (timeouts, two-factor rule). */
   settings?: OrganisationSettings;
+  /** The user's unread notifications, counted by the same query for the layout's badge. */
+  unread_notifications?: number;
 }
 
 declare module "lucia" {
@@ -54,9 +56,10 @@ function settingsFrom(text: string | null): OrganisationSettings {
 /**
  * Every signed-in request validates its session: the stock adapter sends two queries for it, in
  * parallel (two of the pool's few connections), and reads every column of the user, password hash
- * included. One join reads what getUserAttributes needs (docs/decisions/0009-speed-through-http.md),
+ * included. One join reads what getUserAttributes needs (docs/decisions/0011-speed-through-http.md),
  * and, in the same query, what the session's own rules need: its times, whether the account has a
- * second factor, and the organisation's timeouts and two-factor rule.
+ * second factor, and the organisation's timeouts and two-factor rule; and the unread notifications
+ * that every page's layout shows, which were a query of their own per page.
  */
 class SessionAdapter extends NodePostgresAdapter {
   override async getSessionAndUser(sessionId: string): Promise<[DatabaseSession | null, DatabaseUser | null]> {
@@ -66,6 +69,7 @@ class SessionAdapter extends NodePostgresAdapter {
       `SELECT s.user_id, s.expires_at, s.created_at, s.last_seen_at, s.password_checked_at, s.browser, s.platform,
          u.email, u.display_name, u.role, u.department_id, u.locale, u.active,
          EXISTS (SELECT 1 FROM two_factor t WHERE t.user_id = u.id AND t.enabled_at IS NOT NULL) AS two_factor,
+         (SELECT count(*)::int FROM notification n WHERE n.user_id = u.id AND n.read_at IS NULL) AS unread_notifications,
          o.settings::text AS settings
        FROM user_session s JOIN app_user u ON u.id = s.user_id LEFT JOIN organisation_settings o ON o.id
        WHERE s.id = $1`,
@@ -73,13 +77,13 @@ class SessionAdapter extends NodePostgresAdapter {
     );
     const row = rows[0];
     if (!row) return [null, null]; // no session (a session's user cannot be missing: ON DELETE CASCADE)
-    const { user_id, expires_at, created_at, last_seen_at, password_checked_at, browser, platform, settings, ...attributes } = row;
+    const { user_id, expires_at, created_at, last_seen_at, password_checked_at, browser, platform, settings, unread_notifications, ...attributes } = row;
     return [
       {
         id: sessionId,
         userId: user_id,
         expiresAt: expires_at,
-        attributes: { created_at, last_seen_at, password_checked_at, browser, platform, settings: settingsFrom(settings) },
+        attributes: { created_at, last_seen_at, password_checked_at, browser, platform, settings: settingsFrom(settings), unread_notifications },
       },
       { id: user_id, attributes },
     ];
@@ -106,6 +110,7 @@ function createLucia() {
       lastSeenAt: a.last_seen_at!,
       passwordCheckedAt: a.password_checked_at!,
       settings: a.settings!,
+      unreadNotifications: a.unread_notifications ?? 0,
     }),
   });
 }
@@ -136,6 +141,8 @@ export interface CurrentSession {
   session: Session;
   /** Set-Cookie to send back when Lucia extended the session, or cleared a bad one. */
   setCookie?: string;
+  /** The user's unread notifications (the layout's badge), read with the session. */
+  unreadNotifications: number;
   twoFactor: {
     enabled: boolean;
     /** The organisation requires a second factor of this account (settings.twoFactorRequired and its role). */
@@ -193,6 +200,7 @@ export async function readSession(request: Request): Promise<CurrentSession | { 
   const required = session.settings.twoFactorRequired && TWO_FACTOR_ROLES.includes(user.role);
   return {
     session,
+    unreadNotifications: session.unreadNotifications,
     twoFactor: { enabled: user.twoFactor, required, missing: required && !user.twoFactor },
     user: {
       id: user.id,

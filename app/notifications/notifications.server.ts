@@ -69,16 +69,6 @@ export async function notifyComms(trx: Transaction<Database>, n: Omit<NewNotific
   await notify(trx, { ...n, userIds: comms.map((c) => c.id) });
 }
 
-export async function unreadCount(db: DB, userId: string): Promise<number> {
-  const row = await db
-    .selectFrom("notification")
-    .select(sql<number>`count(*)::int`.as("n"))
-    .where("user_id", "=", userId)
-    .where("read_at", "is", null)
-    .executeTakeFirstOrThrow();
-  return row.n;
-}
-
 export async function listNotifications(db: DB, userId: string, limit = 50) {
   return db
     .selectFrom("notification as n")

@@ -1,8 +1,9 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { migrations } from "../../db/migrations/index";
 import { createContribution } from "~/contributions/contributions.server";
-import { db } from "~/db.server";
+import { db, pool } from "~/db.server";
 import { listNotifications, notify } from "~/notifications/notifications.server";
+import * as root from "~/root";
 import * as list from "~/routes/notifications";
 import * as open from "~/routes/notifications_.$id";
 import { context, get, makeDepartment, outcome, post, richDoc, run, signedIn } from "../factories";
@@ -134,5 +135,26 @@ describe("opening and reading notifications", () => {
     await list.action({ request: post("/notifications", { intent: "readAll" }, me.cookie), params: {}, context });
     expect((await stored(me.id)).every((n) => n.read_at !== null)).toBe(true);
     expect((await stored(other.me.id)).every((n) => n.read_at === null)).toBe(true);
+  });
+
+  it("the layout's badge counts one's own unread notifications, read with the session in one query", async () => {
+    const { me, toMy } = await twoNotifications();
+    await twoNotifications(); // someone else's
+    await list.action({ request: post("/notifications", { intent: "read", id: String(toMy.id) }, me.cookie), params: {}, context });
+    const queries = vi.spyOn(pool(), "query");
+    const connections = vi.spyOn(pool(), "connect");
+    try {
+      const { body } = outcome(await root.loader({ request: get("/my", me.cookie), params: {}, context }));
+      expect(body.unread).toBe(1);
+      // The session's own query and nothing else (pool.query takes its connection through connect,
+      // as kysely does): the count was a second query on every page.
+      expect(queries).toHaveBeenCalledTimes(1);
+      expect(connections).toHaveBeenCalledTimes(1);
+    } finally {
+      queries.mockRestore();
+      connections.mockRestore();
+    }
+    const { body: signedOut } = outcome(await root.loader({ request: get("/login"), params: {}, context }));
+    expect(signedOut.unread).toBe(0);
   });
 });
