@@ -28,7 +28,8 @@ describe.skipIf(inject("e2eSkip"))("foundation in a real browser", () => {
 
   it("shows each demo account the navigation of its role, with no request to another host", async () => {
     const agent = await navOf("agent@demo.relais");
-    expect(agent.links).toEqual(["Fil", "Contribuer", "Mes contributions", "Recherche"]);
+    expect(agent.links).toEqual(["Fil", "Contribuer", "Mes contributions", "Mon bilan", "Recherche"]);
+    expect(agent.links).not.toContain("Statistiques");
     const comms = await navOf("comms@demo.relais");
     expect(comms.links).toContain("À relire");
     expect(comms.links).not.toContain("Personnes");
@@ -37,6 +38,7 @@ describe.skipIf(inject("e2eSkip"))("foundation in a real browser", () => {
     expect(admin.links).not.toContain("À relire");
     const manager = await navOf("manager@demo.relais");
     expect(manager.links).not.toContain("Personnes");
+    expect(manager.links).toContain("Statistiques");
     expect([...agent.foreign, ...comms.foreign, ...admin.foreign, ...manager.foreign]).toEqual([]);
   });
 
