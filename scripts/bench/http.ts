@@ -21,7 +21,10 @@
  * its imports resolve) also starts those builds beside this one and measures each case on all in
  * turn (A B, then B A): a change reads as a ratio within one run, on the same noisy machine.
  * BENCH_USE=<folder holding a build/> serves "B" from there instead of building (saved builds do
- * not change under the run when another session rebuilds `build/`): `scripts/bench/save-build.sh <name>`.
+ * not change under the run when another session rebuilds `build/`): `scripts/bench/save-build.sh <name>`,
+ * or `save-build.sh <name> <commit>` for a commit's own tree (sources and build, outside the working
+ * tree): run this file from such a tree (`BENCH_USE=.`) so that a kept BENCH_DATA_DIR is migrated
+ * with committed migrations only, not with another session's work in progress.
  * BENCH_ROUNDS=3 measures each case three times and keeps the median round.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -185,7 +188,7 @@ async function takeE2eLock(): Promise<() => void> {
 }
 
 /**
- * The server entry that serves a build: a saved tree's own (scripts/bench/save-build.sh --tree keeps
+ * The server entry that serves a build: a saved tree's own (`save-build.sh <name> <commit>` keeps
  * the sources beside the build), so that a change to the entry (static files, middleware) can be
  * compared too; otherwise this checkout's.
  */
