@@ -40,9 +40,9 @@ function columns(fields: ContributionFields) {
  * Inserts photos already processed, with the details typed for them (same order), and returns
  * their ids.
  */
-async function addPhotos(trx: Transaction<Database>, contributionId: number, photos: ProcessedPhoto[], details: PhotoFields[] = []): Promise<number[]> {
+async function addPhotos(trx: Transaction<Database>, actor: Actor, contributionId: number, photos: ProcessedPhoto[], details: PhotoFields[] = []): Promise<number[]> {
   const ids = await insertPhotos(trx, contributionId, photos);
-  for (const [i, photoId] of ids.entries()) if (details[i]) await updatePhotoFields(trx, contributionId, photoId, details[i]);
+  for (const [i, photoId] of ids.entries()) if (details[i]) await updatePhotoFields(trx, actor, contributionId, photoId, details[i]);
   return ids;
 }
 
@@ -69,7 +69,7 @@ export async function createContribution(
         .values({ ...values, author_id: author.id, department_id: author.departmentId! })
         .returning("id")
         .executeTakeFirstOrThrow();
-      const photoIds = await addPhotos(trx, id, photos, opts.photoFields);
+      const photoIds = await addPhotos(trx, author, id, photos, opts.photoFields);
       await addEvent(trx, { contributionId: id, actorId: author.id, kind: "created" });
       if (opts.submit) await submitLocked(trx, author, { id, status: "draft", title: values.title }, photoIds);
       return id;
@@ -118,7 +118,7 @@ export async function saveByAuthor(db: DB, author: Actor, id: number, edit: Auth
       for (const photoId of edit.removePhotoIds ?? []) {
         removedKeys.push(...(await deletePhotoRows(trx, { contributionId: id, photoId })));
       }
-      for (const u of edit.photoUpdates ?? []) await updatePhotoFields(trx, id, u.photoId, u.fields);
+      for (const u of edit.photoUpdates ?? []) await updatePhotoFields(trx, author, id, u.photoId, u.fields);
       if ((await photoCount(trx, id)) + newPhotos.length > MAX_PHOTOS) {
         throw new UserError("contributions.errors.tooManyPhotos", "photos");
       }
@@ -129,7 +129,7 @@ export async function saveByAuthor(db: DB, author: Actor, id: number, edit: Auth
         .execute();
       // In review, a photo added (its description comes with the next save) waits for it: approval
       // requires every alt text (review.server.ts).
-      const newIds = await addPhotos(trx, id, newPhotos, edit.newPhotoFields);
+      const newIds = await addPhotos(trx, author, id, newPhotos, edit.newPhotoFields);
       if (edit.submit) await submitLocked(trx, author, { ...row, title: values.title }, newIds);
       return removedKeys;
     });

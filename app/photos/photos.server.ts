@@ -1,5 +1,7 @@
 import { sql, type Transaction } from "kysely";
+import type { Actor } from "~/auth/actor";
 import type { Database, DB } from "~/db.server";
+import { audit } from "~/privacy/audit.server";
 import type { PhotoFields } from "~/contributions/schema";
 import { FormRefusal, UserError } from "~/utils/errors.server";
 import { processPhoto, type ProcessedPhoto } from "./pipeline.server";
@@ -118,23 +120,38 @@ export async function listPhotos(db: DB, contributionId: number) {
     .execute();
 }
 
-/** Alt text, credit and image rights of a photo of `contributionId` (404 for a photo of another one). */
-export async function updatePhotoFields(trx: Transaction<Database>, contributionId: number, photoId: number, fields: PhotoFields): Promise<void> {
+/**
+ * Alt text, credit and image rights of a photo of `contributionId` (404 for a photo of another one).
+ * A change of its image rights (status, scope or end date) goes to the audit log.
+ */
+export async function updatePhotoFields(trx: Transaction<Database>, actor: Actor, contributionId: number, photoId: number, fields: PhotoFields): Promise<void> {
+  const before = await trx
+    .selectFrom("photo as p")
+    .innerJoin("contribution as c", "c.id", "p.contribution_id")
+    .select(["p.rights_status", "p.rights_scope", "p.rights_expires_on", "c.department_id"])
+    .where("p.id", "=", photoId)
+    .where("p.contribution_id", "=", contributionId)
+    .executeTakeFirst();
+  if (!before) throw new Response("Not Found", { status: 404 });
+  const rights = {
+    rights_status: fields.rightsStatus,
+    rights_scope: fields.rightsStatus === "authorised" ? fields.rightsScope : null,
+    rights_expires_on: fields.rightsStatus === "authorised" ? fields.rightsExpiresOn : null,
+  };
   await trx
     .updateTable("photo")
-    .set({
-      alt_text: fields.alt,
-      credit: fields.credit,
-      rights_status: fields.rightsStatus,
-      rights_scope: fields.rightsStatus === "authorised" ? fields.rightsScope : null,
-      rights_expires_on: fields.rightsStatus === "authorised" ? fields.rightsExpiresOn : null,
-    })
+    .set({ alt_text: fields.alt, credit: fields.credit, ...rights })
     .where("id", "=", photoId)
-    .where("contribution_id", "=", contributionId)
-    .executeTakeFirst()
-    .then((r) => {
-      if (r.numUpdatedRows === 0n) throw new Response("Not Found", { status: 404 });
+    .execute();
+  if (before.rights_status !== rights.rights_status || before.rights_scope !== rights.rights_scope || (before.rights_expires_on ?? null) !== (rights.rights_expires_on ?? null)) {
+    await audit(trx, actor, "photo_rights_changed", { type: "photo", id: photoId, departmentId: before.department_id }, {
+      contribution: contributionId,
+      from: before.rights_status,
+      to: rights.rights_status,
+      scope: rights.rights_scope,
+      until: rights.rights_expires_on ?? null,
     });
+  }
 }
 
 /**

@@ -49,6 +49,18 @@ describe("a new contribution saved and sent in one request", () => {
       ["Un chamboule-tout", "Léa", "authorised", "external"],
       ["Un ballon rouge", "", "refused", null],
     ]);
+    // Each photo's image rights, as chosen, are in the audit log under the author's name.
+    const entries = await db()
+      .selectFrom("audit_entry")
+      .select(["actor_id", "subject_id", "details"])
+      .where("action", "=", "photo_rights_changed")
+      .where("subject_id", "in", photos.map((p) => String(p.id)))
+      .orderBy("subject_id")
+      .execute();
+    expect(entries).toEqual([
+      { actor_id: author.id, subject_id: String(photos[0].id), details: { contribution: id, from: "unknown", to: "authorised", scope: "external", until: null } },
+      { actor_id: author.id, subject_id: String(photos[1].id), details: { contribution: id, from: "unknown", to: "refused", scope: null, until: null } },
+    ]);
   });
 
   it("refuses a submission with a photo lacking its description: the message by that new photo's field, nothing stored", async () => {
