@@ -1,4 +1,4 @@
-import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { Form, useActionData, useSearchParams } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
@@ -10,6 +10,7 @@ import { createSessionCookie } from "~/auth/session.server";
 import { challengeCookie, challengeToken, challengeUser } from "~/auth/two-factor.server";
 import { db } from "~/db.server";
 import { parseForm } from "~/utils/forms";
+import { keepRetryAfter } from "~/utils/headers.server";
 import { readForm } from "~/utils/forms.server";
 import { formatTime, useOrganisationTimeZone } from "~/utils/dates";
 
@@ -20,12 +21,7 @@ const schema = z.object({
   redirectTo: z.string().optional(),
 });
 
-export const headers: HeadersFunction = ({ parentHeaders, actionHeaders }) => {
-  const headers = new Headers(parentHeaders);
-  const retryAfter = actionHeaders.get("Retry-After");
-  if (retryAfter) headers.set("Retry-After", retryAfter);
-  return headers;
-};
+export const headers = keepRetryAfter;
 
 export async function loader({ request }: LoaderFunctionArgs) {
   if (await getOptionalUser(request)) throw redirect("/");
