@@ -250,6 +250,9 @@ export const notPersonal: Record<string, readonly string[]> = {
   statistics_department_day: ["day", "department_id", "submitted_in_review", "submitted_changes_requested", "submitted_approved", "submitted_rejected", "approved", "published", "thanks_received", "comments_written", "decisions", "changes_requested", "rejected"],
   statistics_channel_day: ["department_id", "channel_id"],
   statistics_decision: ["event_id", "department_id"],
+  // Counts per department and month: nobody in them.
+  statistics_decision_month: ["month", "department_id", "bucket", "decisions"],
+  statistics_department_month: ["month", "department_id", "submitted_in_review", "submitted_changes_requested", "submitted_approved", "submitted_rejected", "approved", "published", "thanks_received", "comments_written", "decisions", "changes_requested", "rejected"],
   statistics_dirty: ["at"],
   kysely_migration: ["name", "timestamp"],
   kysely_migration_lock: ["id", "is_locked"],

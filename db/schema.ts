@@ -388,6 +388,12 @@ export interface StatisticsDepartmentDayTable extends StatisticsFigures {
   department_id: number;
 }
 
+/** The department-days summed per month (the organisation-wide view's whole months). */
+export interface StatisticsDepartmentMonthTable extends StatisticsFigures {
+  month: string;
+  department_id: number;
+}
+
 export interface StatisticsChannelDayTable {
   department_id: number;
   day: string;
@@ -404,6 +410,14 @@ export interface StatisticsDecisionTable {
   user_id: string;
   outcome: "approved" | "changes_requested" | "rejected";
   seconds: number;
+}
+
+/** Decisions per department, month and duration bucket (lower bound in seconds): the organisation's medians. */
+export interface StatisticsDecisionMonthTable {
+  month: string;
+  department_id: number;
+  bucket: number;
+  decisions: number;
 }
 
 /** Hours in which something counted changed, for the refresh job (written by triggers). */
@@ -441,6 +455,8 @@ export interface Database {
   statistics_department_day: StatisticsDepartmentDayTable;
   statistics_channel_day: StatisticsChannelDayTable;
   statistics_decision: StatisticsDecisionTable;
+  statistics_decision_month: StatisticsDecisionMonthTable;
+  statistics_department_month: StatisticsDepartmentMonthTable;
   statistics_dirty: StatisticsDirtyTable;
   consent: ConsentTable;
   photo_consent: PhotoConsentTable;

@@ -4,8 +4,10 @@ import { organisationTimeZone } from "~/organisation/calendar.server";
 
 /*
  * The statistics roll-ups (migration 16): per contributor and day, per department and day, per
- * channel, and one row per decision for medians. Every figure is recomputed a day at a time from
- * the base tables, by one rule (`recomputeDays`) shared by the minute job (`refreshStatistics`,
+ * channel, and one row per decision for medians; per department and month (migration 22), the
+ * department-days summed and the decisions counted per duration bucket, for the organisation's
+ * view (recomputed whole with the days of the month they hold). Every figure is recomputed a day
+ * at a time from the base tables, by one rule (`recomputeDays`) shared by the minute job (`refreshStatistics`,
  * for the hours the triggers marked) and the full rebuild (`rebuildStatistics`).
  *
  * What counts, and where:
@@ -23,6 +25,12 @@ import { organisationTimeZone } from "~/organisation/calendar.server";
 // One recomputation at a time: the job's and a rebuild's would otherwise both insert a day's rows.
 const LOCK = sql`pg_advisory_xact_lock(hashtext('relais:statistics'))`;
 const DECISIONS = sql`('approved', 'changes_requested', 'rejected')`;
+
+/**
+ * A decision's duration rounded down to what the page shows: the minute under a day, the hour
+ * from a day on (migration 22). The organisation-wide medians are exact to that bucket.
+ */
+export const DURATION_BUCKET = sql<number>`(CASE WHEN seconds < 86400 THEN seconds - seconds % 60 ELSE seconds - seconds % 3600 END)`;
 
 interface Range {
   from: string;
@@ -67,6 +75,19 @@ async function recomputeDays(trx: Transaction<Database>, range: Range | null): P
       ORDER BY s.id DESC LIMIT 1
     ) s
     WHERE e.kind IN ${DECISIONS} AND ${within(sql.ref("e.created_at"), range)}`.execute(trx);
+  // The months touching the range, whole, from the decisions (the other days' are already right).
+  const months = range
+    ? sql<boolean>`month BETWEEN date_trunc('month', ${range.from}::date)::date AND date_trunc('month', ${range.to}::date)::date`
+    : sql<boolean>`true`;
+  const monthDays = range
+    ? sql<boolean>`day >= date_trunc('month', ${range.from}::date)::date AND day < (date_trunc('month', ${range.to}::date) + interval '1 month')::date`
+    : sql<boolean>`true`;
+  await sql`DELETE FROM statistics_decision_month WHERE ${months}`.execute(trx);
+  await sql`
+    INSERT INTO statistics_decision_month (month, department_id, bucket, decisions)
+    SELECT date_trunc('month', day)::date, department_id, ${DURATION_BUCKET}, count(*)
+    FROM statistics_decision WHERE ${monthDays}
+    GROUP BY 1, 2, 3`.execute(trx);
 
   const zero = sql.raw("0");
   const one = sql.raw("1");
@@ -134,6 +155,15 @@ async function recomputeDays(trx: Transaction<Database>, range: Range | null): P
     FROM statistics_contributor_day WHERE ${days(sql.ref("day"), range)}
     GROUP BY day, department_id`.execute(trx);
 
+  await sql`DELETE FROM statistics_department_month WHERE ${months}`.execute(trx);
+  await sql`
+    INSERT INTO statistics_department_month (month, department_id, submitted_in_review, submitted_changes_requested,
+      submitted_approved, submitted_rejected, approved, published, thanks_received, comments_written, decisions, changes_requested, rejected)
+    SELECT date_trunc('month', day)::date, department_id, sum(submitted_in_review), sum(submitted_changes_requested), sum(submitted_approved),
+      sum(submitted_rejected), sum(approved), sum(published), sum(thanks_received), sum(comments_written), sum(decisions),
+      sum(changes_requested), sum(rejected)
+    FROM statistics_department_day WHERE ${monthDays}
+    GROUP BY 1, 2`.execute(trx);
   await sql`
     INSERT INTO statistics_channel_day (department_id, day, user_id, channel_id, published)
     SELECT c.department_id, ${dayOf(sql.ref("p.published_at"))}, c.author_id, p.channel_id, count(*)

@@ -6,7 +6,8 @@ import type { DB } from "~/db.server";
 import { organisationTimeZone } from "~/organisation/calendar.server";
 import { departmentChoices } from "~/organisation/departments.server";
 import { todayIn } from "~/utils/dates";
-import { dayCount, MAX_PERIOD_DAYS, PERIOD_KINDS, previousPeriod, resolvePeriod, type Period } from "./period";
+import { DURATION_BUCKET } from "./rollups.server";
+import { addDays, dayCount, MAX_PERIOD_DAYS, PERIOD_KINDS, previousPeriod, resolvePeriod, type Period } from "./period";
 
 /*
  * The recognition statistics (issue 11), read from the roll-ups of rollups.server.ts only: a page
@@ -267,7 +268,8 @@ type FigureRow = SumRow & {
  * What the department-level roll-up gives for a scope and a range, read in one pass (the
  * organisation's year is about 36,000 rows): the totals; per department (every scope) the totals
  * and whether it contributed each month; per week, submissions by status now. Medians in a second
- * pass over the decisions, the scope's and each department's in one sort.
+ * pass: a department's exact, over its decisions; the organisation's and each department's in it
+ * from the monthly histogram (migration 22), exact to the bucket the page shows.
  */
 export async function departmentFigures(db: DB, scope: Scope, range: { from: string; to: string }, options: { totalsOnly?: boolean } = {}) {
   const everyDepartment = scope.departmentId === null && !options.totalsOnly;
@@ -278,7 +280,7 @@ export async function departmentFigures(db: DB, scope: Scope, range: { from: str
     : everyDepartment
       ? [sql`(), (department_id), (week), (month, department_id)`, sql`GROUPING(department_id, week, month) AS g, department_id, week, month`]
       : [sql`(), (week)`, sql`5 + 2 * GROUPING(week) AS g, NULL::bigint AS department_id, week, NULL AS month`];
-  const { rows } = await sql<FigureRow>`
+  const rows: FigureRow[] = scope.departmentId === null ? await organisationFigures(db, range, everyDepartment) : (await sql<FigureRow>`
     SELECT ${keys}, ${SUMS},
       coalesce(sum(submitted_in_review), 0)::int AS in_review, coalesce(sum(submitted_changes_requested), 0)::int AS changes_requested,
       coalesce(sum(submitted_approved), 0)::int AS submitted_approved, coalesce(sum(submitted_rejected), 0)::int AS rejected
@@ -288,11 +290,13 @@ export async function departmentFigures(db: DB, scope: Scope, range: { from: str
       FROM statistics_department_day
       WHERE day BETWEEN ${range.from}::date AND ${range.to}::date AND ${inDepartment(scope)}
     ) d
-    GROUP BY GROUPING SETS (${sets})`.execute(db);
-  const { rows: medians } = await sql<{ g: number; department_id: number | null; median: number | null }>`
-    SELECT ${everyDepartment ? sql`GROUPING(department_id) AS g, department_id` : sql`1 AS g, NULL::bigint AS department_id`}, ${MEDIAN} AS median FROM statistics_decision
-    WHERE day BETWEEN ${range.from}::date AND ${range.to}::date AND ${inDepartment(scope)}
-    GROUP BY GROUPING SETS (${everyDepartment ? sql`(), (department_id)` : sql`()`})`.execute(db);
+    GROUP BY GROUPING SETS (${sets})`.execute(db)).rows;
+  const { rows: medians } =
+    scope.departmentId === null
+      ? await bucketedMedians(db, range, everyDepartment)
+      : await sql<{ g: number; department_id: number | null; median: number | null }>`
+          SELECT 1 AS g, NULL::bigint AS department_id, ${MEDIAN} AS median FROM statistics_decision
+          WHERE day BETWEEN ${range.from}::date AND ${range.to}::date AND ${inDepartment(scope)}`.execute(db);
 
   const total = rows.find((r) => r.g === 7);
   const totalMedian = medians.find((m) => m.g === 1)?.median;
@@ -322,6 +326,86 @@ export async function departmentFigures(db: DB, scope: Scope, range: { from: str
   for (const r of rows) if (r.g === 2 && r.submitted > 0) contributed.set(r.month!.slice(0, 7), (contributed.get(r.month!.slice(0, 7)) ?? 0) + 1);
   result.shares = monthsOf(range).map((month) => ({ month, contributed: contributed.get(month) ?? 0, departments: departments.length }));
   return result;
+}
+
+const FIGURE_COLUMNS = sql.raw(
+  "submitted_in_review, submitted_changes_requested, submitted_approved, submitted_rejected, approved, published, thanks_received, comments_written, decisions",
+);
+const WEEK_SUMS = sql`coalesce(sum(submitted_in_review), 0)::int AS in_review, coalesce(sum(submitted_changes_requested), 0)::int AS changes_requested,
+  coalesce(sum(submitted_approved), 0)::int AS submitted_approved, coalesce(sum(submitted_rejected), 0)::int AS rejected`;
+
+/**
+ * Every department summed (departmentFigures' rows, same `g`): totals, per department and per
+ * department and month from the department-months of the whole months and the days around them;
+ * weeks from the days (a week straddles months).
+ */
+async function organisationFigures(db: DB, range: { from: string; to: string }, everyDepartment: boolean): Promise<FigureRow[]> {
+  const { months, edges } = monthsAndEdges(range);
+  const parts = edges.map(
+    (e) => sql`SELECT date_trunc('month', day)::date AS month, department_id, ${FIGURE_COLUMNS} FROM statistics_department_day
+      WHERE day BETWEEN ${e.from}::date AND ${e.to}::date`,
+  );
+  if (months) {
+    parts.push(sql`SELECT month, department_id, ${FIGURE_COLUMNS} FROM statistics_department_month WHERE month BETWEEN ${months.from}::date AND ${months.to}::date`);
+  }
+  // GROUPING(department_id, month): 3 the total, 1 per department, 0 per department and month.
+  const { rows } = await sql<FigureRow>`
+    SELECT ${everyDepartment ? sql`CASE GROUPING(department_id, month) WHEN 3 THEN 7 WHEN 1 THEN 3 ELSE 2 END AS g, department_id, to_char(month, 'YYYY-MM-DD') AS month` : sql`7 AS g, NULL::bigint AS department_id, NULL AS month`},
+      NULL AS week, ${SUMS}, 0 AS in_review, 0 AS changes_requested, 0 AS submitted_approved, 0 AS rejected
+    FROM (${sql.join(parts, sql` UNION ALL `)}) d
+    GROUP BY ${everyDepartment ? sql`GROUPING SETS ((), (department_id), (month, department_id))` : sql`()`}`.execute(db);
+  if (!everyDepartment) return rows;
+  // Mondays by integer arithmetic on dates (2001-01-01 was a Monday): extract() per row cost more than the sums.
+  const { rows: weeks } = await sql<FigureRow>`
+    SELECT 5 AS g, NULL::bigint AS department_id, NULL AS month, to_char(week, 'YYYY-MM-DD') AS week, ${WEEK_SUMS}
+    FROM (SELECT day - (((day - DATE '2001-01-01') % 7 + 7) % 7) AS week, submitted_in_review, submitted_changes_requested, submitted_approved, submitted_rejected
+      FROM statistics_department_day WHERE day BETWEEN ${range.from}::date AND ${range.to}::date) d
+    GROUP BY week`.execute(db);
+  return [...rows, ...weeks];
+}
+
+/** The whole months within `range` (first and last), and the days outside them. */
+export function monthsAndEdges(range: { from: string; to: string }): { months: { from: string; to: string } | null; edges: { from: string; to: string }[] } {
+  const firstMonth = range.from.endsWith("-01") ? range.from : addDays(`${range.from.slice(0, 7)}-01`, 32).slice(0, 7) + "-01";
+  const afterTo = addDays(range.to, 1);
+  const afterLastMonth = `${afterTo.slice(0, 7)}-01`; // the first day not in a whole month at the end
+  if (firstMonth >= afterLastMonth) return { months: null, edges: [range] };
+  const lastMonth = `${addDays(afterLastMonth, -1).slice(0, 7)}-01`;
+  const edges = [];
+  if (range.from < firstMonth) edges.push({ from: range.from, to: addDays(firstMonth, -1) });
+  if (afterLastMonth <= range.to) edges.push({ from: afterLastMonth, to: range.to });
+  return { months: { from: firstMonth, to: lastMonth }, edges };
+}
+
+/**
+ * Every department's medians (when `perDepartment`) and the organisation's, exact to the
+ * duration bucket (the minute under a day, the hour from a day on: what the page shows): the
+ * whole months from the monthly histogram, the days around them bucketed from their decisions.
+ * Ties between two buckets (an even count) give their mean, as percentile_cont would.
+ */
+async function bucketedMedians(db: DB, range: { from: string; to: string }, perDepartment: boolean) {
+  const { months, edges } = monthsAndEdges(range);
+  const parts = edges.map(
+    (e) => sql`SELECT department_id, ${DURATION_BUCKET} AS bucket, count(*) AS n FROM statistics_decision
+      WHERE day BETWEEN ${e.from}::date AND ${e.to}::date GROUP BY 1, 2`,
+  );
+  if (months) {
+    parts.push(sql`SELECT department_id, bucket, decisions AS n FROM statistics_decision_month WHERE month BETWEEN ${months.from}::date AND ${months.to}::date`);
+  }
+  return sql<{ g: number; department_id: number | null; median: number | null }>`
+    WITH h AS (
+      SELECT ${perDepartment ? sql`GROUPING(department_id) AS g, department_id` : sql`1 AS g, NULL::bigint AS department_id`}, bucket, sum(n)::bigint AS n
+      FROM (${sql.join(parts, sql` UNION ALL `)}) x
+      GROUP BY ${perDepartment ? sql`GROUPING SETS ((department_id, bucket), (bucket))` : sql`bucket`}
+    ), c AS (
+      SELECT g, department_id, bucket, (sum(n) OVER w)::bigint - n AS before, (sum(n) OVER w)::bigint AS upto,
+        (sum(n) OVER (PARTITION BY g, department_id))::bigint AS total
+      FROM h WINDOW w AS (PARTITION BY g, department_id ORDER BY bucket)
+    )
+    -- The bucket(s) holding the middle position(s): (total + 1) / 2 and total / 2 + 1, one and the same when odd.
+    SELECT g, department_id, avg(bucket)::float8 AS median FROM c
+    WHERE (before < (total + 1) / 2 AND (total + 1) / 2 <= upto) OR (before < total / 2 + 1 AND total / 2 + 1 <= upto)
+    GROUP BY g, department_id`.execute(db);
 }
 
 export interface Highlight {

@@ -17,6 +17,7 @@ import * as reach from "./2026_11_30_17_reach";
 import * as dataExport from "./2026_11_30_18_export";
 import * as consent from "./2026_11_30_19_consent";
 import * as twoFactor from "./2026_11_30_20_two_factor";
+import * as statisticsHistogram from "./2026_11_30_22_statistics_histogram";
 
 // Listed here rather than read from the folder so that every runner (tsx, vitest, a bundle) sees
 // the same set. Names sort by date: add new ones at the end.
@@ -39,4 +40,5 @@ export const migrations: Record<string, Migration> = {
   "2026_11_30_18_export": dataExport,
   "2026_11_30_19_consent": consent,
   "2026_11_30_20_two_factor": twoFactor,
+  "2026_11_30_22_statistics_histogram": statisticsHistogram,
 };
