@@ -31,6 +31,16 @@ describe.skipIf(inject("e2eSkip"))("links in the editor: an accessible dialog, n
     await page.keyboard.press("Shift+Home");
     // Under load the editor may not have taken the selection yet: wait for it before Ctrl+K.
     await expect.poll(() => page.evaluate(() => window.getSelection()?.toString())).toBe("Le programme complet");
+    // ...and for the editor's own state to have read it (tiptap puts the editor on its element).
+    await expect
+      .poll(() =>
+        page.evaluate(() => {
+          const el = document.querySelector(".ProseMirror") as (Element & { editor?: { state: { selection: { from: number; to: number } } } }) | null;
+          const selection = el?.editor?.state.selection;
+          return selection ? selection.to - selection.from : 0;
+        }),
+      )
+      .toBe("Le programme complet".length);
 
     // Ctrl+K: a modal dialog whose address field has the focus.
     await page.keyboard.press("Control+k");
