@@ -8,6 +8,11 @@ export default mergeConfig(
   viteConfig as UserConfig,
   defineConfig({
     test: {
+      // Each integration file has its own database and uploads folder, and most of a test's time is
+      // spent waiting on PostgreSQL: three files at once on two cores took that suite from about 7
+      // to 4 minutes (vitest's default is one fork per core minus one). The e2e files still run
+      // one after another in their single fork.
+      maxWorkers: 3,
       projects: [
         {
           extends: true,
@@ -19,10 +24,6 @@ export default mergeConfig(
             testTimeout: 30_000,
             hookTimeout: 60_000,
             pool: "forks",
-            // Each file has its own database and uploads folder, and most of a test's time is spent
-            // waiting on PostgreSQL: three files at once on two cores took the suite from about 7
-            // to 4 minutes (vitest's default is one fork per core minus one).
-            poolOptions: { forks: { maxForks: 3, minForks: 1 } },
           },
         },
         {
