@@ -1,4 +1,5 @@
 import { useTranslation } from "react-i18next";
+import { describedBy, FieldError } from "~/components/forms";
 import { useDates } from "~/utils/dates";
 
 export interface ConsentShown {
@@ -24,5 +25,24 @@ export function ConsentSummary({ consent: c }: { consent: ConsentShown }) {
       <span>{c.expires_on ? t("consent.expiresOnDate", { date: dates.date(c.expires_on) }) : t("consent.noExpiry")}</span>
       {c.minor && c.guardian_name ? <span>{t("consent.minorSigned", { name: c.guardian_name })}</span> : null}
     </p>
+  );
+}
+
+/** The signed form's file field (PDF, JPEG or PNG), with its message; on recording and on attaching. */
+export function ConsentFileField({ error }: { error: string | undefined }) {
+  const { t } = useTranslation();
+  return (
+    <div className="field">
+      <label htmlFor="f-form_file">{t("consent.formFile")}</label>
+      <input
+        id="f-form_file"
+        name="form_file"
+        type="file"
+        accept="application/pdf,image/jpeg,image/png"
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy(error && "f-form_file-error")}
+      />
+      <FieldError id="f-form_file-error" message={error} />
+    </div>
   );
 }

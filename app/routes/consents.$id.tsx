@@ -2,8 +2,8 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { z } from "zod";
-import { ConsentSummary } from "~/components/consent-summary";
-import { describedBy, FieldError, FormError, SubmitButton, useMsg } from "~/components/forms";
+import { ConsentFileField, ConsentSummary } from "~/components/consent-summary";
+import { FormError, SubmitButton, useMsg } from "~/components/forms";
 import { PhotoImage } from "~/components/photo-image";
 import { requireUser } from "~/auth/guards.server";
 import { assertConsentKeeper, attachForm, discardUpload, getConsent, readConsentRequest, unlinkPhoto, withdrawConsent } from "~/consent/consents.server";
@@ -103,18 +103,7 @@ export default function ConsentPage() {
         )}
         <Form method="post" encType="multipart/form-data" className="stack">
           <input type="hidden" name="intent" value="attach" />
-          <div className="field">
-            <label htmlFor="f-form_file">{t("consent.formFile")}</label>
-            <input
-              id="f-form_file"
-              name="form_file"
-              type="file"
-              accept="application/pdf,image/jpeg,image/png"
-              aria-invalid={fileError ? true : undefined}
-              aria-describedby={describedBy(fileError && "f-form_file-error")}
-            />
-            <FieldError id="f-form_file-error" message={fileError} />
-          </div>
+          <ConsentFileField error={fileError} />
           <div>
             <SubmitButton className="secondary">{t("consent.attach")}</SubmitButton>
           </div>

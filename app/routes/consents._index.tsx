@@ -3,8 +3,8 @@ import { redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { ConsentSummary } from "~/components/consent-summary";
-import { describedBy, Field, FieldError, FormError, SubmitButton, useMsg } from "~/components/forms";
+import { ConsentFileField, ConsentSummary } from "~/components/consent-summary";
+import { Field, FormError, SubmitButton, useMsg } from "~/components/forms";
 import { requireUser } from "~/auth/guards.server";
 import { CONSENT_FILTERS, consentLabel, type ConsentFilter } from "~/consent/consent";
 import { assertConsentKeeper, consentFields, discardUpload, listConsents, readConsentRequest, recordConsent } from "~/consent/consents.server";
@@ -75,18 +75,7 @@ function NewConsent({ errors }: { errors?: FieldErrors }) {
       <div hidden={!minor && !errors?.guardianName}>
         <Field name="guardianName" type="text" label={t("consent.guardianName")} maxLength={200} errors={errors} />
       </div>
-      <div className="field">
-        <label htmlFor="f-form_file">{t("consent.formFile")}</label>
-        <input
-          id="f-form_file"
-          name="form_file"
-          type="file"
-          accept="application/pdf,image/jpeg,image/png"
-          aria-invalid={fileError ? true : undefined}
-          aria-describedby={describedBy(fileError && "f-form_file-error")}
-        />
-        <FieldError id="f-form_file-error" message={fileError} />
-      </div>
+      <ConsentFileField error={fileError} />
       <div>
         <SubmitButton>{t("consent.submit")}</SubmitButton>
       </div>
