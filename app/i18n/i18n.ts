@@ -51,9 +51,36 @@ const shared = new Map<Locale, i18n>();
 export function serverI18n(locale: Locale): i18n {
   let instance = shared.get(locale);
   if (!instance) {
-    instance = createI18n(locale);
+    instance = withPlainKeysRemembered(createI18n(locale));
     shared.set(locale, instance);
   }
+  return instance;
+}
+
+/**
+ * A message without values (`t("nav.feed")`) looked up once per locale, not on every render: each
+ * i18next call copies its options and the instance's, then resolves and interpolates, about 10 % of
+ * the server's CPU on a table page (docs/decisions/0011-speed-through-http.md). Calls with values,
+ * another language, namespace or key prefix go to i18next as before.
+ */
+function withPlainKeysRemembered(instance: i18n): i18n {
+  type Translate = (key: unknown, ...rest: unknown[]) => string;
+  const getFixedT = instance.getFixedT.bind(instance) as unknown as (lng: unknown, ns: unknown, keyPrefix: unknown) => Translate;
+  const plain = new Map<string, string>();
+  instance.getFixedT = ((lng: unknown, ns: unknown, keyPrefix: unknown) => {
+    const t = getFixedT(lng, ns, keyPrefix);
+    if ((lng && lng !== instance.language) || (ns && ns !== "translation") || keyPrefix) return t;
+    const remembering: Translate = (key, ...rest) => {
+      if (rest.length > 0 || typeof key !== "string") return t(key, ...rest);
+      let message = plain.get(key);
+      if (message === undefined) {
+        message = t(key);
+        plain.set(key, message);
+      }
+      return message;
+    };
+    return Object.assign(remembering, t);
+  }) as unknown as i18n["getFixedT"];
   return instance;
 }
 

@@ -26,6 +26,8 @@
  * tree): run this file from such a tree (`BENCH_USE=.`) so that a kept BENCH_DATA_DIR is migrated
  * with committed migrations only, not with another session's work in progress.
  * BENCH_ROUNDS=3 measures each case three times and keeps the median round.
+ * BENCH_SERVE=1 starts the server, prints its address and one cookie per role, and waits for Ctrl-C.
+ * NODE_OPTIONS reaches the server (its heap settings, say).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -327,6 +329,7 @@ try {
     PORT: String(port),
     HOST: "127.0.0.1",
     RUN_WORKER: "false",
+    ...(process.env.NODE_OPTIONS ? { NODE_OPTIONS: process.env.NODE_OPTIONS } : {}),
   };
   server = spawn(
     process.execPath,
@@ -378,6 +381,11 @@ try {
     if (response.status !== (c.status ?? 200)) throw new Error(`${c.name}: ${first} answered ${response.status}`);
   }
 
+  if (process.env.BENCH_SERVE === "1") {
+    // For probing by hand (curl, a profiler): the server stays up with its sessions until Ctrl-C.
+    console.log(`serving ${base}\n${Object.entries(cookies).filter(([, c]) => c).map(([role, c]) => `${role}: ${c}`).join("\n")}`);
+    await new Promise<never>(() => {}); // the SIGINT handler above stops everything
+  }
   const only = process.env.BENCH_ONLY ?? "";
   const chosen = cases.filter((c) => c.name.startsWith("floor") || c.name.includes(only));
   const floorCase = cases.find((c) => c.name.startsWith("floor"))!;

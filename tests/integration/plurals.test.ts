@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { LOCALES, tFor } from "~/i18n/i18n";
+import { createI18n, LOCALES, serverI18n, tFor } from "~/i18n/i18n";
+import { en } from "~/i18n/en";
 import { fr } from "~/i18n/fr";
 
 /** Every key with plural forms (`x_one`, `x_other`…), without its suffix. */
@@ -32,5 +33,30 @@ describe("plurals through i18next's rules", () => {
     expect(t("comments.count", { count: 2 })).toBe("2 commentaires");
     expect(t("nav.notificationsUnread", { count: 1 })).toBe("1 notification non lue");
     expect(t("nav.notificationsUnread", { count: 3 })).toBe("3 notifications non lues");
+  });
+});
+
+/** Every key of a message tree, dotted. */
+function allKeys(messages: object, prefix = ""): string[] {
+  return Object.entries(messages).flatMap(([k, v]) => (typeof v === "string" ? [`${prefix}${k}`] : allKeys(v, `${prefix}${k}.`)));
+}
+
+describe("the server's remembered messages", () => {
+  it("answers every key as i18next does, twice (from memory the second time), and still interpolates", () => {
+    for (const locale of LOCALES) {
+      const plainI18n = createI18n(locale);
+      const remembered = serverI18n(locale).getFixedT(null, "translation");
+      const keys = allKeys(locale === "fr" ? fr : en);
+      expect(keys.length).toBeGreaterThan(500);
+      for (const round of [1, 2]) {
+        for (const key of keys) expect(remembered(key), `${locale} ${key} (${round})`).toBe(plainI18n.t(key));
+      }
+      // With values: not remembered, interpolated each time.
+      expect(remembered("contributions.photoCount", { count: 3 })).toBe(plainI18n.t("contributions.photoCount", { count: 3 }));
+      expect(remembered("contributions.photoCount", { count: 4 })).toBe(plainI18n.t("contributions.photoCount", { count: 4 }));
+      expect(remembered("contributions.photoCount", { count: 4 })).not.toBe(remembered("contributions.photoCount", { count: 3 }));
+    }
+    // Another language asked of an instance goes to i18next.
+    expect(serverI18n("fr").getFixedT("en", "translation")("nav.feed")).toBe(createI18n("en").t("nav.feed"));
   });
 });
