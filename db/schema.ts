@@ -425,6 +425,13 @@ export interface StatisticsDirtyTable {
   at: Date;
 }
 
+/** One row: which state of the roll-ups is current (migration 23). */
+export interface StatisticsGenerationTable {
+  id: Generated<number>;
+  generation: Generated<string>;
+  changed_at: Generated<Date>;
+}
+
 export interface Database {
   department: DepartmentTable;
   app_user: AppUserTable;
@@ -458,6 +465,7 @@ export interface Database {
   statistics_decision_month: StatisticsDecisionMonthTable;
   statistics_department_month: StatisticsDepartmentMonthTable;
   statistics_dirty: StatisticsDirtyTable;
+  statistics_generation: StatisticsGenerationTable;
   consent: ConsentTable;
   photo_consent: PhotoConsentTable;
 }

@@ -170,6 +170,9 @@ async function recomputeDays(trx: Transaction<Database>, range: Range | null): P
     FROM publication p JOIN contribution c ON c.id = p.contribution_id
     WHERE p.state = 'published' AND ${within(sql.ref("p.published_at"), range)}
     GROUP BY 1, 2, 3, 4`.execute(trx);
+  // In the same transaction: results kept for the old value are not read again (rollup-cache.server.ts).
+  await sql`INSERT INTO statistics_generation (id) VALUES (1)
+    ON CONFLICT (id) DO UPDATE SET generation = gen_random_uuid(), changed_at = now()`.execute(trx);
 }
 
 /** Consecutive days in runs: [from, to] pairs, so that a backfill is one pass and not one per day. */

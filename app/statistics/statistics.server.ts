@@ -6,6 +6,7 @@ import type { DB } from "~/db.server";
 import { organisationTimeZone } from "~/organisation/calendar.server";
 import { departmentChoices } from "~/organisation/departments.server";
 import { todayIn } from "~/utils/dates";
+import { keptResult, rollupGeneration } from "./rollup-cache.server";
 import { DURATION_BUCKET } from "./rollups.server";
 import { addDays, dayCount, MAX_PERIOD_DAYS, PERIOD_KINDS, previousPeriod, resolvePeriod, type Period } from "./period";
 
@@ -475,10 +476,14 @@ export type Change = ReturnType<typeof change>;
  */
 export async function dashboard(db: DB, scope: Scope, period: Period) {
   const previous = previousPeriod(period);
-  const current = await departmentFigures(db, scope, period);
-  const before = await totals(db, scope, previous);
+  // The sums of roll-ups, kept until the roll-ups change; people's names and the highlights, live.
+  const generation = await rollupGeneration(db);
+  const [current, before, channels] = await keptResult(generation, `dashboard:${scope.departmentId ?? "all"}:${period.from}:${period.to}`, async () => [
+    await departmentFigures(db, scope, period),
+    await totals(db, scope, previous),
+    await channelMonths(db, scope, period),
+  ] as const);
   const contributors = scope.departmentId === null ? [] : await contributorRows(db, scope.departmentId, period);
-  const channels = await channelMonths(db, scope, period);
   const tops = await highlights(db, scope, period);
   return {
     period,

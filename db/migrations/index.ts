@@ -18,6 +18,7 @@ import * as dataExport from "./2026_11_30_18_export";
 import * as consent from "./2026_11_30_19_consent";
 import * as twoFactor from "./2026_11_30_20_two_factor";
 import * as statisticsHistogram from "./2026_11_30_22_statistics_histogram";
+import * as statisticsGeneration from "./2026_11_30_23_statistics_generation";
 
 // Listed here rather than read from the folder so that every runner (tsx, vitest, a bundle) sees
 // the same set. Names sort by date: add new ones at the end.
@@ -41,4 +42,5 @@ export const migrations: Record<string, Migration> = {
   "2026_11_30_19_consent": consent,
   "2026_11_30_20_two_factor": twoFactor,
   "2026_11_30_22_statistics_histogram": statisticsHistogram,
+  "2026_11_30_23_statistics_generation": statisticsGeneration,
 };
