@@ -8,7 +8,7 @@ import { forbidden, requireUser } from "~/auth/guards.server";
 import { db } from "~/db.server";
 import { departmentChoices } from "~/organisation/departments.server";
 import { dashboard, dashboardScope, periodOf, seesEveryDepartment, statisticsQuerySchema } from "~/statistics/statistics.server";
-import { useDates } from "~/utils/dates";
+import { formatMonth, useDates } from "~/utils/dates";
 import { parseForm, withoutNul } from "~/utils/forms";
 
 export const meta: MetaFunction = () => [{ title: "Statistiques · Relais" }];
@@ -59,14 +59,6 @@ export default function Statistics() {
   const { t, i18n } = useTranslation();
   const dates = useDates();
   const duration = useDuration();
-  // Made once per render, not per month: building a DateTimeFormat showed in the profile.
-  const months = useMemo(
-    () => ({
-      short: new Intl.DateTimeFormat(i18n.language, { month: "short", year: "2-digit", timeZone: "UTC" }),
-      long: new Intl.DateTimeFormat(i18n.language, { month: "long", year: "numeric", timeZone: "UTC" }),
-    }),
-    [i18n.language],
-  );
   // The column names each responsive cell repeats (data-label), translated once rather than per
   // cell: a hundred departments made t() calls show in the profile.
   const labels = useMemo(
@@ -77,8 +69,9 @@ export default function Statistics() {
     }),
     [t],
   );
-  const monthName = (month: string) => months.short.format(new Date(`${month}-01T00:00:00Z`));
-  const longMonth = (month: string) => months.long.format(new Date(`${month}-01T00:00:00Z`));
+  // Formatters made once per process (formatMonth): building a DateTimeFormat showed in the profile.
+  const monthName = (month: string) => formatMonth(month, i18n.language, "short");
+  const longMonth = (month: string) => formatMonth(month, i18n.language, "long");
   return (
     <div className="stack statistics">
       <h1>{t("statistics.title")}</h1>

@@ -34,6 +34,12 @@ function formatter(language: string, options: Intl.DateTimeFormatOptions): Intl.
   return f;
 }
 
+/** A month ("2026-03"): "mars 26" (short) or "mars 2026" (long). */
+export function formatMonth(month: string, language: string, style: "short" | "long"): string {
+  const options: Intl.DateTimeFormatOptions = style === "short" ? { month: "short", year: "2-digit", timeZone: "UTC" } : { month: "long", year: "numeric", timeZone: "UTC" };
+  return formatter(language, options).format(new Date(`${month}-01T00:00:00Z`));
+}
+
 /** A day: "14 mars 2026" (long) or "14 mars 2026" / "Mar 14, 2026" (medium). Calendar dates stay on their day. */
 export function formatDate(value: DateInput, language: string, timeZone: string, style: "medium" | "long" = "medium"): string {
   const { date, calendar } = toDate(value);

@@ -32,7 +32,7 @@ describe.skipIf(inject("e2eSkip"))("statistics pages", () => {
       expect(box!.width).toBeLessThanOrEqual(360);
       expect(box!.height).toBeGreaterThan(50);
     }
-    expect(await page.locator("svg[role=img] rect.visx-bar").count()).toBeGreaterThan(0);
+    expect(await page.locator("svg[role=img] g.bars rect").count()).toBeGreaterThan(0);
     expect(await page.locator("details.chart-data table").count()).toBe(await charts.count());
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     expect(width).toBeLessThanOrEqual(360);
