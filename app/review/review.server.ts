@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import { z } from "zod";
 import type { Actor } from "~/auth/actor";
 import type { DB } from "~/db.server";
+import { cursorTime, decodeCursor, encodeCursor } from "~/contributions/feeds.server";
 import { addEvent } from "~/contributions/history.server";
 import { renderRichText } from "~/contributions/richtext.server";
 import { canView } from "~/contributions/visibility.server";
@@ -16,10 +17,22 @@ function assertComms(actor: Actor) {
   if (actor.role !== "comms") throw new Response("Forbidden", { status: 403 });
 }
 
-/** Submitted contributions, oldest first (the longest waiting on top), with how long each waits. */
-export async function reviewInbox(db: DB, filters: { department?: number; tag?: string }) {
-  let q = db
-    .selectFrom("contribution as c")
+/** How many submitted contributions the review inbox shows a page. */
+export const REVIEW_PAGE_SIZE = 50;
+
+/**
+ * Submitted contributions, oldest first (the longest waiting on top), with how long each waits: a
+ * page of them after `cursor` (keyset on the submission time and id: a page costs the same wherever
+ * it is), the cursor of the next page, and how many wait in all with these filters.
+ */
+export async function reviewInbox(db: DB, filters: { department?: number; tag?: string }, cursor?: string | null) {
+  const filtered = () => {
+    let q = db.selectFrom("contribution as c").where("c.status", "=", "submitted");
+    if (filters.department) q = q.where("c.department_id", "=", filters.department);
+    if (filters.tag) q = q.where(sql<boolean>`c.tags @> ARRAY[${filters.tag.toLowerCase()}]::text[]`);
+    return q;
+  };
+  let q = filtered()
     .innerJoin("app_user as a", "a.id", "c.author_id")
     .innerJoin("department as d", "d.id", "c.department_id")
     .select([
@@ -32,14 +45,21 @@ export async function reviewInbox(db: DB, filters: { department?: number; tag?: 
       "a.display_name as author_name",
       "d.name as department_name",
       sql<number>`floor(extract(epoch from now() - c.submitted_at) / 3600)::int`.as("waiting_hours"),
+      cursorTime("c.submitted_at").as("cursor_at"),
     ])
     .select((eb) => [
       eb.selectFrom("photo as p").select(sql<number>`count(*)::int`.as("n")).whereRef("p.contribution_id", "=", "c.id").as("photo_count"),
-    ])
-    .where("c.status", "=", "submitted");
-  if (filters.department) q = q.where("c.department_id", "=", filters.department);
-  if (filters.tag) q = q.where(sql<boolean>`c.tags @> ARRAY[${filters.tag.toLowerCase()}]::text[]`);
-  return q.orderBy("c.submitted_at").orderBy("c.id").limit(200).execute();
+    ]);
+  // A cursor that is not the app's own (a hand-edited link) starts from the first page.
+  const after = decodeCursor(cursor);
+  if (after) q = q.where(sql<boolean>`(c.submitted_at, c.id) > (${after.at}::timestamptz, ${after.id})`);
+  const [rows, total] = await Promise.all([
+    q.orderBy("c.submitted_at").orderBy("c.id").limit(REVIEW_PAGE_SIZE + 1).execute(),
+    filtered().select(sql<number>`count(*)::int`.as("n")).executeTakeFirstOrThrow(),
+  ]);
+  const items = rows.slice(0, REVIEW_PAGE_SIZE).map(({ cursor_at: _, ...row }) => row);
+  const last = rows[REVIEW_PAGE_SIZE - 1];
+  return { items, waiting: total.n, next: rows.length > REVIEW_PAGE_SIZE ? encodeCursor(last.cursor_at, last.id) : null };
 }
 
 export const decisionSchema = z.discriminatedUnion("decision", [

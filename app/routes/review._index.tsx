@@ -17,18 +17,37 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const url = new URL(request.url);
   const raw = Object.fromEntries(url.searchParams);
   const parsed = parseForm(departmentTagFilters, raw);
-  const [items, departments, tags] = await Promise.all([
-    parsed.ok ? reviewInbox(db(), parsed.data) : [],
+  const [inbox, departments, tags] = await Promise.all([
+    parsed.ok ? reviewInbox(db(), parsed.data, url.searchParams.get("cursor")) : { items: [], waiting: 0, next: null },
     departmentChoices(db()),
     popularTags(db(), user),
   ]);
   // A malformed filter (a hand-edited URL): 400, its message by the field, the form as sent.
   const filters: { department?: number | string; tag?: string } = parsed.ok ? parsed.data : { department: withoutNul(raw.department), tag: withoutNul(raw.tag) };
-  return data({ items, filters, departments, tags, errors: parsed.ok ? null : parsed.errors }, { status: parsed.ok ? 200 : 400 });
+  // The pages' links keep the filters; the first page is the list without a cursor.
+  const page = (cursor: string | null) => {
+    const query = new URLSearchParams();
+    if (filters.department) query.set("department", String(filters.department));
+    if (filters.tag) query.set("tag", filters.tag);
+    if (cursor) query.set("cursor", cursor);
+    return `/review${query.size ? `?${query}` : ""}`;
+  };
+  return data(
+    {
+      ...inbox,
+      next: inbox.next ? page(inbox.next) : null,
+      first: url.searchParams.has("cursor") ? page(null) : null,
+      filters,
+      departments,
+      tags,
+      errors: parsed.ok ? null : parsed.errors,
+    },
+    { status: parsed.ok ? 200 : 400 },
+  );
 }
 
 export default function ReviewInbox() {
-  const { items, filters, departments, tags, errors } = useLoaderData<typeof loader>();
+  const { items, waiting: waitingCount, next, first, filters, departments, tags, errors } = useLoaderData<typeof loader>();
   const { t } = useTranslation();
   // French counts 0 as singular ("0 heure"): under an hour has its own words.
   const waiting = (hours: number) =>
@@ -45,7 +64,7 @@ export default function ReviewInbox() {
           </button>
         </div>
       </Form>
-      {items.length === 0 ? <p>{t("review.empty")}</p> : null}
+      {items.length === 0 ? <p>{t("review.empty")}</p> : <p>{t("review.waitingCount", { count: waitingCount })}</p>}
       <ul className="feed">
         {items.map((item) => (
           <li key={item.id} className="card">
@@ -69,6 +88,12 @@ export default function ReviewInbox() {
           </li>
         ))}
       </ul>
+      {next || first ? (
+        <nav aria-label={t("review.pages")} className="row">
+          {first ? <Link to={first}>← {t("review.first")}</Link> : null}
+          {next ? <Link to={next}>{t("review.next")} →</Link> : null}
+        </nav>
+      ) : null}
     </div>
   );
 }

@@ -27,7 +27,7 @@
  * with committed migrations only, not with another session's work in progress.
  * BENCH_ROUNDS=3 measures each case three times and keeps the median round.
  * BENCH_SERVE=1 starts the server, prints its address and one cookie per role, and waits for Ctrl-C.
- * NODE_OPTIONS reaches the server (its heap settings, say).
+ * The server gets `npm start`'s heap cap (--max-old-space-size=256, RELAIS_HEAP_MB) unless NODE_OPTIONS is set.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -329,7 +329,8 @@ try {
     PORT: String(port),
     HOST: "127.0.0.1",
     RUN_WORKER: "false",
-    ...(process.env.NODE_OPTIONS ? { NODE_OPTIONS: process.env.NODE_OPTIONS } : {}),
+    // The heap cap `npm start` sets (package.json; RELAIS_HEAP_MB), unless NODE_OPTIONS says otherwise.
+    NODE_OPTIONS: process.env.NODE_OPTIONS ?? `--max-old-space-size=${process.env.RELAIS_HEAP_MB ?? 256}`,
   };
   server = spawn(
     process.execPath,

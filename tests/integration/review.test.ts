@@ -123,6 +123,47 @@ describe("review inbox and permissions", () => {
     expect(filtered.items.map((i: { id: number }) => i.id)).toEqual([a.id]);
   });
 
+  it("pages the inbox 50 at a time in waiting order, ties on the submission time included, keeping the filters", async () => {
+    const comms = await signedIn("comms");
+    const dept = await makeDepartment();
+    const agent = await signedIn("agent", dept);
+    const made: number[] = [];
+    for (let i = 0; i < 53; i++) {
+      const id = await createContribution(db(), agent, { title: `Page ${i}`, body, tags: ["pagination"], visibilityWish: "organisation", proposeExternal: false }, []);
+      await submitContribution(db(), agent, id);
+      made.push(id);
+    }
+    // Minutes apart, newest first made; five share one instant (across the page break at 50).
+    for (const [i, id] of made.entries()) {
+      const minutes = i >= 45 && i < 50 ? 5 : 60 - i;
+      await db().updateTable("contribution").set({ submitted_at: sql`date_trunc('minute', now()) - make_interval(mins => ${minutes})` }).where("id", "=", id).execute();
+    }
+    const expected = (
+      await db().selectFrom("contribution").select("id").where("id", "in", made).orderBy("submitted_at").orderBy("id").execute()
+    ).map((r) => r.id);
+
+    const seen: number[] = [];
+    let href: string | null = `/review?department=${dept}&tag=pagination`;
+    const pages: { size: number; waiting: number; first: string | null }[] = [];
+    while (href) {
+      const { status, body: page } = outcome(await run(() => inbox.loader({ request: get(href!, comms.cookie), params: {}, context })));
+      expect(status).toBe(200);
+      seen.push(...page.items.map((i: { id: number }) => i.id));
+      pages.push({ size: page.items.length, waiting: page.waiting, first: page.first });
+      if (page.next) expect(page.next).toContain(`department=${dept}`);
+      href = page.next;
+    }
+    expect(seen).toEqual(expected);
+    expect(pages).toEqual([
+      { size: 50, waiting: 53, first: null },
+      { size: 3, waiting: 53, first: `/review?department=${dept}&tag=pagination` },
+    ]);
+    // A cursor that is not the app's own starts from the first page.
+    const { status, body: bogus } = outcome(await run(() => inbox.loader({ request: get(`/review?department=${dept}&cursor=%00nope`, comms.cookie), params: {}, context })));
+    expect(status).toBe(200);
+    expect(bogus.items.map((i: { id: number }) => i.id)).toEqual(expected.slice(0, 50));
+  });
+
   for (const role of ["agent", "manager", "admin"] as const) {
     it(`refuses every review action to a ${role} with 403 and changes nothing`, async () => {
       const c = await submitted();
