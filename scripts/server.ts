@@ -14,12 +14,11 @@ import path from "node:path";
 import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import express from "express";
-import { run as runWorker, type Runner } from "graphile-worker";
+import type { Runner } from "graphile-worker";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "../db/embedded";
 import { migrateToLatest, quietLogger } from "../db/migrate";
 import { closeSharedDb, createDb, sharedDb } from "../db/pool";
 import { configurationOrExit, defaultNodeEnv, poolOptions, setDatabaseUrl, setSecretsKey } from "../app/env.server";
-import { crontab, taskList } from "../app/jobs/tasks.server";
 import { errorHandler, hostGuard, methodGuard } from "../app/server/requests.server";
 import { originCheck, securityHeaders } from "../app/server/security.server";
 import { drainHttp, drainingHeader, exitAfterBudget, graphileWorkerShutdownOptions, workerStopper } from "./shutdown";
@@ -65,18 +64,22 @@ if (demo || settings.RELAIS_DEMO) {
 // Its own few connections (its LISTEN holds one for good), so that requests keep the app's pool;
 // the jobs themselves query through the app's pool like any request.
 const workerDb = settings.RUN_WORKER ? createDb(databaseUrl, { ...poolOptions(settings), max: 3 }) : undefined;
-const worker: Runner | undefined = settings.RUN_WORKER
-  ? await runWorker({
-      pgPool: workerDb!.pool,
-      taskList,
-      crontab,
-      concurrency: 2,
-      noHandleSignals: true,
-      pollInterval: 2000,
-      logger: quietLogger,
-      ...graphileWorkerShutdownOptions,
-    })
-  : undefined;
+// Imported only when it runs here: the job graph is loaded from the TypeScript sources beside the
+// build (~30 MB of heap), which a web-only instance does not need.
+let worker: Runner | undefined;
+if (settings.RUN_WORKER) {
+  const [{ run }, { taskList, crontab }] = await Promise.all([import("graphile-worker"), import("../app/jobs/tasks.server")]);
+  worker = await run({
+    pgPool: workerDb!.pool,
+    taskList,
+    crontab,
+    concurrency: 2,
+    noHandleSignals: true,
+    pollInterval: 2000,
+    logger: quietLogger,
+    ...graphileWorkerShutdownOptions,
+  });
+}
 const stopWorker = worker ? workerStopper(worker, workerDb!.pool) : undefined;
 
 let stopping = false;
