@@ -1,9 +1,8 @@
 import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { useMemo } from "react";
 import { useTranslation } from "react-i18next";
 import { channelColor, StackedBars, STATUS_COLORS } from "~/components/statistics-charts";
-import { COUNTED, PeriodForm, TotalsTable, useDuration } from "~/components/statistics";
+import { COUNTED, labelledColumns, PeriodForm, TotalsTable, useDuration } from "~/components/statistics";
 import { forbidden, requireUser } from "~/auth/guards.server";
 import { db } from "~/db.server";
 import { departmentChoices } from "~/organisation/departments.server";
@@ -59,16 +58,10 @@ export default function Statistics() {
   const { t, i18n } = useTranslation();
   const dates = useDates();
   const duration = useDuration();
-  // The column names each responsive cell repeats (data-label), translated once rather than per
-  // cell: a hundred departments made t() calls show in the profile.
-  const labels = useMemo(
-    () => ({
-      ...(Object.fromEntries(COUNTED.map((k) => [k, t(`statistics.figures.${k}`)])) as Record<(typeof COUNTED)[number], string>),
-      channels: t("statistics.figures.channels"),
-      medianDecision: t("statistics.figures.medianDecision"),
-    }),
-    [t],
-  );
+  // The figures' column names, for the headers and, on a phone, before each cell (labelledColumns).
+  const figureColumns = COUNTED.map((k) => t(`statistics.figures.${k}`));
+  const departmentColumns = [...figureColumns, t("statistics.figures.medianDecision")];
+  const contributorColumns = [...figureColumns, t("statistics.figures.channels"), t("statistics.figures.medianDecision")];
   // Formatters made once per process (formatMonth): building a DateTimeFormat showed in the profile.
   const monthName = (month: string) => formatMonth(month, i18n.language, "short");
   const longMonth = (month: string) => formatMonth(month, i18n.language, "long");
@@ -109,17 +102,15 @@ export default function Statistics() {
                 <p>{t("statistics.contributorsEmpty")}</p>
               ) : (
                 <div className="table-wrap">
-                  <table className="responsive">
+                  <table className="responsive labelled" style={labelledColumns(contributorColumns)}>
                     <thead>
                       <tr>
                         <th scope="col">{t("statistics.person")}</th>
-                        {COUNTED.map((k) => (
-                          <th scope="col" key={k}>
-                            {t(`statistics.figures.${k}`)}
+                        {contributorColumns.map((label) => (
+                          <th scope="col" key={label}>
+                            {label}
                           </th>
                         ))}
-                        <th scope="col">{t("statistics.figures.channels")}</th>
-                        <th scope="col">{t("statistics.figures.medianDecision")}</th>
                       </tr>
                     </thead>
                     <tbody>
@@ -127,14 +118,10 @@ export default function Statistics() {
                         <tr key={c.userId}>
                           <th scope="row">{c.name}</th>
                           {COUNTED.map((k) => (
-                            <td key={k} data-label={labels[k]}>
-                              {c[k]}
-                            </td>
+                            <td key={k}>{c[k]}</td>
                           ))}
-                          <td data-label={labels.channels}>
-                            {c.channels.length ? c.channels.map((ch) => `${ch.name} (${ch.published})`).join(", ") : t("statistics.none")}
-                          </td>
-                          <td data-label={labels.medianDecision}>{duration(c.medianDecisionSeconds)}</td>
+                          <td>{c.channels.length ? c.channels.map((ch) => `${ch.name} (${ch.published})`).join(", ") : t("statistics.none")}</td>
+                          <td>{duration(c.medianDecisionSeconds)}</td>
                         </tr>
                       ))}
                     </tbody>
@@ -147,16 +134,15 @@ export default function Statistics() {
               <h2 id="departments">{t("statistics.departments")}</h2>
               <p className="hint">{t("statistics.departmentsHint")}</p>
               <div className="table-wrap">
-                <table className="responsive">
+                <table className="responsive labelled" style={labelledColumns(departmentColumns)}>
                   <thead>
                     <tr>
                       <th scope="col">{t("statistics.department")}</th>
-                      {COUNTED.map((k) => (
-                        <th scope="col" key={k}>
-                          {t(`statistics.figures.${k}`)}
+                      {departmentColumns.map((label) => (
+                        <th scope="col" key={label}>
+                          {label}
                         </th>
                       ))}
-                      <th scope="col">{t("statistics.figures.medianDecision")}</th>
                     </tr>
                   </thead>
                   <tbody>
@@ -164,11 +150,9 @@ export default function Statistics() {
                       <tr key={d.departmentId}>
                         <th scope="row">{d.name}</th>
                         {COUNTED.map((k) => (
-                          <td key={k} data-label={labels[k]}>
-                            {d[k]}
-                          </td>
+                          <td key={k}>{d[k]}</td>
                         ))}
-                        <td data-label={labels.medianDecision}>{duration(d.medianDecisionSeconds)}</td>
+                        <td>{duration(d.medianDecisionSeconds)}</td>
                       </tr>
                     ))}
                   </tbody>

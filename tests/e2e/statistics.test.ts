@@ -34,6 +34,12 @@ describe.skipIf(inject("e2eSkip"))("statistics pages", () => {
     }
     expect(await page.locator("svg[role=img] g.bars rect").count()).toBeGreaterThan(0);
     expect(await page.locator("details.chart-data table").count()).toBe(await charts.count());
+    // On a phone each figure of the departments' table is named before it (set once on the table).
+    const before = await page.locator("table.labelled tbody tr").first().evaluate((row) =>
+      [...row.querySelectorAll("td")].map((cell) => getComputedStyle(cell, "::before").content),
+    );
+    expect(before[0]).toContain("Contributions soumises");
+    expect(before.at(-1)).toContain("Délai médian");
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     expect(width).toBeLessThanOrEqual(360);
     expect(foreign).toEqual([]);
