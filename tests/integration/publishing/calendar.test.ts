@@ -1,7 +1,8 @@
 import ICAL from "ical.js";
+import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { db } from "~/db.server";
-import { createCalendarToken, revokeCalendarToken } from "~/publishing/calendar-feed.server";
+import { calendarForToken, createCalendarToken, revokeCalendarToken } from "~/publishing/calendar-feed.server";
 import { createPublication } from "~/publishing/queue.server";
 import * as route from "~/routes/calendar[.]ics";
 import { context, get, run, signedIn } from "../../factories";
@@ -57,5 +58,41 @@ describe("/calendar.ics", () => {
     const { token } = await createCalendarToken(db(), actor);
     await db().updateTable("app_user").set({ role: "agent" }).where("id", "=", actor.id).execute();
     expect((await fetchCalendar(`?token=${token}`)).status).toBe(404);
+  });
+});
+
+describe("/calendar.ics kept between changes", () => {
+  it("answers polls with the document built last until anything it shows changes, whichever column", async () => {
+    const { actor } = await comms();
+    const ch = await channel(actor, { kind: "feed", name: "Lettre" });
+    const c = await publishable({ title: "Fête de la musique" });
+    const p = await createPublication(db(), actor, { contributionId: c.id, channelId: ch.id });
+    const { token } = await createCalendarToken(db(), actor);
+    const poll = async (at: Date) => (await calendarForToken(db(), token, at))!.body;
+
+    const first = await poll(new Date());
+    // A later poll: same events, so the same document (its DTSTAMP says when it was built).
+    const stamp = (body: string) => /DTSTAMP:(\S+)/.exec(body)![1];
+    const again = await poll(new Date(Date.now() + 60_000));
+    expect(again).toBe(first);
+
+    // Changes made behind the app's back (no updated_at touched) are seen all the same.
+    const changes = [
+      sql`UPDATE publication SET text = 'Texte corrigé pour le calendrier' WHERE id = ${p.id}`,
+      sql`UPDATE contribution SET title = 'Fête de la musique (place du marché)' WHERE id = ${c.id}`,
+      sql`UPDATE channel SET name = 'Lettre du mois' WHERE id = ${ch.id}`,
+    ];
+    let last = first;
+    for (const [i, change] of changes.entries()) {
+      await change.execute(db());
+      const next = await poll(new Date(Date.now() + (i + 2) * 60_000));
+      expect(next).not.toBe(last);
+      expect(stamp(next)).not.toBe(stamp(last));
+      last = next;
+    }
+    const events = new ICAL.Component(ICAL.parse(last)).getAllSubcomponents("vevent").map((e) => new ICAL.Event(e));
+    const mine = events.find((e) => e.uid === `publication-${p.id}@intranet.example.org`)!;
+    expect(mine.summary).toBe("Lettre du mois : Fête de la musique (place du marché)");
+    expect(mine.description).toContain("Texte corrigé pour le calendrier");
   });
 });
