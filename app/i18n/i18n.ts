@@ -51,37 +51,53 @@ const shared = new Map<Locale, i18n>();
 export function serverI18n(locale: Locale): i18n {
   let instance = shared.get(locale);
   if (!instance) {
-    instance = withPlainKeysRemembered(createI18n(locale));
+    instance = withMessagesRemembered(createI18n(locale));
     shared.set(locale, instance);
   }
   return instance;
 }
 
 /**
- * A message without values (`t("nav.feed")`) looked up once per locale, not on every render: each
- * i18next call copies its options and the instance's, then resolves and interpolates, about 10 % of
- * the server's CPU on a table page (docs/decisions/0011-speed-through-http.md). Calls with values,
- * another language, namespace or key prefix go to i18next as before.
+ * Messages looked up once per locale, not on every render: each i18next call copies its options and
+ * the instance's, then resolves and interpolates, about 10 % of the server's CPU on a table page
+ * (docs/decisions/0011-speed-through-http.md). A message without values is remembered by its key;
+ * one with plain values (numbers, strings, booleans: "3 photos", "par Jeanne") by its key and
+ * values, up to MAX_REMEMBERED of them (then forgotten all at once). Anything else (dates, objects,
+ * another language, namespace or key prefix) goes to i18next as before.
  */
-function withPlainKeysRemembered(instance: i18n): i18n {
+const MAX_REMEMBERED = 10_000;
+function withMessagesRemembered(instance: i18n): i18n {
   type Translate = (key: unknown, ...rest: unknown[]) => string;
   const getFixedT = instance.getFixedT.bind(instance) as unknown as (lng: unknown, ns: unknown, keyPrefix: unknown) => Translate;
-  const plain = new Map<string, string>();
+  const remembered = new Map<string, string>();
   instance.getFixedT = ((lng: unknown, ns: unknown, keyPrefix: unknown) => {
     const t = getFixedT(lng, ns, keyPrefix);
     if ((lng && lng !== instance.language) || (ns && ns !== "translation") || keyPrefix) return t;
     const remembering: Translate = (key, ...rest) => {
-      if (rest.length > 0 || typeof key !== "string") return t(key, ...rest);
-      let message = plain.get(key);
+      if (typeof key !== "string" || rest.length > 1) return t(key, ...rest);
+      const values = rest[0];
+      if (values !== undefined && !plainValues(values)) return t(key, values);
+      const id = values === undefined ? key : `${key}\u0000${JSON.stringify(values)}`;
+      let message = remembered.get(id);
       if (message === undefined) {
-        message = t(key);
-        plain.set(key, message);
+        message = values === undefined ? t(key) : t(key, values);
+        if (remembered.size >= MAX_REMEMBERED) remembered.clear();
+        remembered.set(id, message);
       }
       return message;
     };
     return Object.assign(remembering, t);
   }) as unknown as i18n["getFixedT"];
   return instance;
+}
+
+function plainValues(values: unknown): boolean {
+  if (typeof values !== "object" || values === null || Object.getPrototypeOf(values) !== Object.prototype) return false;
+  if ("returnObjects" in values) return false; // an object comes back, which its caller may change
+  for (const value of Object.values(values)) {
+    if (value !== null && typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") return false;
+  }
+  return true;
 }
 
 /** A translate function for server code (mails, messages returned by actions). */

@@ -51,10 +51,20 @@ describe("the server's remembered messages", () => {
       for (const round of [1, 2]) {
         for (const key of keys) expect(remembered(key), `${locale} ${key} (${round})`).toBe(plainI18n.t(key));
       }
-      // With values: not remembered, interpolated each time.
-      expect(remembered("contributions.photoCount", { count: 3 })).toBe(plainI18n.t("contributions.photoCount", { count: 3 }));
-      expect(remembered("contributions.photoCount", { count: 4 })).toBe(plainI18n.t("contributions.photoCount", { count: 4 }));
+      // With values: remembered by key and values, so each count and name gets its own message.
+      for (const round of [1, 2]) {
+        for (const count of [0, 1, 3, 4, 1_000_000]) {
+          expect(remembered("contributions.photoCount", { count }), `${locale} ${count} (${round})`).toBe(plainI18n.t("contributions.photoCount", { count }));
+        }
+        for (const who of ["Jeanne", "Ali"]) {
+          expect(remembered("statistics.by", { who, department: "Culture" })).toBe(plainI18n.t("statistics.by", { who, department: "Culture" }));
+        }
+      }
       expect(remembered("contributions.photoCount", { count: 4 })).not.toBe(remembered("contributions.photoCount", { count: 3 }));
+      expect(remembered("statistics.by", { who: "Ali", department: "Culture" })).toContain("Ali");
+      // Values that are not plain (a date) go to i18next each time.
+      const when = new Date("2026-03-14T10:00:00Z");
+      expect(remembered("statistics.by", { who: when, department: "Culture" })).toBe(plainI18n.t("statistics.by", { who: when, department: "Culture" }));
     }
     // Another language asked of an instance goes to i18next.
     expect(serverI18n("fr").getFixedT("en", "translation")("nav.feed")).toBe(createI18n("en").t("nav.feed"));
