@@ -24,7 +24,7 @@ export async function comms() {
  * text and rights allow external use; its author and department.
  */
 export async function publishable(options: { photos?: number; title?: string; departmentName?: string } = {}) {
-  const departmentName = options.departmentName ?? `Culture ${randomBytes(2).toString("hex")}`;
+  const departmentName = options.departmentName ?? `Culture ${randomBytes(4).toString("hex")}`;
   const departmentId = await makeDepartment(departmentName);
   const author = await signedIn("agent", departmentId);
   const files: [Blob, string][] = [];
