@@ -38,7 +38,15 @@ export async function loader({ request }: LoaderFunctionArgs) {
       unread,
       // Dates are formatted in the browser too: it must use the same zone as the server's render.
       timeZone: organisationTimeZone(),
-      user: user && { id: user.id, displayName: user.displayName, role: user.role, departmentId: user.departmentId },
+      // While the organisation requires a second factor this account lacks, every page but enrolment
+      // sends there: the shell offers none of them (enrolling).
+      user: user && {
+        id: user.id,
+        displayName: user.displayName,
+        role: user.role,
+        departmentId: user.departmentId,
+        enrolling: "twoFactor" in current && current.twoFactor.missing,
+      },
     },
     { headers },
   );

@@ -7,6 +7,8 @@ interface ShellUser {
   id: string;
   displayName: string;
   role: Role;
+  /** Setting up a required second factor: no page but that one is open, so no links to them. */
+  enrolling?: boolean;
 }
 
 interface NavItem {
@@ -46,20 +48,26 @@ export function Layout({ user, unread, children }: { user: ShellUser | null; unr
           </Link>
           {user ? (
             <div className="user-tools">
-              <Link
-                to="/notifications"
-                className="bell"
-                aria-label={unread ? t("nav.notificationsUnread", { count: unread }) : t("nav.notifications")}
-              >
-                <svg aria-hidden="true" width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2">
-                  <path d="M18 8a6 6 0 0 0-12 0c0 7-3 9-3 9h18s-3-2-3-9M13.7 21a2 2 0 0 1-3.4 0" />
-                </svg>
-                {unread > 0 && <span className="badge">{unread}</span>}
-              </Link>
-              <Link to="/settings" className="who">
-                {user.displayName}
-                <span className="role">{t(`roles.${user.role}`)}</span>
-              </Link>
+              {user.enrolling ? (
+                <span className="who">{user.displayName}</span>
+              ) : (
+                <>
+                  <Link
+                    to="/notifications"
+                    className="bell"
+                    aria-label={unread ? t("nav.notificationsUnread", { count: unread }) : t("nav.notifications")}
+                  >
+                    <svg aria-hidden="true" width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2">
+                      <path d="M18 8a6 6 0 0 0-12 0c0 7-3 9-3 9h18s-3-2-3-9M13.7 21a2 2 0 0 1-3.4 0" />
+                    </svg>
+                    {unread > 0 && <span className="badge">{unread}</span>}
+                  </Link>
+                  <Link to="/settings" className="who">
+                    {user.displayName}
+                    <span className="role">{t(`roles.${user.role}`)}</span>
+                  </Link>
+                </>
+              )}
               <Form method="post" action="/logout">
                 <button type="submit" className="link-button">
                   {t("nav.logout")}
@@ -68,7 +76,7 @@ export function Layout({ user, unread, children }: { user: ShellUser | null; unr
             </div>
           ) : null}
         </div>
-        {user ? (
+        {user && !user.enrolling ? (
           <nav aria-label={t("nav.main")} className="main-nav">
             <ul>
               {navItems(user.role).map((item) => (

@@ -9,6 +9,7 @@ import { resetTwoFactor, useSecondFactor } from "~/auth/two-factor.server";
 import { db } from "~/db.server";
 import { updateSettings } from "~/organisation/settings.server";
 import { encryptSecret, generateSecretsKey } from "~/publishing/secrets.server";
+import * as root from "~/root";
 import * as home from "~/routes/_index";
 import * as login from "~/routes/login";
 import * as loginCode from "~/routes/login_.code";
@@ -240,11 +241,16 @@ describe("the organisation's rule", () => {
     const review = await import("~/routes/review._index");
     expect(((await run(() => review.loader({ request: get("/review", comms.cookie), params: {}, context }))) as Response).headers.get("Location")).toBe("/settings/security");
     expect((await securityPage(comms.cookie)).required).toBe(true);
+    // The shell offers no page while enrolling (the root loader tells the layout).
+    const shell = async (cookie: string) => outcome(await run(() => root.loader({ request: get("/settings/security", cookie), params: {}, context }))).body.user;
+    expect((await shell(comms.cookie)).enrolling).toBe(true);
+    expect((await shell(agent.cookie)).enrolling).toBe(false);
     // An agent is not concerned.
     expect(await run(() => home.loader({ request: get("/", agent.cookie), params: {}, context }))).not.toBeInstanceOf(Response);
 
     await enrol(comms.cookie);
     expect(await run(() => home.loader({ request: get("/", comms.cookie), params: {}, context }))).not.toBeInstanceOf(Response);
+    expect((await shell(comms.cookie)).enrolling).toBe(false);
     // Turning it off would send them straight back: refused.
     expect(outcome(await securityAction(comms.cookie, { intent: "disable", code: "000000" }))).toMatchObject({ status: 403, body: { errors: { form: "twoFactor.errors.required" } } });
   });
