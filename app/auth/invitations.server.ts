@@ -40,13 +40,22 @@ export async function createInvitation(db: DB, actor: Actor | null, userId: stri
       .where("id", "=", userId)
       .executeTakeFirstOrThrow();
     const t = tFor(user.locale);
-    await enqueue(trx, "send_email", {
-      to: user.email,
-      subject: t("mail.invitation.subject"),
-      text: t("mail.invitation.body", { name: user.display_name, link, days: INVITATION_DAYS }),
-    });
+    await enqueue(
+      trx,
+      "send_email",
+      { to: user.email, subject: t("mail.invitation.subject"), text: t("mail.invitation.body", { name: user.display_name, link, days: INVITATION_DAYS }) },
+      { jobKey: invitationMailKey(userId) },
+    );
   });
   return link;
+}
+
+/**
+ * The key of an account's pending invitation mail: a newer invitation replaces it, and closing the
+ * account takes it back (privacy/erasure.server.ts) before it goes out with the address.
+ */
+export function invitationMailKey(userId: string): string {
+  return `invitation-mail:${userId}`;
 }
 
 export type InvitationState =

@@ -36,3 +36,8 @@ export async function enqueue<T extends TaskName>(db: DB, task: T, payload: Task
     job_key => ${options.jobKey ?? null}::text
   )`.execute(db);
 }
+
+/** Removes the pending job queued with `jobKey` (one running is not retried); nothing when there is none. */
+export async function removeJob(db: DB, jobKey: string): Promise<void> {
+  await sql`SELECT graphile_worker.remove_job(${jobKey})`.execute(db);
+}

@@ -1,7 +1,9 @@
 import { sql } from "kysely";
 import { personal } from "../../db/personal-data";
 import { assertAdmin, type Actor } from "~/auth/actor";
+import { invitationMailKey } from "~/auth/invitations.server";
 import type { DB } from "~/db.server";
+import { removeJob } from "~/jobs/queue.server";
 import { deletePhotoRows, removeFiles } from "~/photos/photos.server";
 import { storage } from "~/photos/storage.server";
 import { creditLine } from "~/publishing/queue.server";
@@ -132,6 +134,8 @@ export async function closeAccount(db: DB, actor: Actor, userId: string, options
       await trx.deleteFrom("contribution").where("id", "in", doomed.map((d) => d.id)).execute();
     }
     const exportKeys = await deleteExportsOf(trx, userId);
+    // An invitation mail still waiting would go out with the address: taken back with the rest.
+    await removeJob(trx, invitationMailKey(userId));
 
     // Every other row that is the person's, as the register says.
     for (const [table, columns] of Object.entries(personal)) {

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { personal } from "../../../db/personal-data";
+import { createInvitation } from "~/auth/invitations.server";
 import { addComment, thank } from "~/contributions/comments.server";
 import { submitContribution } from "~/contributions/contributions.server";
 import { addEvent } from "~/contributions/history.server";
@@ -10,7 +11,7 @@ import { closeAccount } from "~/privacy/erasure.server";
 import { buildExport, requestExport } from "~/privacy/export.server";
 import { createPublication } from "~/publishing/queue.server";
 import * as closePage from "~/routes/admin.users_.$id.close";
-import { context, filesUnder, get, jpegBytes, newDraft, outcome, photoFileKeys, post, run, signedIn } from "../../factories";
+import { context, filesUnder, get, jpegBytes, makeDepartment, makeUser, newDraft, outcome, photoFileKeys, post, queuedJobs, run, signedIn } from "../../factories";
 import { channel, comms, publishable } from "../publishing/fixtures";
 
 const asActor = (u: { id: string; role: "agent" | "comms" | "manager" | "admin"; departmentId: number | null }) => ({ id: u.id, role: u.role, departmentId: u.departmentId });
@@ -132,6 +133,21 @@ describe("closing an account (erasure)", () => {
 
     const entry = await db().selectFrom("audit_entry").select(["actor_id", "details"]).where("action", "=", "account_closed").where("subject_id", "=", s.person.id).executeTakeFirstOrThrow();
     expect(entry).toEqual({ actor_id: admin.id, details: { contributions_deleted: 2, photos_deleted: 2 } });
+  });
+
+  it("takes back an invitation mail still waiting to go out, and only that person's", async () => {
+    const admin = await signedIn("admin", null);
+    const department = await makeDepartment();
+    const invited = await makeUser("agent", department);
+    const other = await makeUser("agent", department);
+    await createInvitation(db(), asActor(admin), invited.id);
+    await createInvitation(db(), asActor(admin), invited.id); // a second one replaces the first mail
+    await createInvitation(db(), asActor(admin), other.id);
+    const waitingTo = async () => (await queuedJobs<{ to: string }>("send_email")).map((m) => m.to).filter((to) => to === invited.email || to === other.email);
+    expect((await waitingTo()).sort()).toEqual([invited.email, other.email].sort());
+
+    await closeAccount(db(), asActor(admin), invited.id);
+    expect(await waitingTo()).toEqual([other.email]);
   });
 
   it("is for admins only (403), never of oneself (400), and a closed or unknown account is a 404", async () => {
