@@ -84,6 +84,12 @@ export async function startEnrolment(db: DB, user: { id: string; email: string }
   return row ? { secret, uri: otpauthUri(user.email, secret) } : null;
 }
 
+/** Drops an enrolment still waiting for its first code (an active second factor stays). */
+export async function cancelEnrolment(db: DB, user: { id: string }): Promise<boolean> {
+  const gone = await db.deleteFrom("two_factor").where("user_id", "=", user.id).where("enabled_at", "is", null).executeTakeFirst();
+  return gone.numDeletedRows > 0n;
+}
+
 /** The time step a valid, unused code belongs to; null otherwise. Never throws on what was typed. */
 function acceptedStep(secret: string | null, code: string, lastStep: string | null): number | null {
   if (secret === null || !/^\d{6}$/.test(code)) return null;

@@ -255,6 +255,7 @@ export const en: Messages = {
     loggedOut: "You are signed out.",
   },
   twoFactor: {
+    cancel: "Cancel the setup",
     pageTitle: "Account security",
     backToSettings: "← Preferences",
     link: "Account security: two-factor authentication and sessions",

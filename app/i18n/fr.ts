@@ -256,6 +256,7 @@ export const fr = {
     loggedOut: "Vous êtes déconnecté.",
   },
   twoFactor: {
+    cancel: "Annuler la mise en place",
     pageTitle: "Sécurité du compte",
     backToSettings: "← Préférences",
     link: "Sécurité du compte : double authentification et sessions",

@@ -6,6 +6,7 @@ import { Field, FormError, SubmitButton } from "~/components/forms";
 import { getSession, requireRecentAuth, requireUser } from "~/auth/guards.server";
 import { endSessions, listSessions } from "~/auth/sessions.server";
 import {
+  cancelEnrolment,
   confirmEnrolment,
   disableTwoFactor,
   groupSecret,
@@ -52,6 +53,7 @@ const code = z.string("twoFactor.errors.code").trim().min(1, "twoFactor.errors.c
 const intents = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("start") }),
   z.object({ intent: z.literal("confirm"), code }),
+  z.object({ intent: z.literal("cancel") }),
   z.object({ intent: z.literal("regenerate") }),
   z.object({ intent: z.literal("disable"), code }),
   z.object({ intent: z.literal("end-session"), handle: z.string("errors.400").regex(/^[0-9a-f]{64}$/, "errors.400") }),
@@ -80,6 +82,11 @@ export async function action({ request }: ActionFunctionArgs) {
       const codes = await confirmEnrolment(db(), user, input.code);
       if (!codes) return fieldErrors({ code: "twoFactor.errors.wrongCode" });
       return { ok: true as const, codes };
+    }
+    case "cancel": {
+      // Nothing to protect yet (the secret is not in use): no password asked.
+      await cancelEnrolment(db(), user);
+      return { ok: true as const };
     }
     case "regenerate": {
       await requireRecentAuth(request);
@@ -161,6 +168,12 @@ export default function Security() {
                 errors={errors}
               />
               <SubmitButton>{t("twoFactor.confirm")}</SubmitButton>
+            </Form>
+            <Form method="post">
+              <input type="hidden" name="intent" value="cancel" />
+              <button type="submit" className="secondary">
+                {t("twoFactor.cancel")}
+              </button>
             </Form>
           </div>
         ) : page.canEnrol ? (

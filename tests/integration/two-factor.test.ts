@@ -111,6 +111,20 @@ describe("enrolment on the security page", () => {
     expect(audit).toEqual([{ actor_id: agent.id, subject_id: agent.id }]);
   });
 
+  it("lets an unconfirmed setup be cancelled, and never an active second factor that way", async () => {
+    const agent = await signedIn("agent");
+    expect(outcome(await securityAction(agent.cookie, { intent: "start" })).status).toBe(200);
+    expect((await securityPage(agent.cookie)).pending).not.toBeNull();
+    expect(outcome(await securityAction(agent.cookie, { intent: "cancel" })).status).toBe(200);
+    expect((await securityPage(agent.cookie)).pending).toBeNull();
+    expect(await db().selectFrom("two_factor").select("user_id").where("user_id", "=", agent.id).execute()).toEqual([]);
+
+    await enrol(agent.cookie);
+    expect(outcome(await securityAction(agent.cookie, { intent: "cancel" })).status).toBe(200);
+    const kept = await db().selectFrom("two_factor").select("enabled_at").where("user_id", "=", agent.id).executeTakeFirstOrThrow();
+    expect(kept.enabled_at).not.toBeNull();
+  });
+
   it("refuses a code used once, and any code of an older step, but takes the next step's code once", async () => {
     const agent = await signedIn("agent");
     const { secret } = await enrol(agent.cookie);
