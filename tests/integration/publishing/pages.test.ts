@@ -7,8 +7,9 @@ import * as channelsPage from "~/routes/publishing.channels._index";
 import * as newPage from "~/routes/publishing.new.$id";
 import * as publicationPage from "~/routes/publishing.$id";
 import * as queuePage from "~/routes/publishing._index";
+import { createPublication } from "~/publishing/queue.server";
 import { context, get, newDraft, outcome, post, run, signedIn } from "../../factories";
-import { comms, publishable } from "./fixtures";
+import { channel, comms, publishable } from "./fixtures";
 
 // The publishing pages' loaders and actions: who may use them, what they never send to a browser,
 // and how they refuse bad input (a 4xx with a French message by the field, nothing stored).
@@ -194,5 +195,20 @@ describe("the calendar subscription on the queue page", () => {
     const answer = outcome(await run(() => queuePage.action({ request: post("/publishing", { intent: "calendar" }, admin.cookie), params: {}, context })));
     expect(answer.status).toBe(400);
     expect(await db().selectFrom("calendar_token").selectAll().where("user_id", "=", admin.id).execute()).toEqual([]);
+  });
+});
+
+describe("the queue page's data", () => {
+  it("sends the browser what the list and the calendar show, not the posts' texts", async () => {
+    const { actor, cookie } = await comms();
+    const ch = await channel(actor, { kind: "feed", name: "Site (liste)" });
+    const c = await publishable({ title: "Concert du conservatoire" });
+    const made = await createPublication(db(), actor, { contributionId: c.id, channelId: ch.id, text: "Un texte de publication assez long pour se voir" });
+    for (const view of ["list", "week", "month"]) {
+      const page = outcome(await queuePage.loader({ request: get(`/publishing?view=${view}&at=${made.scheduledAt.toISOString().slice(0, 10)}`, cookie), params: {}, context }));
+      const item = (page.body.items as { id: number }[]).find((i) => i.id === made.id);
+      expect(item, view).toMatchObject({ state: "scheduled", contribution: { id: c.id, title: "Concert du conservatoire" }, channel: { id: ch.id, name: "Site (liste)" } });
+      expect(JSON.stringify(page.body), view).not.toContain("Un texte de publication");
+    }
   });
 });
