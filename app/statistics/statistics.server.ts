@@ -4,7 +4,7 @@ import type { Actor } from "~/auth/actor";
 import { isoDate } from "~/contributions/schema";
 import type { DB } from "~/db.server";
 import { organisationTimeZone } from "~/organisation/calendar.server";
-import { departmentChoices } from "~/organisation/departments.server";
+import { departmentsNow } from "~/organisation/departments.server";
 import { todayIn } from "~/utils/dates";
 import { keptResult, rollupGeneration } from "./rollup-cache.server";
 import { DURATION_BUCKET } from "./rollups.server";
@@ -317,7 +317,8 @@ export async function departmentFigures(db: DB, scope: Scope, range: { from: str
   }
   if (!everyDepartment) return result;
 
-  const departments = await departmentChoices(db);
+  // Read now, not from the per-process copy: this result is kept until the generation changes.
+  const departments = await departmentsNow(db);
   const perDepartment = new Map(rows.filter((r) => r.g === 3).map((r) => [Number(r.department_id), r]));
   const medianOf = new Map(medians.filter((m) => m.g === 0).map((m) => [Number(m.department_id), m.median]));
   result.departments = departments
