@@ -1,5 +1,5 @@
 import { Form } from "@remix-run/react";
-import { useMemo, type CSSProperties } from "react";
+import { useMemo, type CSSProperties, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { FieldError, useMsg } from "~/components/forms";
 import { PERIOD_KINDS } from "~/statistics/period";
@@ -52,13 +52,31 @@ function fill(message: string, a: number, b?: number): string {
 }
 
 /**
- * The column names a narrow screen shows before each cell of a `table.responsive.labelled`, set
- * once on the table as CSS strings (--label-2 for the second column, the first being the row's
- * header) rather than as a data-label on every cell: a hundred departments repeated them 800 times
- * (a quarter of the dashboard's HTML). app.css reads them with td:nth-child(n)::before.
+ * A table of figures whose rows each start with a header cell (a person, a department), then one
+ * cell per column. On a narrow screen each cell shows its column's name before it: the names are
+ * set once on the table as CSS strings (--label-2 for the second column), read by app.css with
+ * td:nth-child(n)::before, rather than as a data-label on every cell (a hundred departments
+ * repeated them 800 times, a quarter of the dashboard's HTML).
  */
-export function labelledColumns(labels: string[]): CSSProperties {
-  return Object.fromEntries(labels.map((label, i) => [`--label-${i + 2}`, JSON.stringify(label)])) as CSSProperties;
+export function LabelledTable({ rowHeader, columns, children }: { rowHeader: string; columns: string[]; children: ReactNode }) {
+  const names = Object.fromEntries(columns.map((label, i) => [`--label-${i + 2}`, JSON.stringify(label)])) as CSSProperties;
+  return (
+    <div className="table-wrap">
+      <table className="responsive labelled" style={names}>
+        <thead>
+          <tr>
+            <th scope="col">{rowHeader}</th>
+            {columns.map((label) => (
+              <th scope="col" key={label}>
+                {label}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
 }
 
 function signed(n: number): string {

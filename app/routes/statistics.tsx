@@ -2,7 +2,7 @@ import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/nod
 import { useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { channelColor, StackedBars, STATUS_COLORS } from "~/components/statistics-charts";
-import { COUNTED, labelledColumns, PeriodForm, TotalsTable, useDuration } from "~/components/statistics";
+import { COUNTED, LabelledTable, PeriodForm, TotalsTable, useDuration } from "~/components/statistics";
 import { forbidden, requireUser } from "~/auth/guards.server";
 import { db } from "~/db.server";
 import { departmentChoices } from "~/organisation/departments.server";
@@ -58,7 +58,7 @@ export default function Statistics() {
   const { t, i18n } = useTranslation();
   const dates = useDates();
   const duration = useDuration();
-  // The figures' column names, for the headers and, on a phone, before each cell (labelledColumns).
+  // The figures' column names, for the headers and, on a phone, before each cell (LabelledTable).
   const figureColumns = COUNTED.map((k) => t(`statistics.figures.${k}`));
   const departmentColumns = [...figureColumns, t("statistics.figures.medianDecision")];
   const contributorColumns = [...figureColumns, t("statistics.figures.channels"), t("statistics.figures.medianDecision")];
@@ -101,63 +101,35 @@ export default function Statistics() {
               {result.contributors.length === 0 ? (
                 <p>{t("statistics.contributorsEmpty")}</p>
               ) : (
-                <div className="table-wrap">
-                  <table className="responsive labelled" style={labelledColumns(contributorColumns)}>
-                    <thead>
-                      <tr>
-                        <th scope="col">{t("statistics.person")}</th>
-                        {contributorColumns.map((label) => (
-                          <th scope="col" key={label}>
-                            {label}
-                          </th>
-                        ))}
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {result.contributors.map((c) => (
-                        <tr key={c.userId}>
-                          <th scope="row">{c.name}</th>
-                          {COUNTED.map((k) => (
-                            <td key={k}>{c[k]}</td>
-                          ))}
-                          <td>{c.channels.length ? c.channels.map((ch) => `${ch.name} (${ch.published})`).join(", ") : t("statistics.none")}</td>
-                          <td>{duration(c.medianDecisionSeconds)}</td>
-                        </tr>
+                <LabelledTable rowHeader={t("statistics.person")} columns={contributorColumns}>
+                  {result.contributors.map((c) => (
+                    <tr key={c.userId}>
+                      <th scope="row">{c.name}</th>
+                      {COUNTED.map((k) => (
+                        <td key={k}>{c[k]}</td>
                       ))}
-                    </tbody>
-                  </table>
-                </div>
+                      <td>{c.channels.length ? c.channels.map((ch) => `${ch.name} (${ch.published})`).join(", ") : t("statistics.none")}</td>
+                      <td>{duration(c.medianDecisionSeconds)}</td>
+                    </tr>
+                  ))}
+                </LabelledTable>
               )}
             </section>
           ) : (
             <section className="card" aria-labelledby="departments">
               <h2 id="departments">{t("statistics.departments")}</h2>
               <p className="hint">{t("statistics.departmentsHint")}</p>
-              <div className="table-wrap">
-                <table className="responsive labelled" style={labelledColumns(departmentColumns)}>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t("statistics.department")}</th>
-                      {departmentColumns.map((label) => (
-                        <th scope="col" key={label}>
-                          {label}
-                        </th>
-                      ))}
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {result.departments.map((d) => (
-                      <tr key={d.departmentId}>
-                        <th scope="row">{d.name}</th>
-                        {COUNTED.map((k) => (
-                          <td key={k}>{d[k]}</td>
-                        ))}
-                        <td>{duration(d.medianDecisionSeconds)}</td>
-                      </tr>
+              <LabelledTable rowHeader={t("statistics.department")} columns={departmentColumns}>
+                {result.departments.map((d) => (
+                  <tr key={d.departmentId}>
+                    <th scope="row">{d.name}</th>
+                    {COUNTED.map((k) => (
+                      <td key={k}>{d[k]}</td>
                     ))}
-                  </tbody>
-                </table>
-              </div>
+                    <td>{duration(d.medianDecisionSeconds)}</td>
+                  </tr>
+                ))}
+              </LabelledTable>
             </section>
           )}
 
