@@ -1,4 +1,5 @@
-import { rgbaToThumbHash, thumbHashToDataURL } from "thumbhash";
+import sharp from "sharp";
+import { rgbaToThumbHash } from "thumbhash";
 import { describe, expect, it, vi } from "vitest";
 
 // The real decoder, counted: what matters is when the cache decodes again.
@@ -7,9 +8,9 @@ vi.mock("thumbhash", async (original) => {
   const real = await original<typeof import("thumbhash")>();
   return {
     ...real,
-    thumbHashToDataURL: (hash: Uint8Array) => {
+    thumbHashToRGBA: (hash: Uint8Array) => {
       decode.calls.push(Buffer.from(hash).toString("base64"));
-      return real.thumbHashToDataURL(hash);
+      return real.thumbHashToRGBA(hash);
     },
   };
 });
@@ -23,14 +24,27 @@ function hashOf(r: number, g: number, b: number): string {
 }
 
 describe("photo placeholders", () => {
-  it("gives the ThumbHash's data URL, decoding each hash once while it is remembered", () => {
+  it("gives a small PNG of the ThumbHash's colours, decoding each hash once while it is remembered", async () => {
     const hash = hashOf(200, 40, 40);
-    const expected = thumbHashToDataURL(Uint8Array.from(Buffer.from(hash, "base64")));
     decode.calls.length = 0;
-    expect(placeholderDataUrl(hash)).toBe(expected);
-    expect(placeholderDataUrl(hash)).toBe(expected);
-    expect(expected).toMatch(/^data:image\/png;base64,/);
+    const url = placeholderDataUrl(hash)!;
+    expect(placeholderDataUrl(hash)).toBe(url);
     expect(decode.calls).toEqual([hash]);
+    expect(url).toMatch(/^data:image\/png;base64,/);
+    expect(url.length).toBeLessThan(1200); // the 32 px PNG ThumbHash makes is ~4 KB
+    const png = sharp(Buffer.from(url.slice("data:image/png;base64,".length), "base64"));
+    const { width, height } = await png.metadata();
+    expect(Math.max(width!, height!)).toBeLessThanOrEqual(12);
+    const { channels } = await png.stats();
+    expect(channels.slice(0, 3).map((c) => Math.round(c.mean / 10) * 10)).toEqual([200, 40, 40]);
+  });
+
+  it("keeps a long photo's proportions", async () => {
+    const rgba = new Uint8Array(32 * 8 * 4).map((_, i) => [10, 120, 230, 255][i % 4]);
+    const url = placeholderDataUrl(Buffer.from(rgbaToThumbHash(32, 8, rgba)).toString("base64"))!;
+    const { width, height } = await sharp(Buffer.from(url.slice("data:image/png;base64,".length), "base64")).metadata();
+    expect(width).toBeLessThanOrEqual(12);
+    expect(width! / height!).toBeGreaterThanOrEqual(3); // 32 x 8: still four times as wide
   });
 
   it("gives nothing for a placeholder that is not base64", () => {
