@@ -5,7 +5,9 @@ import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import { I18nextProvider } from "react-i18next";
+import { MarkupKeeperContext } from "./components/kept-markup";
 import { DEFAULT_LOCALE, isLocale, serverI18n } from "./i18n/i18n";
+import { markupKeeper } from "./server/kept-markup.server";
 import { NonceProvider } from "./utils/nonce";
 
 const ABORT_DELAY = 5_000;
@@ -37,7 +39,9 @@ export default function handleRequest(
     const { pipe, abort } = renderToPipeableStream(
       <NonceProvider value={nonce}>
         <I18nextProvider i18n={i18n}>
-          <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} nonce={nonce} />
+          <MarkupKeeperContext.Provider value={markupKeeper(i18n)}>
+            <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} nonce={nonce} />
+          </MarkupKeeperContext.Provider>
         </I18nextProvider>
       </NonceProvider>,
       {

@@ -416,7 +416,8 @@ export interface Highlight {
   /** Null when the author asked not to be named. */
   authorName: string | null;
   departmentName: string;
-  placements: { channel: string; publishedAt: Date; url: string | null }[];
+  /** publishedAt as an ISO instant: the dashboard goes to the browser as JSON text (utils/json-text.ts). */
+  placements: { channel: string; publishedAt: string; url: string | null }[];
 }
 
 const HIGHLIGHTS = 12;
@@ -450,7 +451,7 @@ export async function highlights(db: DB, scope: Scope, range: { from: string; to
       item = { contributionId: r.id, title: r.title, authorName: r.credit_opt_out ? null : r.display_name, departmentName: r.department_name, placements: [] };
       items.set(r.id, item);
     }
-    item.placements.push({ channel: r.channel, publishedAt: r.published_at!, url: r.remote_url });
+    item.placements.push({ channel: r.channel, publishedAt: r.published_at!.toISOString(), url: r.remote_url });
   }
   return [...items.values()];
 }

@@ -72,8 +72,11 @@ export function todayIn(timeZone: string, now = new Date()): string {
 /** The formatters bound to the page's language and the organisation's time zone, for components. */
 export function useDates() {
   const { i18n } = useTranslation();
-  const language = i18n.language;
-  const timeZone = useOrganisationTimeZone();
+  return datesIn(i18n.language, useOrganisationTimeZone());
+}
+
+/** useDates' formatters for a part of a page that is given its time zone (KeptMarkup). */
+export function datesIn(language: string, timeZone: string) {
   return {
     date: (value: DateInput, style?: "medium" | "long") => formatDate(value, language, timeZone, style),
     dateTime: (value: DateInput) => formatDateTime(value, language, timeZone),

@@ -205,7 +205,7 @@ describe("statistics roll-ups", () => {
     }
     expect(items.some((i) => i.authorName === null)).toBe(true);
     // Newest first.
-    const latest = items.map((i) => Math.max(...i.placements.map((p) => p.publishedAt.getTime())));
+    const latest = items.map((i) => Math.max(...i.placements.map((p) => Date.parse(p.publishedAt))));
     expect(latest).toEqual([...latest].sort((x, y) => y - x));
   });
 

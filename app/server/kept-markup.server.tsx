@@ -1,0 +1,34 @@
+import { createHash } from "node:crypto";
+import type { i18n as I18n } from "i18next";
+import { renderToString } from "react-dom/server";
+import { I18nextProvider } from "react-i18next";
+import { MarkupKeeperContext, type MarkupKeeper } from "~/components/kept-markup";
+
+/** The most recently used markups (a dashboard's is ~80 KB). */
+const MAX_KEPT = 64;
+const kept = new Map<string, string>();
+
+/**
+ * The keeper of one request's render (entry.server.tsx): markup keyed by a digest of the language and
+ * of `depends` as JSON, so that any change of the figures is a new key (nothing to invalidate).
+ * renderToString gives the markup React's streamed render gives for the same tree, so the browser
+ * hydrates it as its own (tests/integration/kept-markup.test.tsx compares the bytes).
+ */
+export function markupKeeper(i18n: I18n): MarkupKeeper {
+  return (depends, children) => {
+    const key = createHash("sha256").update(i18n.language).update("\0").update(JSON.stringify(depends)).digest("base64");
+    let html = kept.get(key);
+    if (html === undefined) {
+      html = renderToString(
+        <MarkupKeeperContext.Provider value={null}>
+          <I18nextProvider i18n={i18n}>{children}</I18nextProvider>
+        </MarkupKeeperContext.Provider>,
+      );
+      if (kept.size >= MAX_KEPT) kept.delete(kept.keys().next().value!);
+    } else {
+      kept.delete(key); // most recently used last
+    }
+    kept.set(key, html);
+    return html;
+  };
+}

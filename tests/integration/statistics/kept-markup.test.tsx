@@ -1,0 +1,116 @@
+import { Writable } from "node:stream";
+import type { ReactElement } from "react";
+import { renderToPipeableStream, renderToString } from "react-dom/server";
+import { I18nextProvider } from "react-i18next";
+import { beforeAll, describe, expect, it } from "vitest";
+import { db } from "~/db.server";
+import { KeptMarkup, MarkupKeeperContext } from "~/components/kept-markup";
+import { DashboardFigures } from "~/components/statistics-dashboard";
+import { serverI18n } from "~/i18n/i18n";
+import * as dashboardPage from "~/routes/statistics";
+import { markupKeeper } from "~/server/kept-markup.server";
+import { rebuildStatistics } from "~/statistics/rollups.server";
+import { fromJsonText, toJsonText } from "~/utils/json-text";
+import { context, get, outcome, run, signedIn } from "../../factories";
+import { seedDataset } from "./dataset";
+
+// The dashboard's body is kept as markup between requests (KeptMarkup). What the server sends must
+// be byte for byte what React renders without keeping it (the browser hydrates it as its own), and
+// a change of the figures must show at once.
+
+type Props = Parameters<typeof DashboardFigures>[0];
+type Locale = Parameters<typeof serverI18n>[0];
+let props: Props;
+
+beforeAll(async () => {
+  await seedDataset(5);
+  await rebuildStatistics(db());
+  const comms = await signedIn("admin", null);
+  const page = outcome(await run(() => dashboardPage.loader({ request: get("/statistics?period=custom&from=2025-12-01&to=2026-11-30", comms.cookie), params: {}, context })));
+  expect(page.status).toBe(200);
+  const { result, scopeName, csvHref } = page.body as Omit<Props, "timeZone">;
+  props = { result, scopeName, csvHref, timeZone: "Europe/Paris" };
+  expect(fromJsonText(result).departments.length).toBeGreaterThan(0);
+  expect(fromJsonText(result).highlights.length).toBeGreaterThan(0);
+});
+
+/** Rendered as entry.server.tsx renders a page: streamed, with or without a keeper. */
+function streamed(element: ReactElement, keep: boolean, language: Locale = "fr"): Promise<string> {
+  const i18n = serverI18n(language);
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    const out = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        parts.push(Buffer.from(chunk));
+        done();
+      },
+      final(done) {
+        resolve(Buffer.concat(parts).toString("utf8"));
+        done();
+      },
+    });
+    const { pipe } = renderToPipeableStream(
+      <I18nextProvider i18n={i18n}>
+        <MarkupKeeperContext.Provider value={keep ? markupKeeper(i18n) : null}>
+          <main>
+            <h1>Statistiques</h1>
+            {element}
+          </main>
+        </MarkupKeeperContext.Provider>
+      </I18nextProvider>,
+      { onShellReady: () => pipe(out), onShellError: reject },
+    );
+  });
+}
+
+const body = (p: Props) => (
+  <KeptMarkup depends={[p.result, p.scopeName, p.csvHref, p.timeZone]} className="stack">
+    <DashboardFigures {...p} />
+  </KeptMarkup>
+);
+
+describe("the dashboard's kept markup", () => {
+  it("is the markup React renders without keeping it, in both languages, kept or not yet", async () => {
+    for (const language of ["fr", "en"] as const) {
+      const plain = await streamed(body(props), false, language);
+      const first = await streamed(body(props), true, language);
+      const again = await streamed(body(props), true, language);
+      expect(first).toBe(plain);
+      expect(again).toBe(plain);
+      const alone = renderToString(
+        <I18nextProvider i18n={serverI18n(language)}>
+          <DashboardFigures {...props} />
+        </I18nextProvider>,
+      );
+      expect(plain).toContain(`<div class="stack">${alone}</div>`);
+      expect(plain).toContain("<svg");
+    }
+    expect(await streamed(body(props), true, "en")).not.toBe(await streamed(body(props), true, "fr"));
+  });
+
+  it("is made again when a figure, a name or the time zone changes, and only then", async () => {
+    const before = await streamed(body(props), true);
+    const result = fromJsonText(props.result);
+    const department = result.departments[0];
+    const changed: Props = {
+      ...props,
+      result: toJsonText({ ...result, departments: [{ ...department, name: "Service renommé", submitted: 987_654 }, ...result.departments.slice(1)] }),
+    };
+    const after = await streamed(body(changed), true);
+    expect(after).toContain("Service renommé");
+    expect(after).toContain("987654");
+    expect(after).toBe(await streamed(body(changed), false));
+    expect(await streamed(body(props), true)).toBe(before);
+    const elsewhere = await streamed(body({ ...props, timeZone: "Pacific/Kiritimati" }), true);
+    expect(elsewhere).toBe(await streamed(body({ ...props, timeZone: "Pacific/Kiritimati" }), false));
+  });
+
+  it("is reused for the same dependencies: children are not rendered again", async () => {
+    const i18n = serverI18n("fr");
+    const keep = markupKeeper(i18n);
+    const depends = ["kept-markup-test", Math.random()];
+    expect(keep(depends, <p>premier</p>)).toBe("<p>premier</p>");
+    expect(keep(depends, <p>second</p>)).toBe("<p>premier</p>");
+    expect(keep([...depends, 1], <p>second</p>)).toBe("<p>second</p>");
+  });
+});
