@@ -1,5 +1,6 @@
 import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
+import { useMemo } from "react";
 import { useTranslation } from "react-i18next";
 import { KeptMarkup } from "~/components/kept-markup";
 import { PeriodForm } from "~/components/statistics";
@@ -10,7 +11,7 @@ import { departmentChoices } from "~/organisation/departments.server";
 import { dashboard, dashboardScope, periodOf, seesEveryDepartment, statisticsQuerySchema } from "~/statistics/statistics.server";
 import { useOrganisationTimeZone } from "~/utils/dates";
 import { parseForm, withoutNul } from "~/utils/forms";
-import { toJsonText } from "~/utils/json-text";
+import { fromJsonText, toJsonText } from "~/utils/json-text";
 
 export const meta: MetaFunction = () => [{ title: "Statistiques · Relais" }];
 
@@ -26,14 +27,16 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const parsed = parseForm(statisticsQuerySchema, raw);
   const everyDepartment = seesEveryDepartment(user);
   const departments = everyDepartment ? await departmentChoices(db()) : null;
+  // A hundred departments for the list: as one JSON text, like the figures (utils/json-text.ts).
+  const choices = departments && toJsonText(departments);
   if (!parsed.ok) {
     const values = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, withoutNul(v).slice(0, 40)]));
-    return data({ values, errors: parsed.errors, departments, result: null, scopeName: null, csvHref: null }, { status: 400 });
+    return data({ values, errors: parsed.errors, departments: choices, result: null, scopeName: null, csvHref: null }, { status: 400 });
   }
   const scope = dashboardScope(user, parsed.data.department);
   if (scope.departmentId !== null && everyDepartment && !departments!.some((d) => d.id === scope.departmentId)) {
     return data(
-      { values: { ...parsed.data }, errors: { department: "statistics.errors.departmentUnknown" }, departments, result: null, scopeName: null, csvHref: null },
+      { values: { ...parsed.data }, errors: { department: "statistics.errors.departmentUnknown" }, departments: choices, result: null, scopeName: null, csvHref: null },
       { status: 400 },
     );
   }
@@ -48,7 +51,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return data({
     values: { ...parsed.data, from: result.period.from, to: result.period.to },
     errors: null,
-    departments,
+    departments: choices,
     result: toJsonText(result),
     scopeName,
     csvHref: `/statistics.csv?${query}`,
@@ -59,11 +62,12 @@ export default function Statistics() {
   const { values, errors, departments, result, scopeName, csvHref } = useLoaderData<typeof loader>();
   const { t } = useTranslation();
   const timeZone = useOrganisationTimeZone();
+  const choices = useMemo(() => (departments ? fromJsonText(departments) : undefined), [departments]);
   return (
     <div className="stack statistics">
       <h1>{t("statistics.title")}</h1>
       <p>{t("statistics.intro")}</p>
-      <PeriodForm action="/statistics" values={values} errors={errors} departments={departments ?? undefined} />
+      <PeriodForm action="/statistics" values={values} errors={errors} departments={choices} />
       {result ? (
         // The same for everyone who sees this scope and period: its markup is kept between requests.
         <KeptMarkup depends={[result, scopeName, csvHref, timeZone]} className="stack">
