@@ -6,10 +6,10 @@
  */
 import { createRequire } from "node:module";
 import path from "node:path";
-import { Writable } from "node:stream";
 import { createElement as h, Suspense, type ReactElement } from "react";
 import { renderToString } from "react-dom/server";
 import { describe, expect, it } from "vitest";
+import { streamedHtml } from "../streamed-html";
 
 const require = createRequire(import.meta.url);
 type Server = typeof import("react-dom/server");
@@ -42,22 +42,7 @@ function page(rows: number, extra?: ReactElement) {
   );
 }
 
-function stream(server: Server, element: ReactElement): Promise<{ html: string; writes: number }> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    const out = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        parts.push(Buffer.from(chunk));
-        done();
-      },
-      final(done) {
-        resolve({ html: Buffer.concat(parts).toString("utf8"), writes: parts.length });
-        done();
-      },
-    });
-    const { pipe } = server.renderToPipeableStream(element, { onShellReady: () => pipe(out), onShellError: reject });
-  });
-}
+const stream = (server: Server, element: ReactElement) => streamedHtml(server.renderToPipeableStream, element);
 
 describe("React's streamed rendering (patched)", () => {
   for (const [name, server] of builds) {

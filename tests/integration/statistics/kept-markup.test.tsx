@@ -1,4 +1,3 @@
-import { Writable } from "node:stream";
 import type { ReactElement } from "react";
 import { renderToPipeableStream, renderToString } from "react-dom/server";
 import { I18nextProvider } from "react-i18next";
@@ -12,6 +11,7 @@ import { markupKeeper } from "~/server/kept-markup.server";
 import { rebuildStatistics } from "~/statistics/rollups.server";
 import { fromJsonText, toJsonText } from "~/utils/json-text";
 import { context, get, outcome, run, signedIn } from "../../factories";
+import { streamedHtml } from "../../streamed-html";
 import { seedDataset } from "./dataset";
 
 // The dashboard's body is kept as markup between requests (KeptMarkup). What the server sends must
@@ -35,32 +35,20 @@ beforeAll(async () => {
 });
 
 /** Rendered as entry.server.tsx renders a page: streamed, with or without a keeper. */
-function streamed(element: ReactElement, keep: boolean, language: Locale = "fr"): Promise<string> {
+async function streamed(element: ReactElement, keep: boolean, language: Locale = "fr"): Promise<string> {
   const i18n = serverI18n(language);
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    const out = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        parts.push(Buffer.from(chunk));
-        done();
-      },
-      final(done) {
-        resolve(Buffer.concat(parts).toString("utf8"));
-        done();
-      },
-    });
-    const { pipe } = renderToPipeableStream(
-      <I18nextProvider i18n={i18n}>
-        <MarkupKeeperContext.Provider value={keep ? markupKeeper(i18n) : null}>
-          <main>
-            <h1>Statistiques</h1>
-            {element}
-          </main>
-        </MarkupKeeperContext.Provider>
-      </I18nextProvider>,
-      { onShellReady: () => pipe(out), onShellError: reject },
-    );
-  });
+  const { html } = await streamedHtml(
+    renderToPipeableStream,
+    <I18nextProvider i18n={i18n}>
+      <MarkupKeeperContext.Provider value={keep ? markupKeeper(i18n) : null}>
+        <main>
+          <h1>Statistiques</h1>
+          {element}
+        </main>
+      </MarkupKeeperContext.Provider>
+    </I18nextProvider>,
+  );
+  return html;
 }
 
 const body = (p: Props) => (
