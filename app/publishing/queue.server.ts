@@ -10,7 +10,7 @@ import { externalBlocks } from "~/photos/rights.server";
 import { audit } from "~/privacy/audit.server";
 import { findPersonalData } from "~/privacy/personal-data-check";
 import type { Audience, ExternalBlock } from "~/photos/rights";
-import { dayOf } from "~/organisation/calendar.server";
+import { dayOf, endOfDay, startOfDay } from "~/organisation/calendar.server";
 import { formatDateTime } from "~/utils/dates";
 import { UserError } from "~/utils/errors.server";
 import { assertPublisher } from "./channels.server";
@@ -772,15 +772,24 @@ export async function calendarQueue(db: DB, actor: Actor, options: { from: Date;
     .where("p.scheduled_at", ">=", options.from)
     .where("p.scheduled_at", "<", options.to)
     .where("p.state", "<>", "cancelled");
+  // Each day's first few, read day by day down publication_scheduled_idx (a LIMIT per day): ranking
+  // every publication of the period (5,400 in the benchmark's month) took ~13 ms of the database.
+  const firstOfEachDay = sql<{ ranked_id: number; day: string }>`(
+    SELECT x.id AS ranked_id, d.day::text AS day
+    FROM generate_series(${dayOf(options.from)}, ${dayOf(sql`${options.to}::timestamptz - interval '1 microsecond'`)}, interval '1 day') AS g(at)
+    CROSS JOIN LATERAL (SELECT g.at::date AS day) d
+    CROSS JOIN LATERAL (
+      SELECT p.id FROM publication p
+      WHERE p.scheduled_at >= ${startOfDay(sql`d.day`)} AND p.scheduled_at < ${endOfDay(sql`d.day`)}
+        AND p.scheduled_at >= ${options.from} AND p.scheduled_at < ${options.to} AND p.state <> 'cancelled'
+      ORDER BY p.scheduled_at, p.id
+      LIMIT ${options.perDay}
+    ) x
+  )`;
   const [shown, totals] = await Promise.all([
     queueRows(db)
-      .innerJoin(
-        inPeriod.select(["p.id as ranked_id", sql<string>`${day}::text`.as("day"), sql<number>`row_number() OVER (PARTITION BY ${day} ORDER BY p.scheduled_at, p.id)`.as("n")]).as("r"),
-        "r.ranked_id",
-        "p.id",
-      )
+      .innerJoin(firstOfEachDay.as("r"), (join) => join.onRef("r.ranked_id", "=", "p.id"))
       .select("r.day")
-      .where("r.n", "<=", options.perDay)
       .orderBy("p.scheduled_at")
       .orderBy("p.id")
       .execute(),

@@ -87,4 +87,25 @@ describe("the calendar", () => {
     expect(month.items.filter((i) => i.day === "2029-04-10")).toHaveLength(3);
     expect(month.overflow.filter((o) => o.day === "2029-04-10").map((o) => o.count).sort()).toEqual([2, 9]);
   });
+
+  it("fills each cell with its own day in Paris, around midnight and the spring clock change", async () => {
+    const who = await comms();
+    const ch = await channel(who.actor, { kind: "feed" });
+    // 23:58 on Saturday 24 March 2029 in Paris (UTC+1) for four minutes: two that day, two the next.
+    const [a, b, c, d] = await seed(ch.id, who.id, new Date("2029-03-24T22:58:00Z"), 4);
+    // Sunday 25 March: the clocks go from 02:00 to 03:00. 23:59 that night is 21:59 UTC, two on each side.
+    const [e, f, g, h] = await seed(ch.id, who.id, new Date("2029-03-25T21:59:00Z"), 4);
+    const week = await page(who.cookie, "view=week&at=2029-03-24");
+    const cell = (day: string) => week.items.filter((i) => i.day === day && i.channel.id === ch.id).map((i) => i.id);
+    expect(cell("2029-03-24")).toEqual([a, b]);
+    expect(cell("2029-03-25")).toEqual([c, d, e]);
+    expect(week.items.some((i) => i.id === f)).toBe(false);
+    // The month's cells hold three each; the rest are counted for their own day.
+    const month = await page(who.cookie, "view=month&at=2029-03-01");
+    expect(month.items.filter((i) => i.day === "2029-03-25" && i.channel.id === ch.id).map((i) => i.id)).toEqual([c, d, e]);
+    expect(month.overflow.filter((o) => o.channel.id === ch.id)).toEqual([]);
+    // The next week starts on Monday 26 March at midnight in Paris: the last three, on that day.
+    const next = await page(who.cookie, "view=week&at=2029-03-27");
+    expect(next.items.filter((i) => i.channel.id === ch.id).map((i) => [i.id, i.day])).toEqual([f, g, h].map((id) => [id, "2029-03-26"]));
+  });
 });
