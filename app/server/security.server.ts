@@ -11,7 +11,7 @@ export function securityHeaders({ dev }: { dev: boolean }) {
 
 /** Sets them on one response (also used by the error handler, which starts its answer afresh). */
 export function setSecurityHeaders(req: Request, res: Response, { dev }: { dev: boolean }) {
-  const nonce = randomBytes(16).toString("base64");
+  const nonce = cspNonce();
   res.locals.cspNonce = nonce;
   const csp = [
     "default-src 'self'",
@@ -50,4 +50,19 @@ export function originCheck() {
     if (isSameOrigin(req.method, req.get("origin"), own)) return next();
     res.status(403).type("text/plain; charset=utf-8").send("Requête refusée : elle ne vient pas de Relais. (403)");
   };
+}
+
+/**
+ * 16 random bytes, each nonce its own, cut from a pool the CSPRNG fills 4 KB at a time: one call
+ * to it per 256 requests instead of one each (1.3 % of the signed-in 404 page's CPU).
+ */
+let noncePool = Buffer.alloc(0);
+let noncePoolOffset = 0;
+function cspNonce(): string {
+  if (noncePoolOffset + 16 > noncePool.length) {
+    noncePool = randomBytes(4096);
+    noncePoolOffset = 0;
+  }
+  noncePoolOffset += 16;
+  return noncePool.toString("base64", noncePoolOffset - 16, noncePoolOffset);
 }
