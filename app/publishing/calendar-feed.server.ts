@@ -65,7 +65,7 @@ const MAX_EVENTS = 1000;
  * The ICS document of the token's owner, or null (a 404) for a token that is unknown, malformed,
  * or whose owner is no longer active in the communication team. Times in UTC.
  */
-export async function calendarForToken(db: DB, token: string | null, now: Date = new Date()): Promise<{ body: Uint8Array<ArrayBuffer>; contentType: string } | null> {
+export async function calendarForToken(db: DB, token: string | null, now: Date = new Date()): Promise<{ body: Blob; contentType: string } | null> {
   if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
   const owner = await db
     .selectFrom("calendar_token as t")
@@ -117,11 +117,12 @@ export async function calendarForToken(db: DB, token: string | null, now: Date =
       .join("\n\n"),
     url: new URL(`/contributions/${r.contribution_id}`, site).href,
   }));
-  // Encoded once: a string body is encoded again for every answer (~0.5 MB a poll).
-  const calendar = { body: new TextEncoder().encode(editorialCalendar(entries, { now })), contentType: CALENDAR_CONTENT_TYPE };
+  // Encoded once, as a Blob every answer streams from: a string body was encoded again for each
+  // answer (~0.5 MB a poll), and bytes would be copied whole for each.
+  const calendar = { body: new Blob([editorialCalendar(entries, { now })]), contentType: CALENDAR_CONTENT_TYPE };
   kept = { key, calendar };
   return calendar;
 }
 
 /** The last document built, with the digest of what it shows (the same for every comms member). */
-let kept: { key: string; calendar: { body: Uint8Array<ArrayBuffer>; contentType: string } } | null = null;
+let kept: { key: string; calendar: { body: Blob; contentType: string } } | null = null;

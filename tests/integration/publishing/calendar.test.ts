@@ -72,9 +72,9 @@ describe("/calendar.ics kept between changes", () => {
 
     const first = await poll(new Date());
     // A later poll: same events, so the same document (its DTSTAMP says when it was built).
-    const stamp = (body: Uint8Array) => /DTSTAMP:(\S+)/.exec(new TextDecoder().decode(body))![1];
+    const stamp = async (body: Blob) => /DTSTAMP:(\S+)/.exec(await body.text())![1];
     const again = await poll(new Date(Date.now() + 60_000));
-    expect(again).toBe(first); // the very bytes kept, not a copy
+    expect(again).toBe(first); // the very document kept, not a copy
 
     // Changes made behind the app's back (no updated_at touched) are seen all the same.
     const changes = [
@@ -87,10 +87,10 @@ describe("/calendar.ics kept between changes", () => {
       await change.execute(db());
       const next = await poll(new Date(Date.now() + (i + 2) * 60_000));
       expect(next).not.toBe(last);
-      expect(stamp(next)).not.toBe(stamp(last));
+      expect(await stamp(next)).not.toBe(await stamp(last));
       last = next;
     }
-    const events = new ICAL.Component(ICAL.parse(new TextDecoder().decode(last))).getAllSubcomponents("vevent").map((e) => new ICAL.Event(e));
+    const events = new ICAL.Component(ICAL.parse(await last.text())).getAllSubcomponents("vevent").map((e) => new ICAL.Event(e));
     const mine = events.find((e) => e.uid === `publication-${p.id}@intranet.example.org`)!;
     expect(mine.summary).toBe("Lettre du mois : Fête de la musique (place du marché)");
     expect(mine.description).toContain("Texte corrigé pour le calendrier");
