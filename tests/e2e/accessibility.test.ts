@@ -158,7 +158,8 @@ describe.skipIf(inject("e2eSkip"))("accessibility: hydration, focus, confirmatio
     await page.waitForFunction(() => document.activeElement?.textContent === "Commenter", null, { timeout: 5_000 }).catch(() => {});
     const now = await focused(page);
     expect(now.what).toContain("Commenter");
-    await expect(field.inputValue()).resolves.toBe("");
+    // Emptied once the submission is over (an effect after the render that shows the comment).
+    await expect.poll(() => field.inputValue(), { timeout: 5_000 }).toBe("");
     // The editing fields of one's comments are told apart from the new comment's field.
     await expect(page.getByLabel("Votre commentaire", { exact: true }).count()).resolves.toBe(1);
     await expect(page.getByLabel(/^Modifier votre commentaire du /).count()).resolves.toBe(2);
