@@ -12,7 +12,8 @@ const kept = new Map<string, string>();
  * The keeper of one request's render (entry.server.tsx): markup keyed by a digest of the language and
  * of `depends` as JSON, so that any change of the figures is a new key (nothing to invalidate).
  * renderToString gives the markup React's streamed render gives for the same tree, so the browser
- * hydrates it as its own (tests/integration/kept-markup.test.tsx compares the bytes).
+ * hydrates it as its own (tests/integration/statistics/kept-markup.test.tsx compares
+ * the bytes).
  */
 export function markupKeeper(i18n: I18n): MarkupKeeper {
   return (depends, children) => {
