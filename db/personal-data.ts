@@ -255,6 +255,8 @@ export const notPersonal: Record<string, readonly string[]> = {
   statistics_department_month: ["month", "department_id", "submitted_in_review", "submitted_changes_requested", "submitted_approved", "submitted_rejected", "approved", "published", "thanks_received", "comments_written", "decisions", "changes_requested", "rejected"],
   statistics_dirty: ["at"],
   statistics_generation: ["id", "generation", "changed_at"],
+  // Transaction ids and times: nothing names a person.
+  calendar_change: ["xact", "changed_at"],
   kysely_migration: ["name", "timestamp"],
   kysely_migration_lock: ["id", "is_locked"],
 };

@@ -432,6 +432,13 @@ export interface StatisticsGenerationTable {
   changed_at: Generated<Date>;
 }
 
+/** One row per transaction that wrote what /calendar.ics shows (migration 24). */
+export interface CalendarChangeTable {
+  /** xid8, as text. */
+  xact: string;
+  changed_at: Generated<Date>;
+}
+
 export interface Database {
   department: DepartmentTable;
   app_user: AppUserTable;
@@ -466,6 +473,7 @@ export interface Database {
   statistics_department_month: StatisticsDepartmentMonthTable;
   statistics_dirty: StatisticsDirtyTable;
   statistics_generation: StatisticsGenerationTable;
+  calendar_change: CalendarChangeTable;
   consent: ConsentTable;
   photo_consent: PhotoConsentTable;
 }

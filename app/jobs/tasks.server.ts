@@ -45,6 +45,8 @@ export const crontab = [
   "* * * * * refresh_statistics",
   // Reach of posts on Mastodon and Bluesky: each run reads only those due (hourly, then daily).
   "40 * * * * fetch_reach",
+  // What tells /calendar.ics that its document is still right stays a few rows long.
+  "45 * * * * prune_calendar_changes",
   // Hourly, applied only at 03:00 in the organisation's time zone (the task checks the hour).
   "20 * * * * apply_retention",
   // Data exports are downloadable for EXPORT_VALID_HOURS (app/privacy/export.server.ts).

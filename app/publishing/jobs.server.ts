@@ -1,5 +1,6 @@
 import { db } from "~/db.server";
 import type { Tasks } from "~/jobs/queue.server";
+import { pruneCalendarChanges } from "./calendar-feed.server";
 import { deliverPublication } from "./delivery.server";
 import { holdPublicationsUsingPhoto } from "./queue.server";
 import { fetchDueReach } from "./reach.server";
@@ -16,12 +17,15 @@ declare global {
       hold_publications_for_photo: { photoId: number };
       /** Hourly (crontab): reads the shares, likes and replies of the posts whose next read is due. */
       fetch_reach: Record<string, never>;
+      /** Hourly (crontab): forgets the calendar's change marks older than an hour. */
+      prune_calendar_changes: Record<string, never>;
     }
   }
 }
 
-export const publishingTasks: Tasks<"deliver_publication" | "hold_publications_for_photo" | "fetch_reach"> = {
+export const publishingTasks: Tasks<"deliver_publication" | "hold_publications_for_photo" | "fetch_reach" | "prune_calendar_changes"> = {
   deliver_publication: async (p) => void (await deliverPublication(db(), p.publicationId)),
   hold_publications_for_photo: async (p) => void (await holdPublicationsUsingPhoto(db(), p.photoId)),
   fetch_reach: async () => void (await fetchDueReach(db())),
+  prune_calendar_changes: async () => void (await pruneCalendarChanges(db())),
 };

@@ -19,6 +19,7 @@ import * as consent from "./2026_11_30_19_consent";
 import * as twoFactor from "./2026_11_30_20_two_factor";
 import * as statisticsHistogram from "./2026_11_30_22_statistics_histogram";
 import * as statisticsGeneration from "./2026_11_30_23_statistics_generation";
+import * as calendarChanges from "./2026_11_30_24_calendar_changes";
 
 // Listed here rather than read from the folder so that every runner (tsx, vitest, a bundle) sees
 // the same set. Names sort by date: add new ones at the end.
@@ -43,4 +44,5 @@ export const migrations: Record<string, Migration> = {
   "2026_11_30_20_two_factor": twoFactor,
   "2026_11_30_22_statistics_histogram": statisticsHistogram,
   "2026_11_30_23_statistics_generation": statisticsGeneration,
+  "2026_11_30_24_calendar_changes": calendarChanges,
 };
