@@ -683,6 +683,7 @@ export const en: Messages = {
     empty: "Nothing to review right now.",
     waitingCount_one: "{{count}} contribution is waiting for review.",
     waitingCount_other: "{{count}} contributions are waiting for review.",
+    waitingMore: "More than {{count, number}} contributions are waiting for review.",
     next: "Next contributions",
     first: "Back to the oldest",
     pages: "List pages",

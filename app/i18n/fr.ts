@@ -684,6 +684,7 @@ export const fr = {
     empty: "Rien à relire pour l'instant.",
     waitingCount_one: "{{count}} contribution attend une relecture.",
     waitingCount_other: "{{count}} contributions attendent une relecture.",
+    waitingMore: "Plus de {{count, number}} contributions attendent une relecture.",
     next: "Contributions suivantes",
     first: "Revenir aux plus anciennes",
     pages: "Pages de la liste",

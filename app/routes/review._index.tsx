@@ -18,7 +18,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const raw = Object.fromEntries(url.searchParams);
   const parsed = parseForm(departmentTagFilters, raw);
   const [inbox, departments, tags] = await Promise.all([
-    parsed.ok ? reviewInbox(db(), parsed.data, url.searchParams.get("cursor")) : { items: [], waiting: 0, next: null },
+    parsed.ok ? reviewInbox(db(), parsed.data, url.searchParams.get("cursor")) : { items: [], waiting: 0, moreWaiting: false, next: null },
     departmentChoices(db()),
     popularTags(db(), user),
   ]);
@@ -47,7 +47,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 }
 
 export default function ReviewInbox() {
-  const { items, waiting: waitingCount, next, first, filters, departments, tags, errors } = useLoaderData<typeof loader>();
+  const { items, waiting: waitingCount, moreWaiting, next, first, filters, departments, tags, errors } = useLoaderData<typeof loader>();
   const { t } = useTranslation();
   // French counts 0 as singular ("0 heure"): under an hour has its own words.
   const waiting = (hours: number) =>
@@ -64,7 +64,7 @@ export default function ReviewInbox() {
           </button>
         </div>
       </Form>
-      {items.length === 0 ? <p>{t("review.empty")}</p> : <p>{t("review.waitingCount", { count: waitingCount })}</p>}
+      {items.length === 0 ? <p>{t("review.empty")}</p> : <p>{t(moreWaiting ? "review.waitingMore" : "review.waitingCount", { count: waitingCount })}</p>}
       <ul className="feed">
         {items.map((item) => (
           <li key={item.id} className="card">

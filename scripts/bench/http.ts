@@ -6,7 +6,7 @@
  * its own process (scripts/server.ts, NODE_ENV=production, no worker) against the benchmarks' seeded
  * database (seed.ts; BENCH_DATA_DIR keeps it between runs). One session per role is made with the
  * app's session module. autocannon, in this process, sends 50 connections for 10 s to each page after
- * a 3 s warm-up, and reads p50/p95/p99, req/s, errors and non-2xx answers.
+ * a 3 s warm-up (10 s for each server before its first measure), and reads p50/p95/p99, req/s, errors and non-2xx answers.
  *
  * Two references in the same run: a bare node:http server sending the department feed's bytes (the
  * ceiling), and the app's signed-in 404 page (the framework's floor: layout, root loader, no data),
@@ -44,6 +44,8 @@ import { seedStatistics } from "./seed-statistics";
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const WARMUP_SECONDS = 3;
+/** Once per server, before its first measure. */
+const SERVER_WARMUP_SECONDS = 10;
 /** Each case this many times (A/B alternating in compare mode); the table gives the median round by req/s. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const TARGET_FLOOR_RPS = 500;
@@ -86,6 +88,8 @@ interface Measure {
   total: number;
   /** The server's CPU time (all its threads) per answer: steadier than req/s when other processes share the cores. */
   cpuMs: number;
+  /** PostgreSQL's CPU time (the postmaster and all its processes) per answer: the other half of a page's cost on these cores. */
+  pgCpuMs: number;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -99,6 +103,30 @@ function cpuMsOf(pid: number | undefined): number {
   try {
     const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in USER_HZ (100)
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * User + system CPU time so far of the PostgreSQL cluster: its postmaster and the processes it
+ * started (one per connection of the app's pool, which live as long as the run). NaN elsewhere than Linux.
+ */
+function postgresCpuMs(): number {
+  if (!pg) return NaN;
+  try {
+    const postmaster = Number(fs.readFileSync(path.join(pg.dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+    let total = cpuMsOf(postmaster);
+    for (const entry of fs.readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const fields = fs.readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1].split(" ");
+        if (Number(fields[1]) === postmaster) total += ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+      } catch {
+        // gone between the listing and the read
+      }
+    }
+    return total;
   } catch {
     return NaN;
   }
@@ -120,6 +148,7 @@ function cannon(url: string, headers: Record<string, string>, paths: string[], s
     let unexpected = 0;
     let rssMb = 0;
     const cpuBefore = cpuMsOf(pid);
+    const pgBefore = postgresCpuMs();
     const sampler = pid ? setInterval(() => (rssMb = Math.max(rssMb, memoryMb(pid, "VmRSS"))), 250) : undefined;
     const instance = autocannon(
       { url, connections, duration: seconds, headers, requests: paths.map((p) => ({ path: p })), timeout: 10 },
@@ -137,6 +166,7 @@ function cannon(url: string, headers: Record<string, string>, paths: string[], s
           rssMb,
           total: result.requests.total,
           cpuMs: round((cpuMsOf(pid) - cpuBefore) / Math.max(1, result.requests.total)),
+          pgCpuMs: round((postgresCpuMs() - pgBefore) / Math.max(1, result.requests.total)),
         });
       },
     );
@@ -392,6 +422,9 @@ try {
   const floorCase = cases.find((c) => c.name.startsWith("floor"))!;
   // The floor again at the end: the machine's speed drifts (shared cores), ratios use the mean.
   const order = [...chosen, { ...floorCase, name: "floor again (end of run)" }];
+  // A server just started spends its first seconds compiling (V8's optimising tiers) and sizing its
+  // heap: the first floor, measured then, came out 10-20 % below the last one in every run.
+  for (const v of variants) await cannon(v.base, { cookie: cookies[floorCase.role] }, [floorCase.path as string], SERVER_WARMUP_SECONDS, floorCase.status ?? 200);
   const rounds: (Measure & Case & { label: string })[] = [];
   let turn = 0;
   for (const c of order) {
@@ -407,7 +440,7 @@ try {
       rounds.push({ ...c, ...m, name, label: v.label });
       console.log(
         `${name}: ${m.rps.toFixed(0)} req/s, p50 ${m.p50} ms, p95 ${m.p95} ms, p99 ${m.p99} ms, ` +
-          `${m.errors} errors, ${m.unexpected} unexpected statuses` + (v.pid ? `, RSS ${m.rssMb.toFixed(0)} MB, server CPU ${m.cpuMs} ms/req` : ""),
+          `${m.errors} errors, ${m.unexpected} unexpected statuses` + (v.pid ? `, RSS ${m.rssMb.toFixed(0)} MB, server CPU ${m.cpuMs} ms/req, PostgreSQL CPU ${m.pgCpuMs} ms/req` : ""),
       );
     }
   }
@@ -458,11 +491,11 @@ try {
     ].filter(Boolean);
     if (problems.length) misses.push(`${r.name}: ${problems.join(", ")}`);
     const isCeiling = r.name.startsWith("ceiling");
-    return [r.name, r.rps.toFixed(0), ratio.toFixed(2), String(r.p50), String(r.p95), String(r.p99), String(r.errors), String(r.unexpected), isCeiling ? "" : r.rssMb.toFixed(0), isCeiling ? "" : r.cpuMs.toFixed(1), problems.length ? "MISS" : "ok"];
+    return [r.name, r.rps.toFixed(0), ratio.toFixed(2), String(r.p50), String(r.p95), String(r.p99), String(r.errors), String(r.unexpected), isCeiling ? "" : r.rssMb.toFixed(0), isCeiling ? "" : r.cpuMs.toFixed(1), isCeiling ? "" : r.pgCpuMs.toFixed(1), problems.length ? "MISS" : "ok"];
   });
   if (floorRps < TARGET_FLOOR_RPS) misses.push(`floor: ${floorRps.toFixed(0)} req/s < ${TARGET_FLOOR_RPS}`);
   if (peakMb >= TARGET_MEMORY_MB) misses.push(`server peak memory ${peakMb.toFixed(0)} MB >= ${TARGET_MEMORY_MB}`);
-  const head = ["page", "req/s", "x floor", "p50 ms", "p95 ms", "p99 ms", "errors", "non-expected", "RSS MB", "CPU ms/req", ""];
+  const head = ["page", "req/s", "x floor", "p50 ms", "p95 ms", "p99 ms", "errors", "non-expected", "RSS MB", "CPU ms/req", "PG ms/req", ""];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
   console.log(`\n${CONNECTIONS} connections, ${DURATION} s each after ${WARMUP_SECONDS} s of warm-up, median of ${ROUNDS} round(s); floor = ${[...floorOf].map(([l, f]) => `${f.toFixed(0)}${l}`).join(", ")} req/s (mean of first and last)`);
@@ -488,7 +521,12 @@ try {
       { name: `${r.name} p95`, value: r.p95, unit: "ms", ratio: null },
       { name: `${r.name} p99`, value: r.p99, unit: "ms", ratio: null },
       { name: `${r.name} errors`, value: r.errors + r.unexpected, unit: "count", ratio: null },
-      ...(r.name.startsWith("ceiling") ? [] : [{ name: `${r.name} server CPU per request`, value: r.cpuMs, unit: "ms", ratio: null }]),
+      ...(r.name.startsWith("ceiling")
+        ? []
+        : [
+            { name: `${r.name} server CPU per request`, value: r.cpuMs, unit: "ms", ratio: null },
+            { name: `${r.name} PostgreSQL CPU per request`, value: r.pgCpuMs, unit: "ms", ratio: null },
+          ]),
     ];
   });
   if (firstLoad) {

@@ -20,6 +20,7 @@ import { context, get, makeDepartment, outcome, post, run, signedIn } from "../f
 import { SAMPLE_PHOTOS as PHOTOS } from "../fixtures/photos";
 import { expectConsoleError } from "../setup/console-errors";
 import { todayIn } from "~/utils/dates";
+import { serverI18n } from "~/i18n/i18n";
 const body = JSON.stringify({ type: "doc", content: [{ type: "paragraph", content: [{ type: "text", text: "Un compte rendu du terrain." }] }] });
 
 // A real SMTP server in the test process; the app sends through nodemailer via the job queue.
@@ -121,6 +122,25 @@ describe("review inbox and permissions", () => {
     expect(all.items.find((i: { id: number }) => i.id === b.id).waiting_hours).toBeGreaterThanOrEqual(72);
     const { body: filtered } = outcome(await run(() => inbox.loader({ request: get(`/review?department=${a.dept}&tag=sortie`, comms.cookie), params: {}, context })));
     expect(filtered.items.map((i: { id: number }) => i.id)).toEqual([a.id]);
+  });
+
+  it("counts what waits up to 1,000, then says more than 1,000", async () => {
+    const comms = await signedIn("comms");
+    const dept = await makeDepartment();
+    const agent = await signedIn("agent", dept);
+    const many = (n: number) =>
+      sql`INSERT INTO contribution (author_id, department_id, title, body_json, body_html, body_text, status, submitted_at)
+          SELECT ${agent.id}, ${dept}, 'Lot ' || i, ${body}::jsonb, '', '', 'submitted', now() - make_interval(mins => i)
+          FROM generate_series(1, ${n}) AS i`.execute(db());
+    const load = async () => outcome(await run(() => inbox.loader({ request: get(`/review?department=${dept}`, comms.cookie), params: {}, context }))).body;
+
+    await many(1000);
+    expect(await load()).toMatchObject({ waiting: 1000, moreWaiting: false });
+    await many(1);
+    const more = await load();
+    expect(more).toMatchObject({ waiting: 1000, moreWaiting: true });
+    expect(more.items).toHaveLength(50);
+    expect(serverI18n("fr").t("review.waitingMore", { count: more.waiting })).toBe("Plus de 1\u202f000 contributions attendent une relecture.");
   });
 
   it("pages the inbox 50 at a time in waiting order, ties on the submission time included, keeping the filters", async () => {
