@@ -109,14 +109,16 @@ function cpuMsOf(pid: number | undefined): number {
 }
 
 /**
- * User + system CPU time so far of the PostgreSQL cluster: its postmaster and the processes it
- * started (one per connection of the app's pool, which live as long as the run). NaN elsewhere than Linux.
+ * User + system CPU time so far of the PostgreSQL cluster: its postmaster, the processes it started
+ * that still run (one per connection of the app's pool) and those that ended. NaN elsewhere than Linux.
  */
 function postgresCpuMs(): number {
   if (!pg) return NaN;
   try {
     const postmaster = Number(fs.readFileSync(path.join(pg.dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
-    let total = cpuMsOf(postmaster);
+    // Its own time and its children's that ended (cutime, cstime: autovacuum workers come and go).
+    const own = fs.readFileSync(`/proc/${postmaster}/stat`, "utf8").split(") ")[1].split(" ");
+    let total = ((Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14])) * 1000) / 100;
     for (const entry of fs.readdirSync("/proc")) {
       if (!/^\d+$/.test(entry)) continue;
       try {
