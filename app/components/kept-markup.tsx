@@ -9,13 +9,33 @@ export const MarkupKeeperContext = createContext<MarkupKeeper | null>(null);
 
 /**
  * A large part of a page that is a pure function of `depends` and the language: the same figures
- * for everyone who may see them (the statistics dashboard's tables and charts). On the server its
- * markup is rendered once per distinct `depends` and reused; in the browser it renders and hydrates
- * as usual, against the same markup. Its children must read nothing else: no router hook, no time
- * zone or user from context (pass them in `depends`), no useId.
+ * for everyone who may see them (the statistics dashboard's tables and charts), the same rows of
+ * the publishing queue for every comms member. On the server its markup is rendered once per
+ * distinct `depends` and reused; in the browser it renders and hydrates as usual, against the same
+ * markup. Its children must read nothing else: no router hook (links and forms are plain, inside a
+ * ClientNavigation), no time zone or user from context (pass them in `depends`), no useId.
  */
-export function KeptMarkup({ depends, className, children }: { depends: unknown; className?: string; children: ReactNode }) {
+export function KeptMarkup({
+  depends,
+  as: Tag = "div",
+  className,
+  "aria-label": ariaLabel,
+  children,
+}: {
+  depends: unknown;
+  /** The element that holds the markup (a table's rows go in a tbody). */
+  as?: "div" | "ol" | "ul" | "tbody";
+  className?: string;
+  "aria-label"?: string;
+  children: ReactNode;
+}) {
   const keep = useContext(MarkupKeeperContext);
-  if (keep === null) return <div className={className}>{children}</div>;
-  return <div className={className} dangerouslySetInnerHTML={{ __html: keep(depends, children) }} />;
+  if (keep === null) {
+    return (
+      <Tag className={className} aria-label={ariaLabel}>
+        {children}
+      </Tag>
+    );
+  }
+  return <Tag className={className} aria-label={ariaLabel} dangerouslySetInnerHTML={{ __html: keep(depends, children) }} />;
 }

@@ -1,8 +1,11 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { Form, Link, useActionData, useFormAction, useLoaderData, useSearchParams } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { z } from "zod";
+import { ClientNavigation } from "~/components/client-navigation";
 import { FormError, SubmitButton } from "~/components/forms";
+import { KeptMarkup } from "~/components/kept-markup";
+import { CalendarDays, QueueRows, type QueueRowItem } from "~/components/publishing-queue";
 import { Notice, ResultNotice } from "~/components/notice";
 import { requireRole } from "~/auth/guards.server";
 import { db } from "~/db.server";
@@ -13,7 +16,7 @@ import { cursorParam, dayRange, localDay, parseCursor, rangeOf, type QueueView }
 import { attempt, fieldErrors } from "~/utils/errors.server";
 import type { FieldErrors } from "~/utils/forms";
 import { readForm } from "~/utils/forms.server";
-import { useDates } from "~/utils/dates";
+import { useDates, useOrganisationTimeZone } from "~/utils/dates";
 
 export const meta: MetaFunction = () => [{ title: "Publications · Relais" }];
 
@@ -137,57 +140,6 @@ function CalendarSubscription({ has, url }: { has: boolean; url?: string }) {
   );
 }
 
-type Item = Omit<ReturnType<typeof shown>, "scheduledAt"> & { scheduledAt: string | Date };
-
-function Actions({ item }: { item: Item }) {
-  const { t } = useTranslation();
-  const label = `${item.contribution.title} — ${item.channel.name}`;
-  return (
-    <div className="row">
-      {item.state === "failed" ? (
-        <Form method="post">
-          <input type="hidden" name="id" value={item.id} />
-          <SubmitButton name="intent" value="retry" aria-label={`${t("publishing.queue.retry")} : ${label}`}>
-            {t("publishing.queue.retry")}
-          </SubmitButton>
-        </Form>
-      ) : null}
-      {["queued", "scheduled", "held", "failed"].includes(item.state) ? (
-        <>
-          <Link className="button secondary" to={`/publishing/${item.id}`} aria-label={`${t("publishing.queue.open")} : ${label}`}>
-            {t("publishing.queue.open")}
-          </Link>
-          <Form method="post">
-            <input type="hidden" name="id" value={item.id} />
-            <SubmitButton name="intent" value="cancel" className="secondary" confirm={t("publishing.queue.cancelConfirm")} aria-label={`${t("publishing.queue.cancel")} : ${label}`}>
-              {t("publishing.queue.cancel")}
-            </SubmitButton>
-          </Form>
-        </>
-      ) : (
-        <Link to={`/publishing/${item.id}`} aria-label={`${t("publishing.queue.open")} : ${label}`}>
-          {t("publishing.queue.open")}
-        </Link>
-      )}
-    </div>
-  );
-}
-
-function Details({ item }: { item: Item }) {
-  const { t } = useTranslation();
-  return (
-    <>
-      {item.lastError && item.state === "failed" ? <p className="field-error">{t("publishing.queue.lastError", { error: item.lastError })}</p> : null}
-      {item.heldReason && item.state === "held" ? <p className="field-error">{t("publishing.queue.held", { reason: item.heldReason })}</p> : null}
-      {item.remoteUrl ? (
-        <p>
-          <a href={item.remoteUrl}>{t("publishing.queue.seePost")}</a>
-        </p>
-      ) : null}
-    </>
-  );
-}
-
 /** A link to the list with the same filters, at another place ("plus anciennes", "plus récentes"). */
 function listHref(filter: { day: string | null; channel: number | null; attention: boolean }, at: string, place: Record<string, string>): string {
   const q = new URLSearchParams({ view: "list", at });
@@ -218,8 +170,8 @@ export default function Queue() {
   const errors = result && "errors" in result ? (result.errors as FieldErrors) : undefined;
   const [params] = useSearchParams();
   const created = Number(params.get("created"));
-  const byDay = new Map<string, Item[]>();
-  for (const item of items as Item[]) byDay.set(item.day, [...(byDay.get(item.day) ?? []), item]);
+  const formAction = useFormAction();
+  const timeZone = useOrganisationTimeZone();
   return (
     <div className="stack">
       <h1>{t("publishing.queue.title")}</h1>
@@ -273,7 +225,7 @@ export default function Queue() {
       {list ? (
         items.length ? (
           <>
-          <div className="table-wrap">
+          <ClientNavigation className="table-wrap">
             <table>
               <caption className="visually-hidden">{t("publishing.queue.title")}</caption>
               <thead>
@@ -285,62 +237,23 @@ export default function Queue() {
                   <th scope="col">{t("common.actions")}</th>
                 </tr>
               </thead>
-              <tbody>
-                {(items as Item[]).map((item) => (
-                  <tr key={item.id}>
-                    <td>{dates.dateTime(item.scheduledAt)}</td>
-                    <td>{item.channel.name}</td>
-                    <td>
-                      <Link to={`/contributions/${item.contribution.id}`}>{item.contribution.title}</Link>
-                    </td>
-                    <td>
-                      <span className={`status pub-${item.state}`}>{t(`publishing.states.${item.state}`)}</span>
-                      <Details item={item} />
-                    </td>
-                    <td>
-                      <Actions item={item} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
+              {/* The same rows for every comms member: their markup is kept between requests. */}
+              <KeptMarkup as="tbody" depends={[items, formAction, timeZone]}>
+                <QueueRows items={items as QueueRowItem[]} formAction={formAction} timeZone={timeZone} />
+              </KeptMarkup>
             </table>
-          </div>
+          </ClientNavigation>
           <Pager list={list} at={range.start} label={t("publishing.queue.pagesBottom")} />
           </>
         ) : (
           <p>{t("publishing.queue.empty")}</p>
         )
       ) : (
-        <ol className={`calendar calendar-${view}`} aria-label={t(`publishing.queue.view.${view}`)}>
-          {range.days.map((day) => {
-            const shown = byDay.get(day) ?? [];
-            const more = overflow.filter((o) => o.day === day);
-            return (
-              <li key={day} className="calendar-day">
-                <h2 className="calendar-date">{dates.date(day, "long")}</h2>
-                {shown.length || more.length ? (
-                  <ul className="stack">
-                    {shown.map((item) => (
-                      <li key={item.id} className="card">
-                        <strong>{dates.time(item.scheduledAt)}</strong> · {item.channel.name} · {t(`publishing.states.${item.state}`)}
-                        <br />
-                        <Link to={`/publishing/${item.id}`}>{item.contribution.title}</Link>
-                        <Details item={item} />
-                      </li>
-                    ))}
-                    {more.map((o) => (
-                      <li key={`more-${o.channel.id}`}>
-                        <Link to={`/publishing?view=list&day=${o.day}&channel=${o.channel.id}`}>{t("publishing.queue.more", { count: o.count, channel: o.channel.name })}</Link>
-                      </li>
-                    ))}
-                  </ul>
-                ) : (
-                  <p className="hint">{t("publishing.queue.nothing")}</p>
-                )}
-              </li>
-            );
-          })}
-        </ol>
+        <ClientNavigation>
+          <KeptMarkup as="ol" className={`calendar calendar-${view}`} aria-label={t(`publishing.queue.view.${view}`)} depends={[range.days, items, overflow, timeZone]}>
+            <CalendarDays days={range.days} items={items as QueueRowItem[]} overflow={overflow} timeZone={timeZone} />
+          </KeptMarkup>
+        </ClientNavigation>
       )}
     </div>
   );

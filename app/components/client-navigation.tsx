@@ -1,0 +1,45 @@
+import { useNavigate, useNavigation, useSubmit } from "@remix-run/react";
+import type { FormEvent, MouseEvent, ReactNode } from "react";
+
+/**
+ * Plain links and forms inside `children` behave as Remix's <Link> and <Form> do: a click on a link
+ * of this site opens it without reloading the page, a form is sent by the router (its action and
+ * the button pressed, as Remix sends them, once at a time), and a button with `data-confirm` asks
+ * first. For parts of pages that may not call router hooks (KeptMarkup) or that hold many links and
+ * forms: three hooks here instead of three or four in each of them. Without JavaScript they are
+ * plain links and forms, which work too (give forms their action: useFormAction()).
+ */
+export function ClientNavigation({ className, children }: { className?: string; children: ReactNode }) {
+  const navigate = useNavigate();
+  const submit = useSubmit();
+  const busy = useNavigation().state === "submitting";
+
+  const onClick = (event: MouseEvent<HTMLDivElement>) => {
+    const target = event.target instanceof Element ? event.target : null;
+    const confirmed = target?.closest<HTMLButtonElement>("button[data-confirm]");
+    if (confirmed) {
+      if (busy || !window.confirm(confirmed.dataset.confirm ?? "")) event.preventDefault();
+      return;
+    }
+    const link = target?.closest<HTMLAnchorElement>("a[href]");
+    if (!link || event.defaultPrevented || event.button !== 0 || event.metaKey || event.altKey || event.ctrlKey || event.shiftKey) return;
+    if ((link.target && link.target !== "_self") || link.hasAttribute("download") || link.origin !== window.location.origin) return;
+    event.preventDefault();
+    navigate(link.pathname + link.search + link.hash);
+  };
+
+  const onSubmit = (event: FormEvent<HTMLDivElement>) => {
+    const form = event.target;
+    if (event.defaultPrevented || !(form instanceof HTMLFormElement)) return;
+    event.preventDefault();
+    if (busy) return;
+    const submitter = (event.nativeEvent as SubmitEvent).submitter;
+    submit(submitter instanceof HTMLButtonElement || submitter instanceof HTMLInputElement ? submitter : form);
+  };
+
+  return (
+    <div className={className} onClick={onClick} onSubmit={onSubmit}>
+      {children}
+    </div>
+  );
+}
