@@ -1,7 +1,9 @@
 import type { ReactNode } from "react";
 import { Link } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
-import { useDates } from "~/utils/dates";
+import { datesIn, useOrganisationTimeZone } from "~/utils/dates";
+import { ClientNavigation } from "./client-navigation";
+import { KeptMarkup } from "./kept-markup";
 import { PhotoImage } from "./photo-image";
 
 export interface FeedCard {
@@ -30,58 +32,41 @@ export function nextPageHref(request: Request, next: string | null): string | nu
   return `${url.pathname}?${url.searchParams}`;
 }
 
-/** A list of contribution cards, with a link to the next page (keyset cursor) when there is one. */
+/**
+ * A list of contribution cards, with a link to the next page (keyset cursor) when there is one.
+ * The cards are the same for everyone who may see them: their markup is kept between requests
+ * (KeptMarkup), with plain links made live by ClientNavigation.
+ */
 export function FeedList<T extends FeedCard>({
   items,
   nextHref,
   showStatus = false,
   empty,
   details,
+  detailsDepend,
 }: {
   items: T[];
   nextHref: string | null;
   showStatus?: boolean;
   empty: string;
-  /** More about each item, at the end of its card ("mes contributions": what became of it). */
-  details?: (item: T) => ReactNode;
+  /**
+   * More about each item, at the end of its card ("mes contributions": what became of it). Kept
+   * with the cards: it may read only the item, `detailsDepend` and the language (no router hook).
+   */
+  details?: (item: T, timeZone: string) => ReactNode;
+  /** What `details` reads besides the item. */
+  detailsDepend?: unknown;
 }) {
   const { t } = useTranslation();
-  const dates = useDates();
+  const timeZone = useOrganisationTimeZone();
   if (items.length === 0) return <p>{empty}</p>;
   return (
     <>
-      <ul className="feed">
-        {items.map((item) => (
-          <li key={item.id} className={`card feed-card${item.cover ? " has-cover" : ""}`}>
-            {item.cover ? <PhotoImage photo={item.cover} rendition="thumb" /> : null}
-            <div>
-              {showStatus ? <span className={`status ${item.status}`}>{t(`contributions.status.${item.status}`)}</span> : null}
-              <h2>
-                <Link to={`/contributions/${item.id}`}>{item.title}</Link>
-              </h2>
-              <p className="meta">
-                <span>{item.author_name}</span>
-                <span>{item.department_name}</span>
-                <time dateTime={new Date(item.approved_at ?? item.updated_at).toISOString()}>
-                  {dates.date(item.approved_at ?? item.updated_at)}
-                </time>
-              </p>
-              <p className="prose">{item.excerpt}</p>
-              {showStatus && item.last_decision?.message ? (
-                <p className="reason">
-                  {t(`contributions.status.${item.last_decision.kind}`)} : « {item.last_decision.message} »
-                </p>
-              ) : null}
-              <p className="meta">
-                {item.photo_count ? <span>{t("contributions.photoCount", { count: item.photo_count })}</span> : null}
-                {item.thanks_count ? <span>{t("thanks.count", { count: item.thanks_count })}</span> : null}
-                {item.comment_count ? <span>{t("comments.count", { count: item.comment_count })}</span> : null}
-              </p>
-              {details?.(item)}
-            </div>
-          </li>
-        ))}
-      </ul>
+      <ClientNavigation>
+        <KeptMarkup as="ul" className="feed" depends={[items, showStatus, timeZone, detailsDepend]}>
+          <FeedCards items={items} showStatus={showStatus} timeZone={timeZone} details={details} />
+        </KeptMarkup>
+      </ClientNavigation>
       {nextHref ? (
         <p>
           <Link className="button secondary" to={nextHref}>
@@ -91,4 +76,38 @@ export function FeedList<T extends FeedCard>({
       ) : null}
     </>
   );
+}
+
+/** The cards: a pure function of their props and the language. */
+function FeedCards<T extends FeedCard>({ items, showStatus, timeZone, details }: { items: T[]; showStatus: boolean; timeZone: string; details?: (item: T, timeZone: string) => ReactNode }) {
+  const { t, i18n } = useTranslation();
+  const dates = datesIn(i18n.language, timeZone);
+  return items.map((item) => (
+    <li key={item.id} className={`card feed-card${item.cover ? " has-cover" : ""}`}>
+      {item.cover ? <PhotoImage photo={item.cover} rendition="thumb" /> : null}
+      <div>
+        {showStatus ? <span className={`status ${item.status}`}>{t(`contributions.status.${item.status}`)}</span> : null}
+        <h2>
+          <a href={`/contributions/${item.id}`}>{item.title}</a>
+        </h2>
+        <p className="meta">
+          <span>{item.author_name}</span>
+          <span>{item.department_name}</span>
+          <time dateTime={new Date(item.approved_at ?? item.updated_at).toISOString()}>{dates.date(item.approved_at ?? item.updated_at)}</time>
+        </p>
+        <p className="prose">{item.excerpt}</p>
+        {showStatus && item.last_decision?.message ? (
+          <p className="reason">
+            {t(`contributions.status.${item.last_decision.kind}`)} : « {item.last_decision.message} »
+          </p>
+        ) : null}
+        <p className="meta">
+          {item.photo_count ? <span>{t("contributions.photoCount", { count: item.photo_count })}</span> : null}
+          {item.thanks_count ? <span>{t("thanks.count", { count: item.thanks_count })}</span> : null}
+          {item.comment_count ? <span>{t("comments.count", { count: item.comment_count })}</span> : null}
+        </p>
+        {details?.(item, timeZone)}
+      </div>
+    </li>
+  ));
 }

@@ -1,5 +1,5 @@
 import { useTranslation } from "react-i18next";
-import { useDates } from "~/utils/dates";
+import { datesIn } from "~/utils/dates";
 
 export interface ReachFigures {
   shares: number;
@@ -22,11 +22,14 @@ export function ReachLine({ reach }: { reach: ReachFigures }) {
  */
 export function PublishedOn({
   places,
+  timeZone,
 }: {
   places: { channel: string; url: string | null; publishedAt?: string | Date; reach?: (ReachFigures & { fetchedAt: string | Date }) | null }[];
+  /** The organisation's (given, not read from the router: "mes contributions" keeps this markup). */
+  timeZone: string;
 }) {
-  const { t } = useTranslation();
-  const dates = useDates();
+  const { t, i18n } = useTranslation();
+  const dates = datesIn(i18n.language, timeZone);
   if (places.length === 0) return null;
   return (
     <ul className="published-on">

@@ -18,7 +18,7 @@ import { publishedPlaces } from "~/publishing/published.server";
 import { attempt, fieldErrors, idParam } from "~/utils/errors.server";
 import { parseForm } from "~/utils/forms";
 import { readForm } from "~/utils/forms.server";
-import { useDates } from "~/utils/dates";
+import { useDates, useOrganisationTimeZone } from "~/utils/dates";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.c.title ?? "Contribution"} · Relais` }];
 
@@ -83,6 +83,7 @@ export default function ContributionPage() {
   const { t } = useTranslation();
   const msg = useMsg();
   const dates = useDates();
+  const timeZone = useOrganisationTimeZone();
   const errors = result && "errors" in result ? result.errors : undefined;
   const done = params.get("done");
   // A submission refused for missing descriptions: this page has no field for them, the edit page has.
@@ -115,7 +116,7 @@ export default function ContributionPage() {
             ))}
           </ul>
         ) : null}
-        <PublishedOn places={published} />
+        <PublishedOn places={published} timeZone={timeZone} />
         {canPublish ? (
           <p>
             <Link className="button secondary" to={`/publishing/new/${c.id}`}>

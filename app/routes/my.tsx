@@ -43,14 +43,15 @@ export default function MyContributions() {
         nextHref={nextHref}
         showStatus
         empty={t("contributions.my.empty")}
-        details={(item) => {
+        detailsDepend={[published, thankers]}
+        details={(item, timeZone) => {
           const places = published.filter((p) => p.contributionId === item.id);
           const names = thankers.find((x) => x.contributionId === item.id)?.names ?? [];
           const others = (item.thanks_count ?? 0) - names.length;
           if (places.length === 0 && names.length === 0) return null;
           return (
             <div className="became-of" aria-label={t("contributions.my.becameOf")} role="group">
-              <PublishedOn places={places} />
+              <PublishedOn places={places} timeZone={timeZone} />
               {names.length ? (
                 <p>{others > 0 ? t("contributions.my.thankedByMore", { names: names.join(", "), count: others }) : t("contributions.my.thankedBy", { names: names.join(", ") })}</p>
               ) : null}

@@ -4,9 +4,13 @@ import { renderToString } from "react-dom/server";
 import { I18nextProvider } from "react-i18next";
 import { MarkupKeeperContext, type MarkupKeeper } from "~/components/kept-markup";
 
-/** The most recently used markups (a dashboard's is ~80 KB). */
-const MAX_KEPT = 64;
+/**
+ * The most recently used markups, up to this many characters in all (a dashboard's is ~80 K, a
+ * feed page's cards ~25 K, the queue's rows ~40 K): ~8 MB at most, for a few hundred pages.
+ */
+const MAX_KEPT_CHARACTERS = 4_000_000;
 const kept = new Map<string, string>();
+let keptCharacters = 0;
 
 /**
  * The keeper of one request's render (entry.server.tsx): markup keyed by a digest of the language and
@@ -25,7 +29,12 @@ export function markupKeeper(i18n: I18n): MarkupKeeper {
           <I18nextProvider i18n={i18n}>{children}</I18nextProvider>
         </MarkupKeeperContext.Provider>,
       );
-      if (kept.size >= MAX_KEPT) kept.delete(kept.keys().next().value!);
+      keptCharacters += html.length;
+      for (const [oldest, markup] of kept) {
+        if (keptCharacters <= MAX_KEPT_CHARACTERS) break;
+        kept.delete(oldest);
+        keptCharacters -= markup.length;
+      }
     } else {
       kept.delete(key); // most recently used last
     }

@@ -99,6 +99,16 @@ describe.skipIf(inject("e2eSkip"))("accessibility: hydration, focus, confirmatio
     await visit(agent, `/contributions/${sentId}`);
     await expect(agent.locator(".comment time").count()).resolves.toBe(1);
     await expect(agent.getByRole("region", { name: "Historique" }).locator("time").count()).resolves.toBeGreaterThan(0);
+    // Feeds' cards are kept markup (the second load of each is): they hydrate the same, and their
+    // plain links open in the page.
+    for (const path of ["/", "/", "/?scope=organisation", "/my", "/my"]) await visit(agent, path);
+    await visit(agent, "/");
+    await agent.evaluate(() => ((window as unknown as { stayed: boolean }).stayed = true));
+    const card = agent.locator("ul.feed h2 a").first();
+    const cardHref = (await card.getAttribute("href"))!;
+    await card.click();
+    await agent.waitForURL((url) => url.pathname === cardHref);
+    expect(await agent.evaluate(() => (window as unknown as { stayed?: boolean }).stayed === true)).toBe(true);
     expect(agentErrors).toEqual([]);
 
     const commsSession = await newContext(browser, baseUrl, { timezoneId: browserZone });
@@ -116,6 +126,8 @@ describe.skipIf(inject("e2eSkip"))("accessibility: hydration, focus, confirmatio
     const shown = await comms.locator("main time").first().evaluate((t) => ({ text: t.textContent, iso: t.getAttribute("datetime")! }));
     const paris = new Intl.DateTimeFormat("fr", { dateStyle: "medium", timeStyle: "short", timeZone: "Europe/Paris" }).format(new Date(shown.iso));
     expect(shown.text).toBe(paris);
+    // The publishing queue's rows and days are kept markup: they hydrate the same.
+    for (const path of ["/publishing", "/publishing", "/publishing?view=week", "/publishing?view=month", "/publishing?view=month"]) await visit(comms, path);
 
     expect(commsErrors).toEqual([]);
     await Promise.all([agentSession.context.close(), commsSession.context.close()]);
