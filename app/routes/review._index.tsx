@@ -1,7 +1,9 @@
 import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
+import { ClientNavigation } from "~/components/client-navigation";
 import { DepartmentTagFilters } from "~/components/filters";
+import { KeptMarkup } from "~/components/kept-markup";
 import { requireRole } from "~/auth/guards.server";
 import { db } from "~/db.server";
 import { departmentChoices } from "~/organisation/departments.server";
@@ -46,12 +48,40 @@ export async function loader({ request }: LoaderFunctionArgs) {
   );
 }
 
-export default function ReviewInbox() {
-  const { items, waiting: waitingCount, moreWaiting, next, first, filters, departments, tags, errors } = useLoaderData<typeof loader>();
+type InboxItem = Awaited<ReturnType<typeof reviewInbox>>["items"][number];
+
+/** The inbox's rows: a pure function of the items and the language (kept markup). */
+function ReviewRows({ items }: { items: InboxItem[] }) {
   const { t } = useTranslation();
   // French counts 0 as singular ("0 heure"): under an hour has its own words.
   const waiting = (hours: number) =>
     hours < 1 ? t("review.lessThanHour") : hours >= 48 ? t("review.days", { count: Math.floor(hours / 24) }) : t("review.hours", { count: hours });
+  return items.map((item) => (
+    <li key={item.id} className="card">
+      <h2>
+        <a href={`/review/${item.id}`}>{item.title}</a>
+      </h2>
+      <p className="meta">
+        <span>{item.author_name}</span>
+        <span>{item.department_name}</span>
+        <strong>{t("review.waiting", { duration: waiting(item.waiting_hours) })}</strong>
+        {item.photo_count ? <span>{t("contributions.photoCount", { count: item.photo_count })}</span> : null}
+        {item.propose_external ? <span>{t("review.proposedExternal")}</span> : null}
+      </p>
+      {item.tags.length ? (
+        <ul className="tags">
+          {item.tags.map((tag) => (
+            <li key={tag}>{tag}</li>
+          ))}
+        </ul>
+      ) : null}
+    </li>
+  ));
+}
+
+export default function ReviewInbox() {
+  const { items, waiting: waitingCount, moreWaiting, next, first, filters, departments, tags, errors } = useLoaderData<typeof loader>();
+  const { t } = useTranslation();
   return (
     <div className="stack">
       <h1>{t("review.title")}</h1>
@@ -65,29 +95,12 @@ export default function ReviewInbox() {
         </div>
       </Form>
       {items.length === 0 ? <p>{t("review.empty")}</p> : <p>{t(moreWaiting ? "review.waitingMore" : "review.waitingCount", { count: waitingCount })}</p>}
-      <ul className="feed">
-        {items.map((item) => (
-          <li key={item.id} className="card">
-            <h2>
-              <Link to={`/review/${item.id}`}>{item.title}</Link>
-            </h2>
-            <p className="meta">
-              <span>{item.author_name}</span>
-              <span>{item.department_name}</span>
-              <strong>{t("review.waiting", { duration: waiting(item.waiting_hours) })}</strong>
-              {item.photo_count ? <span>{t("contributions.photoCount", { count: item.photo_count })}</span> : null}
-              {item.propose_external ? <span>{t("review.proposedExternal")}</span> : null}
-            </p>
-            {item.tags.length ? (
-              <ul className="tags">
-                {item.tags.map((tag) => (
-                  <li key={tag}>{tag}</li>
-                ))}
-              </ul>
-            ) : null}
-          </li>
-        ))}
-      </ul>
+      {/* The same rows for every comms member: their markup is kept between requests. */}
+      <ClientNavigation>
+        <KeptMarkup as="ul" className="feed" depends={items}>
+          <ReviewRows items={items} />
+        </KeptMarkup>
+      </ClientNavigation>
       {next || first ? (
         <nav aria-label={t("review.pages")} className="row">
           {first ? <Link to={first}>← {t("review.first")}</Link> : null}

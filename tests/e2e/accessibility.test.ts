@@ -126,8 +126,8 @@ describe.skipIf(inject("e2eSkip"))("accessibility: hydration, focus, confirmatio
     const shown = await comms.locator("main time").first().evaluate((t) => ({ text: t.textContent, iso: t.getAttribute("datetime")! }));
     const paris = new Intl.DateTimeFormat("fr", { dateStyle: "medium", timeStyle: "short", timeZone: "Europe/Paris" }).format(new Date(shown.iso));
     expect(shown.text).toBe(paris);
-    // The publishing queue's rows and days are kept markup: they hydrate the same.
-    for (const path of ["/publishing", "/publishing", "/publishing?view=week", "/publishing?view=month", "/publishing?view=month"]) await visit(comms, path);
+    // The review inbox's rows and the publishing queue's rows and days are kept markup: they hydrate the same.
+    for (const path of ["/review", "/review", "/publishing", "/publishing", "/publishing?view=week", "/publishing?view=month", "/publishing?view=month"]) await visit(comms, path);
 
     expect(commsErrors).toEqual([]);
     await Promise.all([agentSession.context.close(), commsSession.context.close()]);
