@@ -1,5 +1,7 @@
 import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
+import { ClientNavigation } from "~/components/client-navigation";
+import { KeptMarkup } from "~/components/kept-markup";
 import { useTranslation } from "react-i18next";
 import { nextPageHref } from "~/components/feed-list";
 import { DepartmentTagFilters } from "~/components/filters";
@@ -7,7 +9,7 @@ import { FieldError, useMsg } from "~/components/forms";
 import { requireUser } from "~/auth/guards.server";
 import { searchPage, searchParamsSchema, type SearchParams } from "~/contributions/search.server";
 import { db } from "~/db.server";
-import { useDates } from "~/utils/dates";
+import { datesIn, useOrganisationTimeZone } from "~/utils/dates";
 import { parseForm, withoutNul } from "~/utils/forms";
 
 export const meta: MetaFunction = () => [{ title: "Recherche · Relais" }];
@@ -37,10 +39,34 @@ export async function loader({ request }: LoaderFunctionArgs) {
   );
 }
 
+type Result = NonNullable<ReturnType<typeof useLoaderData<typeof loader>>["items"]>[number];
+
+/** The results: a pure function of the items, the time zone and the language (kept markup, plain links). */
+function SearchResults({ items, timeZone }: { items: Result[]; timeZone: string }) {
+  const { t, i18n } = useTranslation();
+  const dates = datesIn(i18n.language, timeZone);
+  return items.map((item) => (
+    <li key={item.id} className="card">
+      <span className={`status ${item.status}`}>{t(`contributions.status.${item.status}`)}</span>
+      <h3>
+        <a href={`/contributions/${item.id}`}>
+          {item.titleParts.map((part, i) => (part.hit ? <mark key={i}>{part.text}</mark> : <span key={i}>{part.text}</span>))}
+        </a>
+      </h3>
+      <p className="meta">
+        <span>{item.author_name}</span>
+        <span>{item.department_name}</span>
+        <time dateTime={new Date(item.updated_at).toISOString()}>{dates.date(item.updated_at)}</time>
+      </p>
+      <p className="prose">{item.excerpt.map((part, i) => (part.hit ? <mark key={i}>{part.text}</mark> : <span key={i}>{part.text}</span>))}</p>
+    </li>
+  ));
+}
+
 export default function Search() {
   const { values, errors, departments, tags, items, nextHref } = useLoaderData<typeof loader>();
   const { t } = useTranslation();
-  const dates = useDates();
+  const timeZone = useOrganisationTimeZone();
   const msg = useMsg();
   /** aria attributes and the message of a field refused in the URL. */
   const invalid = (name: keyof SearchParams) =>
@@ -91,28 +117,11 @@ export default function Search() {
         <section aria-labelledby="results-title">
           <h2 id="results-title">{t("search.results")}</h2>
           {items.length === 0 ? <p>{t("search.empty")}</p> : null}
-          <ul className="feed">
-            {items.map((item) => (
-              <li key={item.id} className="card">
-                <span className={`status ${item.status}`}>{t(`contributions.status.${item.status}`)}</span>
-                <h3>
-                  <Link to={`/contributions/${item.id}`}>
-                    {item.titleParts.map((part, i) => (part.hit ? <mark key={i}>{part.text}</mark> : <span key={i}>{part.text}</span>))}
-                  </Link>
-                </h3>
-                <p className="meta">
-                  <span>{item.author_name}</span>
-                  <span>{item.department_name}</span>
-                  <time dateTime={new Date(item.updated_at).toISOString()}>
-                    {dates.date(item.updated_at)}
-                  </time>
-                </p>
-                <p className="prose">
-                  {item.excerpt.map((part, i) => (part.hit ? <mark key={i}>{part.text}</mark> : <span key={i}>{part.text}</span>))}
-                </p>
-              </li>
-            ))}
-          </ul>
+          <ClientNavigation>
+            <KeptMarkup as="ul" className="feed" depends={[items, timeZone]}>
+              <SearchResults items={items} timeZone={timeZone} />
+            </KeptMarkup>
+          </ClientNavigation>
           {nextHref ? (
             <Link className="button secondary" to={nextHref}>
               {t("contributions.more")}

@@ -99,9 +99,10 @@ describe.skipIf(inject("e2eSkip"))("accessibility: hydration, focus, confirmatio
     await visit(agent, `/contributions/${sentId}`);
     await expect(agent.locator(".comment time").count()).resolves.toBe(1);
     await expect(agent.getByRole("region", { name: "Historique" }).locator("time").count()).resolves.toBeGreaterThan(0);
-    // Feeds' cards are kept markup (the second load of each is): they hydrate the same, and their
+    // Feeds' cards and search results are kept markup (the second load of each is): they hydrate the same, and their
     // plain links open in the page.
-    for (const path of ["/", "/", "/?scope=organisation", "/my", "/my"]) await visit(agent, path);
+    for (const path of ["/", "/", "/?scope=organisation", "/my", "/my", "/search?q=atelier", "/search?q=atelier"]) await visit(agent, path);
+    await expect(agent.locator("ul.feed mark").count()).resolves.toBeGreaterThan(0);
     await visit(agent, "/");
     await agent.evaluate(() => ((window as unknown as { stayed: boolean }).stayed = true));
     const card = agent.locator("ul.feed h2 a").first();
