@@ -10,11 +10,20 @@ import type { FormEvent, MouseEvent, ReactNode } from "react";
  * plain links and forms, which work too (give forms their action: useFormAction()).
  */
 export function ClientNavigation({ className, children }: { className?: string; children: ReactNode }) {
+  return (
+    <div className={className} {...useClientNavigation()}>
+      {children}
+    </div>
+  );
+}
+
+/** ClientNavigation's handlers, for an element that is already there (the layout's header). */
+export function useClientNavigation() {
   const navigate = useNavigate();
   const submit = useSubmit();
   const busy = useNavigation().state === "submitting";
 
-  const onClick = (event: MouseEvent<HTMLDivElement>) => {
+  const onClick = (event: MouseEvent<HTMLElement>) => {
     const target = event.target instanceof Element ? event.target : null;
     const confirmed = target?.closest<HTMLButtonElement>("button[data-confirm]");
     if (confirmed) {
@@ -28,7 +37,7 @@ export function ClientNavigation({ className, children }: { className?: string; 
     navigate(link.pathname + link.search + link.hash);
   };
 
-  const onSubmit = (event: FormEvent<HTMLDivElement>) => {
+  const onSubmit = (event: FormEvent<HTMLElement>) => {
     const form = event.target;
     if (event.defaultPrevented || !(form instanceof HTMLFormElement)) return;
     event.preventDefault();
@@ -37,9 +46,5 @@ export function ClientNavigation({ className, children }: { className?: string; 
     submit(submitter instanceof HTMLButtonElement || submitter instanceof HTMLInputElement ? submitter : form);
   };
 
-  return (
-    <div className={className} onClick={onClick} onSubmit={onSubmit}>
-      {children}
-    </div>
-  );
+  return { onClick, onSubmit };
 }

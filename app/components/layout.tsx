@@ -1,7 +1,8 @@
-import { Form, Link, NavLink } from "@remix-run/react";
+import { useLocation } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import type { Role } from "../../db/schema";
 import { WRITERS } from "~/contributions/schema";
+import { useClientNavigation } from "./client-navigation";
 
 interface ShellUser {
   id: string;
@@ -34,26 +35,39 @@ export function navItems(role: Role): NavItem[] {
   return items;
 }
 
+/** Whether a menu link is the current page's (as NavLink: the path itself, or below it unless `end`). */
+function isCurrent(pathname: string, item: NavItem): boolean {
+  const here = pathname.toLowerCase().replace(/(.)\/+$/, "$1");
+  return here === item.to || (!item.end && item.to !== "/" && here.startsWith(`${item.to}/`));
+}
+
+/**
+ * The page's frame. Its links and the sign-out form are plain HTML, made live by one set of
+ * handlers on the header and the footer (useClientNavigation): a dozen Links and NavLinks cost
+ * every page several router hooks each.
+ */
 export function Layout({ user, unread, children }: { user: ShellUser | null; unread: number; children: React.ReactNode }) {
   const { t } = useTranslation();
+  const { pathname } = useLocation();
+  const live = useClientNavigation();
   return (
     <>
       <a className="skip-link" href="#main">
         {t("nav.skip")}
       </a>
-      <header className="site-header">
+      <header className="site-header" {...live}>
         <div className="bar">
-          <Link to="/" className="brand">
+          <a href="/" className="brand">
             {t("app.name")}
-          </Link>
+          </a>
           {user ? (
             <div className="user-tools">
               {user.enrolling ? (
                 <span className="who">{user.displayName}</span>
               ) : (
                 <>
-                  <Link
-                    to="/notifications"
+                  <a
+                    href="/notifications"
                     className="bell"
                     aria-label={unread ? t("nav.notificationsUnread", { count: unread }) : t("nav.notifications")}
                   >
@@ -61,18 +75,18 @@ export function Layout({ user, unread, children }: { user: ShellUser | null; unr
                       <path d="M18 8a6 6 0 0 0-12 0c0 7-3 9-3 9h18s-3-2-3-9M13.7 21a2 2 0 0 1-3.4 0" />
                     </svg>
                     {unread > 0 && <span className="badge">{unread}</span>}
-                  </Link>
-                  <Link to="/settings" className="who">
+                  </a>
+                  <a href="/settings" className="who">
                     {user.displayName}
                     <span className="role">{t(`roles.${user.role}`)}</span>
-                  </Link>
+                  </a>
                 </>
               )}
-              <Form method="post" action="/logout">
+              <form method="post" action="/logout">
                 <button type="submit" className="link-button">
                   {t("nav.logout")}
                 </button>
-              </Form>
+              </form>
             </div>
           ) : null}
         </div>
@@ -81,9 +95,13 @@ export function Layout({ user, unread, children }: { user: ShellUser | null; unr
             <ul>
               {navItems(user.role).map((item) => (
                 <li key={item.to}>
-                  <NavLink to={item.to} end={item.end}>
-                    {t(item.label)}
-                  </NavLink>
+                  {isCurrent(pathname, item) ? (
+                    <a href={item.to} className="active" aria-current="page">
+                      {t(item.label)}
+                    </a>
+                  ) : (
+                    <a href={item.to}>{t(item.label)}</a>
+                  )}
                 </li>
               ))}
             </ul>
@@ -94,9 +112,9 @@ export function Layout({ user, unread, children }: { user: ShellUser | null; unr
         {children}
       </main>
       {user ? (
-        <footer className="site-footer">
+        <footer className="site-footer" {...live}>
           <nav aria-label={t("nav.footer")}>
-            <Link to="/privacy">{t("nav.privacy")}</Link>
+            <a href="/privacy">{t("nav.privacy")}</a>
           </nav>
         </footer>
       ) : null}

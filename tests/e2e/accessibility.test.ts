@@ -110,6 +110,13 @@ describe.skipIf(inject("e2eSkip"))("accessibility: hydration, focus, confirmatio
     await card.click();
     await agent.waitForURL((url) => url.pathname === cardHref);
     expect(await agent.evaluate(() => (window as unknown as { stayed?: boolean }).stayed === true)).toBe(true);
+    // The menu's links are plain too: they open in the page, and the current one is marked.
+    const menu = agent.getByRole("navigation", { name: "Navigation principale" });
+    await menu.getByRole("link", { name: "Recherche" }).click();
+    await agent.waitForURL((url) => url.pathname === "/search");
+    expect(await agent.evaluate(() => (window as unknown as { stayed?: boolean }).stayed === true)).toBe(true);
+    await expect(menu.locator('a[aria-current="page"]').textContent()).resolves.toBe("Recherche");
+    await expect(menu.locator("a.active").count()).resolves.toBe(1);
     expect(agentErrors).toEqual([]);
 
     const commsSession = await newContext(browser, baseUrl, { timezoneId: browserZone });
