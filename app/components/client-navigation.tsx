@@ -7,7 +7,8 @@ import type { FormEvent, MouseEvent, ReactNode } from "react";
  * the button pressed, as Remix sends them, once at a time), and a button with `data-confirm` asks
  * first. For parts of pages that may not call router hooks (KeptMarkup) or that hold many links and
  * forms: three hooks here instead of three or four in each of them. Without JavaScript they are
- * plain links and forms, which work too (give forms their action: useFormAction()).
+ * plain links and forms, which work too (give forms their action: useFormAction()). A link to a file
+ * rather than a page (a download) takes `download` or `data-document`, and loads as a document.
  */
 export function ClientNavigation({ className, children }: { className?: string; children: ReactNode }) {
   return (
@@ -32,7 +33,7 @@ export function useClientNavigation() {
     }
     const link = target?.closest<HTMLAnchorElement>("a[href]");
     if (!link || event.defaultPrevented || event.button !== 0 || event.metaKey || event.altKey || event.ctrlKey || event.shiftKey) return;
-    if ((link.target && link.target !== "_self") || link.hasAttribute("download") || link.origin !== window.location.origin) return;
+    if ((link.target && link.target !== "_self") || link.hasAttribute("download") || link.hasAttribute("data-document") || link.origin !== window.location.origin) return;
     event.preventDefault();
     navigate(link.pathname + link.search + link.hash);
   };
