@@ -165,7 +165,12 @@ async function writeStreamed(
     await Promise.race([once(out, "finish"), failed]);
     return size;
   } catch (error) {
-    out.destroy();
+    // Closed before removed: a stream still opening its file would create it after the removal.
+    if (!out.closed) {
+      const closed = once(out, "close").catch(() => {});
+      out.destroy();
+      await closed;
+    }
     await fsp.rm(filePath, { force: true });
     throw error;
   }
