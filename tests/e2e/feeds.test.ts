@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { parseFeed } from "feedsmith";
 import ICAL from "ical.js";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { database } from "./database";
 
 // The public addresses of publishing (/feeds/…, /calendar.ics) as the built server answers them
 // over HTTP, without a session: routing, content types, 404s.
@@ -9,13 +10,6 @@ const base = () => inject("e2eBaseUrl");
 const slug = `e2e-flux-${randomBytes(3).toString("hex")}`;
 let channelId: number;
 let publicationId: number;
-
-async function database() {
-  const { setDatabaseUrl } = await import("~/env.server");
-  const { db } = await import("~/db.server");
-  setDatabaseUrl(inject("e2eDatabaseUrl"));
-  return db();
-}
 
 describe.skipIf(inject("e2eSkip"))("public publishing addresses over HTTP", () => {
   beforeAll(async () => {

@@ -4,6 +4,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { seriousViolations } from "./axe-audit";
 import { launch, newContext, signInAs, type Browser, type Page } from "./browser";
+import { database } from "./database";
 
 // The publishing pages' other flows, in Chromium against the built server: the channel form with
 // and without JavaScript, moving a publication with its conflict shown before saving, the manual
@@ -14,13 +15,6 @@ const stamp = randomBytes(3).toString("hex");
 const names = { kit: `Kit ${stamp}`, feed: `Flux ${stamp}` };
 const COMMS = "comms@demo.relais";
 let browser: Browser;
-
-async function database() {
-  const { setDatabaseUrl } = await import("~/env.server");
-  const { db } = await import("~/db.server");
-  setDatabaseUrl(inject("e2eDatabaseUrl"));
-  return db();
-}
 
 async function commsActor() {
   const db = await database();

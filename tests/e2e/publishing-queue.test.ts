@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { launch, newContext, signInAs, type Browser, type Page } from "./browser";
+import { database } from "./database";
 
 // The queue's rows and calendar days are kept markup with plain links and forms, made live by
 // ClientNavigation: in Chromium against the built server, their links open in the page, their
@@ -11,13 +12,6 @@ const baseUrl = inject("e2eBaseUrl");
 const stamp = randomBytes(3).toString("hex");
 const COMMS = "comms@demo.relais";
 let browser: Browser;
-
-async function database() {
-  const { setDatabaseUrl } = await import("~/env.server");
-  const { db } = await import("~/db.server");
-  setDatabaseUrl(inject("e2eDatabaseUrl"));
-  return db();
-}
 
 let madeChannels = 0;
 

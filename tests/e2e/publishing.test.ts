@@ -4,6 +4,7 @@ import { startBluesky, type BlueskyStandin } from "../standins/bluesky";
 import { startMastodon, type MastodonStandin } from "../standins/mastodon";
 import { seriousViolations } from "./axe-audit";
 import { launch, newContext, signInAs, type Browser, type Page } from "./browser";
+import { database } from "./database";
 
 // The publishing queue's promise, in Chromium against the built server: comms configure a
 // Mastodon, a Bluesky and a feed channel (the networks are stand-ins on 127.0.0.1), put an approved
@@ -17,13 +18,6 @@ const feedSlug = `flux-${stamp}`;
 let browser: Browser;
 let mastodon: MastodonStandin;
 let bluesky: BlueskyStandin;
-
-async function database() {
-  const { setDatabaseUrl } = await import("~/env.server");
-  const { db } = await import("~/db.server");
-  setDatabaseUrl(inject("e2eDatabaseUrl"));
-  return db();
-}
 
 /** An approved contribution that may go outside, with a photo usable outside, and its author. */
 async function publishableContribution() {
