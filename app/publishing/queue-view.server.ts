@@ -1,4 +1,5 @@
 import { Temporal } from "temporal-polyfill";
+import { todayIn } from "~/utils/dates";
 
 // The queue page's time arithmetic, in the organisation's time zone: which days a week or a month
 // view covers (a day is a local day, 23 or 25 hours long around a daylight-saving change), and
@@ -82,9 +83,12 @@ export function parseCursor(value: string | null): { at: Date; id: number } | nu
   return m ? { at: new Date(Number(m[1])), id: Number(m[2]) } : null;
 }
 
-/** The local day (YYYY-MM-DD) of an instant. */
+/**
+ * The local day (YYYY-MM-DD) of an instant, by the cached Intl formatter: called for every row of
+ * the list, where the Temporal polyfill cost ~2 % of the page's CPU.
+ */
 export function localDay(at: Date, timeZone: string): string {
-  return Temporal.Instant.fromEpochMilliseconds(at.getTime()).toZonedDateTimeISO(timeZone).toPlainDate().toString();
+  return todayIn(timeZone, at);
 }
 
 /** A datetime-local value ("2026-12-01T18:30") as local time in the zone; null when it is not one. */
