@@ -100,11 +100,21 @@ const round = (ms: number) => Math.round(ms * 10) / 10;
 
 /** User + system CPU time of a process so far, in ms (Linux; NaN elsewhere). */
 function cpuMsOf(pid: number | undefined): number {
+  const stat = procStat(pid);
+  return stat ? stat.cpuMs : NaN;
+}
+
+/**
+ * A process's parent and CPU times from /proc/<pid>/stat, in ms (USER_HZ = 100): its own (utime +
+ * stime) and that of its children that ended (cutime + cstime). Null when it is gone or not Linux.
+ */
+function procStat(pid: number | string | undefined): { parent: number; cpuMs: number; endedChildrenMs: number } | null {
   try {
     const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in USER_HZ (100)
+    const ms = (a: number, b: number) => ((Number(fields[a]) + Number(fields[b])) * 1000) / 100;
+    return { parent: Number(fields[1]), cpuMs: ms(11, 12), endedChildrenMs: ms(13, 14) };
   } catch {
-    return NaN;
+    return null;
   }
 }
 
@@ -116,17 +126,14 @@ function postgresCpuMs(): number {
   if (!pg) return NaN;
   try {
     const postmaster = Number(fs.readFileSync(path.join(pg.dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
-    // Its own time and its children's that ended (cutime, cstime: autovacuum workers come and go).
-    const own = fs.readFileSync(`/proc/${postmaster}/stat`, "utf8").split(") ")[1].split(" ");
-    let total = ((Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14])) * 1000) / 100;
+    // Its own time and its children's that ended (autovacuum workers come and go).
+    const own = procStat(postmaster);
+    if (!own) return NaN;
+    let total = own.cpuMs + own.endedChildrenMs;
     for (const entry of fs.readdirSync("/proc")) {
       if (!/^\d+$/.test(entry)) continue;
-      try {
-        const fields = fs.readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1].split(" ");
-        if (Number(fields[1]) === postmaster) total += ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-      } catch {
-        // gone between the listing and the read
-      }
+      const child = procStat(entry); // null when gone between the listing and the read
+      if (child?.parent === postmaster) total += child.cpuMs;
     }
     return total;
   } catch {

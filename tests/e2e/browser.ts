@@ -73,6 +73,9 @@ export async function signInAs(context: BrowserContext, email: string): Promise<
   ]);
 }
 
+/** Waits until Remix has hydrated the page (its router is on `window`). */
+export const hydrated = (page: Page) => page.waitForFunction(() => "__remixRouter" in window);
+
 export type { Browser, BrowserContext, Page };
 
 // ---- Helpers for the contribution, review and responsive tests ----

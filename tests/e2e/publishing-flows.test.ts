@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { seriousViolations } from "./axe-audit";
-import { launch, newContext, signInAs, type Browser, type Page } from "./browser";
+import { hydrated, launch, newContext, signInAs, type Browser } from "./browser";
 import { database } from "./database";
 
 // The publishing pages' other flows, in Chromium against the built server: the channel form with
@@ -71,8 +71,6 @@ async function signedInPage(options: Parameters<Browser["newContext"]>[0] = {}) 
   return { context, page: await context.newPage(), foreign };
 }
 
-const live = (page: Page) => page.waitForFunction(() => "__remixRouter" in window);
-
 describe.skipIf(inject("e2eSkip"))("publishing flows", () => {
   beforeAll(async () => {
     browser = await launch();
@@ -97,7 +95,7 @@ describe.skipIf(inject("e2eSkip"))("publishing flows", () => {
 
     const { context, page } = await signedInPage();
     await page.goto("/publishing/channels");
-    await live(page);
+    await hydrated(page);
     await page.getByLabel("Type de canal").selectOption("bluesky");
     await page.getByLabel("Identifiant Bluesky (handle)").waitFor();
     await expect(page.getByLabel("Adresse de l'instance (https://…)").count()).resolves.toBe(0);
@@ -130,7 +128,7 @@ describe.skipIf(inject("e2eSkip"))("publishing flows", () => {
 
     const { context, page } = await signedInPage();
     await page.goto(`/publishing/${first.id}`);
-    await live(page);
+    await hydrated(page);
     const time = page.getByLabel("Nouvelle date et heure");
     await time.fill(localInput(second.scheduledAt, env().ORGANISATION_TIME_ZONE));
     await page.getByRole("button", { name: "Vérifier les conflits" }).click();
@@ -163,7 +161,7 @@ describe.skipIf(inject("e2eSkip"))("publishing flows", () => {
     const { context, page } = await signedInPage({ acceptDownloads: true });
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: baseUrl });
     await page.goto(`/publishing/${made.id}`);
-    await live(page);
+    await hydrated(page);
     await expect(page.getByRole("textbox", { name: "Texte à copier" }).inputValue()).resolves.toBe(text);
     await page.getByRole("button", { name: "Copier le texte" }).click();
     await page.getByText("Texte copié.").waitFor();
@@ -190,7 +188,7 @@ describe.skipIf(inject("e2eSkip"))("publishing flows", () => {
     const { context, page, foreign } = await signedInPage({ viewport: { width: 360, height: 740 }, hasTouch: true });
     for (const view of ["month", "week", "list"]) {
       await page.goto(`/publishing?view=${view}`);
-      await live(page);
+      await hydrated(page);
       const width = await page.evaluate(() => document.documentElement.scrollWidth);
       expect(width, view).toBeLessThanOrEqual(360);
       expect(await seriousViolations(page), view).toEqual([]);

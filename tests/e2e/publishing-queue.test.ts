@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { launch, newContext, signInAs, type Browser, type Page } from "./browser";
+import { hydrated, launch, newContext, signInAs, type Browser } from "./browser";
 import { database } from "./database";
 
 // The queue's rows and calendar days are kept markup with plain links and forms, made live by
@@ -44,8 +44,6 @@ async function twoPublications() {
   return { db, channel: made[0].channel, made };
 }
 
-const live = (page: Page) => page.waitForFunction(() => "__remixRouter" in window);
-
 describe.skipIf(inject("e2eSkip"))("the publishing queue's rows", () => {
   beforeAll(async () => {
     browser = await launch();
@@ -69,7 +67,7 @@ describe.skipIf(inject("e2eSkip"))("the publishing queue's rows", () => {
     // Twice: the second answer is the kept markup.
     for (let i = 0; i < 2; i++) {
       await page.goto(list);
-      await live(page);
+      await hydrated(page);
     }
     // A mark on the window survives navigations in the page, not a reload.
     await page.evaluate(() => ((window as unknown as { stayed: boolean }).stayed = true));
@@ -104,7 +102,7 @@ describe.skipIf(inject("e2eSkip"))("the publishing queue's rows", () => {
     const { env } = await import("~/env.server");
     const { todayIn } = await import("~/utils/dates");
     await page.goto(`/publishing?view=month&at=${todayIn(env().ORGANISATION_TIME_ZONE, second.scheduledAt)}`);
-    await live(page);
+    await hydrated(page);
     await page.evaluate(() => ((window as unknown as { stayed: boolean }).stayed = true));
     // Its day's first publications are shown (ours may be among "+ N autres" when other tests fill the day).
     const shownLink = page.locator(".calendar li.card a").first();
