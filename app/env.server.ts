@@ -82,6 +82,8 @@ const schema = z.object({
   DATABASE_STATEMENT_TIMEOUT_MS: setting("un nombre entier de millisecondes, de 100 à 3600000 (1 heure)", integer(100, 3_600_000), 5_000),
   /** Longest wait for a connection (a database that does not answer). */
   DATABASE_CONNECT_TIMEOUT_MS: setting("un nombre entier de millisecondes, de 100 à 600000", integer(100, 600_000), 5_000),
+  /** Statements prepared once per connection (db/pool.ts); false behind a pooler in transaction mode that cannot keep them. */
+  DATABASE_PREPARE: setting(FLAG, flag, true),
   PORT: setting("un numéro de port, de 1 à 65535", integer(1, 65535), 3000),
   HOST: setting("une adresse d'écoute (127.0.0.1, 0.0.0.0, ::)", (r) => r, "127.0.0.1"),
   DATA_DIR: setting("un dossier", (r) => r, ".data"),
@@ -214,6 +216,7 @@ export function poolOptions(settings: Settings = env()) {
     max: settings.DATABASE_POOL_MAX,
     statementTimeoutMs: settings.DATABASE_STATEMENT_TIMEOUT_MS,
     connectTimeoutMs: settings.DATABASE_CONNECT_TIMEOUT_MS,
+    prepare: settings.DATABASE_PREPARE,
   };
 }
 

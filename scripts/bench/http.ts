@@ -14,7 +14,8 @@
  * resident memory is sampled under load (VmRSS) and its peak read at the end (VmHWM).
  * Prints a table and writes bench/results.json ({ name, value, unit, ratio }).
  *
- * BENCH_ONLY=search measures only the cases whose name contains it (the floor always).
+ * BENCH_ONLY=search measures only the cases whose name contains it, or one of its comma-separated
+ * parts (the floor always).
  * BENCH_PROFILE=1 runs the server under `node --cpu-prof` and prints its top self-time functions.
  * BENCH_DURATION=10 seconds per measure, BENCH_CONNECTIONS=50.
  * BENCH_COMPARE=<folder holding another build/>[,<another>…] (under node_modules/.cache, say, so that
@@ -427,7 +428,7 @@ try {
     await new Promise<never>(() => {}); // the SIGINT handler above stops everything
   }
   const only = process.env.BENCH_ONLY ?? "";
-  const chosen = cases.filter((c) => c.name.startsWith("floor") || c.name.includes(only));
+  const chosen = cases.filter((c) => c.name.startsWith("floor") || only.split(",").some((o) => c.name.includes(o)));
   const floorCase = cases.find((c) => c.name.startsWith("floor"))!;
   // The floor again at the end: the machine's speed drifts (shared cores), ratios use the mean.
   const order = [...chosen, { ...floorCase, name: "floor again (end of run)" }];
