@@ -1,5 +1,5 @@
-import type { Kysely } from "kysely";
-import { sharedDb } from "../db/pool";
+import { sql, type Kysely } from "kysely";
+import { PLANNED_FOR_ITS_VALUES, sharedDb } from "../db/pool";
 import type { Database } from "../db/schema";
 import { env, poolOptions } from "./env.server";
 
@@ -20,3 +20,6 @@ export function pool() {
 export function inTransaction<T>(db: DB, fn: (trx: DB) => Promise<T>): Promise<T> {
   return db.isTransaction ? fn(db) : db.transaction().execute(fn);
 }
+
+/** Appended to a statement whose best plan depends on its values (db/pool.ts, PLANNED_FOR_ITS_VALUES). */
+export const plannedForItsValues = sql.raw(` ${PLANNED_FOR_ITS_VALUES}`);

@@ -257,6 +257,7 @@ export const notPersonal: Record<string, readonly string[]> = {
   statistics_generation: ["id", "generation", "changed_at"],
   // Transaction ids and times: nothing names a person.
   calendar_change: ["xact", "changed_at"],
+  content_change: ["xact", "changed_at"],
   kysely_migration: ["name", "timestamp"],
   kysely_migration_lock: ["id", "is_locked"],
 };

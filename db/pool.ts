@@ -42,10 +42,18 @@ export interface PoolOptions {
 export const MAX_PREPARED = 1_000;
 const statementNames = new Map<string, string>();
 
+/**
+ * Ends a statement whose best plan depends on its values: full-text words and tags, whose frequency
+ * PostgreSQL knows only once it sees them. A generic plan of the search for a word and a frequent
+ * tag took 95 ms where the plan for those values took 4. Such a statement is sent unnamed, and
+ * planned for each set of values.
+ */
+export const PLANNED_FOR_ITS_VALUES = "/* planned for its values */";
+
 /** The name under which `text` is prepared, or undefined for a statement sent unnamed. */
 export function statementName(text: string): string | undefined {
   let name = statementNames.get(text);
-  if (name === undefined && statementNames.size < MAX_PREPARED && /^\s*\(?\s*(select|insert|update|delete|with)\b/i.test(text)) {
+  if (name === undefined && statementNames.size < MAX_PREPARED && !text.endsWith(PLANNED_FOR_ITS_VALUES) && /^\s*\(?\s*(select|insert|update|delete|with)\b/i.test(text)) {
     name = `relais_${statementNames.size}`;
     statementNames.set(text, name);
   }
@@ -57,7 +65,8 @@ export function statementName(text: string): string | undefined {
  * page's queries have one text each) is parsed and planned by PostgreSQL once per connection, then
  * only bound and executed. Parsing and planning were most of PostgreSQL's time on a page (decision
  * 0011, "Sixth pass"). PostgreSQL replans with the values for the first five executions and keeps a
- * generic plan only when it costs no more (plan_cache_mode auto). Queries given as objects
+ * generic plan only when it seems to cost no more (plan_cache_mode auto; see PLANNED_FOR_ITS_VALUES
+ * for when it is wrong). Queries given as objects
  * (graphile-worker's) and statements other than SELECT, INSERT, UPDATE, DELETE and WITH go as before.
  */
 export class PreparingClient extends pg.Client {

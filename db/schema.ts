@@ -433,6 +433,7 @@ export interface StatisticsGenerationTable {
 }
 
 /** One row per transaction that wrote what /calendar.ics shows (migration 24). */
+/** calendar_change (migration 24) and content_change (migration 26): one row per writing transaction. */
 export interface CalendarChangeTable {
   /** xid8, as text. */
   xact: string;
@@ -474,6 +475,7 @@ export interface Database {
   statistics_dirty: StatisticsDirtyTable;
   statistics_generation: StatisticsGenerationTable;
   calendar_change: CalendarChangeTable;
+  content_change: CalendarChangeTable;
   consent: ConsentTable;
   photo_consent: PhotoConsentTable;
 }

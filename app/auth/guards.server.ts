@@ -18,6 +18,12 @@ export async function getOptionalUser(request: Request): Promise<SessionUser | n
   return (await getSession(request)).user;
 }
 
+/** The content version read with the request's session, for kept answers (app/utils/kept.server.ts); null when signed out. */
+export async function contentVersion(request: Request): Promise<string | null> {
+  const current = await getSession(request);
+  return current.user ? current.contentVersion : null;
+}
+
 /** Where a person sets up their second factor (and the one page open while it is required and missing). */
 export const SECURITY_PATH = "/settings/security";
 

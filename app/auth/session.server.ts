@@ -36,6 +36,8 @@ interface DatabaseSessionAttributes {
   settings?: OrganisationSettings;
   /** The user's unread notifications, counted by the same query for the layout's badge. */
   unread_notifications?: number;
+  /** Which writes of shared content had committed when the session was read (app/utils/kept.server.ts). */
+  content_version?: string;
 }
 
 declare module "lucia" {
@@ -70,6 +72,7 @@ class SessionAdapter extends NodePostgresAdapter {
          u.email, u.display_name, u.role, u.department_id, u.locale, u.active,
          EXISTS (SELECT 1 FROM two_factor t WHERE t.user_id = u.id AND t.enabled_at IS NOT NULL) AS two_factor,
          (SELECT count(*)::int FROM notification n WHERE n.user_id = u.id AND n.read_at IS NULL) AS unread_notifications,
+         (SELECT count(*) || '.' || coalesce(max(xact)::text, '') FROM content_change) AS content_version,
          o.settings::text AS settings
        FROM user_session s JOIN app_user u ON u.id = s.user_id LEFT JOIN organisation_settings o ON o.id
        WHERE s.id = $1`,
@@ -77,13 +80,14 @@ class SessionAdapter extends NodePostgresAdapter {
     );
     const row = rows[0];
     if (!row) return [null, null]; // no session (a session's user cannot be missing: ON DELETE CASCADE)
-    const { user_id, expires_at, created_at, last_seen_at, password_checked_at, browser, platform, settings, unread_notifications, ...attributes } = row;
+    const { user_id, expires_at, created_at, last_seen_at, password_checked_at, browser, platform, settings, unread_notifications, content_version, ...attributes } =
+      row;
     return [
       {
         id: sessionId,
         userId: user_id,
         expiresAt: expires_at,
-        attributes: { created_at, last_seen_at, password_checked_at, browser, platform, settings: settingsFrom(settings), unread_notifications },
+        attributes: { created_at, last_seen_at, password_checked_at, browser, platform, settings: settingsFrom(settings), unread_notifications, content_version },
       },
       { id: user_id, attributes },
     ];
@@ -111,6 +115,7 @@ function createLucia() {
       passwordCheckedAt: a.password_checked_at!,
       settings: a.settings!,
       unreadNotifications: a.unread_notifications ?? 0,
+      contentVersion: a.content_version ?? null,
     }),
   });
 }
@@ -143,6 +148,11 @@ export interface CurrentSession {
   setCookie?: string;
   /** The user's unread notifications (the layout's badge), read with the session. */
   unreadNotifications: number;
+  /**
+   * Which writes of shared content (contributions, publications…) had committed before this request
+   * read anything else: the version that kept answers are checked against (app/utils/kept.server.ts).
+   */
+  contentVersion: string | null;
   twoFactor: {
     enabled: boolean;
     /** The organisation requires a second factor of this account (settings.twoFactorRequired and its role). */
@@ -201,6 +211,7 @@ export async function readSession(request: Request): Promise<CurrentSession | { 
   return {
     session,
     unreadNotifications: session.unreadNotifications,
+    contentVersion: session.contentVersion,
     twoFactor: { enabled: user.twoFactor, required, missing: required && !user.twoFactor },
     user: {
       id: user.id,

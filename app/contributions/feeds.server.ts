@@ -3,6 +3,7 @@ import type { Database } from "../../db/schema";
 import type { SessionUser } from "~/auth/session.server";
 import type { DB } from "~/db.server";
 import { forbidden } from "~/auth/guards.server";
+import { keptUntilChange } from "~/utils/kept.server";
 import { canReadDepartmentFeed, visibleTo } from "./visibility.server";
 
 export const PAGE_SIZE = 20;
@@ -94,20 +95,27 @@ async function page(query: Query, sortColumn: "c.approved_at" | "c.updated_at", 
 }
 
 /**
- * Approved items of a department (both visibilities), newest first: the viewer's own, or another
- * one that they oversee (comms, organisation-wide managers); 403 for anyone else.
+ * Feed pages, the same for everyone who may read them: kept until a write of what they show commits
+ * (app/utils/kept.server.ts), a few hundred of them (a page is ~20 KB).
  */
-export async function departmentFeed(db: DB, viewer: Viewer, cursor?: string | null, departmentId = viewer.departmentId) {
-  if (departmentId === null) return organisationFeed(db, viewer, cursor);
+const keptFeedPages = keptUntilChange(300, page);
+
+/**
+ * Approved items of a department (both visibilities), newest first: the viewer's own, or another
+ * one that they oversee (comms, organisation-wide managers); 403 for anyone else. With the
+ * request's content version (`contentVersion`), the page may come from those kept.
+ */
+export async function departmentFeed(db: DB, viewer: Viewer, cursor?: string | null, departmentId = viewer.departmentId, version?: string | null) {
+  if (departmentId === null) return organisationFeed(db, viewer, cursor, version);
   if (!canReadDepartmentFeed(viewer, departmentId)) throw forbidden();
   const q = db.selectFrom("contribution as c").where("c.status", "=", "approved").where("c.department_id", "=", departmentId);
-  return page(q, "c.approved_at", cursor);
+  return keptFeedPages(version, `department ${departmentId} ${cursor ?? ""}`, q, "c.approved_at", cursor);
 }
 
-/** Items approved for the whole organisation, newest first. */
-export async function organisationFeed(db: DB, _viewer: Viewer, cursor?: string | null) {
+/** Items approved for the whole organisation, newest first (kept as departmentFeed's are). */
+export async function organisationFeed(db: DB, _viewer: Viewer, cursor?: string | null, version?: string | null) {
   const q = db.selectFrom("contribution as c").where("c.status", "=", "approved").where("c.visibility", "=", "organisation");
-  return page(q, "c.approved_at", cursor);
+  return keptFeedPages(version, `organisation ${cursor ?? ""}`, q, "c.approved_at", cursor);
 }
 
 /** The viewer's own contributions in every status, most recently changed first. */

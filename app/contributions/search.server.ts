@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import { z } from "zod";
 import type { ContributionStatus } from "../../db/schema";
 import type { SessionUser } from "~/auth/session.server";
-import type { DB } from "~/db.server";
+import { plannedForItsValues, type DB } from "~/db.server";
 import { afterCursor, cursorTime, decodeCursor, encodeCursor, PAGE_SIZE } from "./feeds.server";
 import { highlighter } from "./excerpt";
 import { departmentChoices } from "~/organisation/departments.server";
@@ -87,7 +87,7 @@ export async function searchContributions(db: DB, viewer: Viewer, params: Search
       (SELECT coalesce(array_agg(lexeme), '{}') FROM unnest(to_tsvector('relais_french', ${params.q}))) AS stems
     FROM contribution c
     WHERE c.id = ANY (ARRAY(${pageIds}))
-    ORDER BY c.updated_at DESC, c.id DESC`.execute(db);
+    ORDER BY c.updated_at DESC, c.id DESC${plannedForItsValues}`.execute(db);
   const mark = highlighter(rows[0]?.stems ?? []);
   const items = rows.slice(0, PAGE_SIZE).map(({ body_head, stems: _stems, cursor_at: _, ...row }) => ({
     ...row,

@@ -47,6 +47,8 @@ export const crontab = [
   "40 * * * * fetch_reach",
   // What tells /calendar.ics that its document is still right stays a few rows long.
   "45 * * * * prune_calendar_changes",
+  // Likewise for the version kept answers are checked against (app/utils/kept.server.ts).
+  "50 * * * * prune_content_changes",
   // Hourly, applied only at 03:00 in the organisation's time zone (the task checks the hour).
   "20 * * * * apply_retention",
   // Data exports are downloadable for EXPORT_VALID_HOURS (app/privacy/export.server.ts).

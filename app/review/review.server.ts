@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { z } from "zod";
 import type { Actor } from "~/auth/actor";
-import type { DB } from "~/db.server";
+import { plannedForItsValues, type DB } from "~/db.server";
 import { cursorTime, decodeCursor, encodeCursor } from "~/contributions/feeds.server";
 import { addEvent } from "~/contributions/history.server";
 import { renderRichText } from "~/contributions/richtext.server";
@@ -60,11 +60,14 @@ export async function reviewInbox(db: DB, filters: { department?: number; tag?: 
   // A cursor that is not the app's own (a hand-edited link) starts from the first page.
   const after = decodeCursor(cursor);
   if (after) q = q.where(sql<boolean>`(c.submitted_at, c.id) > (${after.at}::timestamptz, ${after.id})`);
+  // A tag's frequency decides the plan (db/pool.ts, PLANNED_FOR_ITS_VALUES).
+  const planned = filters.tag ? plannedForItsValues : sql``;
   const [rows, total] = await Promise.all([
-    q.orderBy("c.submitted_at").orderBy("c.id").limit(REVIEW_PAGE_SIZE + 1).execute(),
+    q.orderBy("c.submitted_at").orderBy("c.id").limit(REVIEW_PAGE_SIZE + 1).modifyEnd(planned).execute(),
     db
       .selectFrom(filtered().select("c.id").limit(WAITING_COUNTED + 1).as("w"))
       .select(sql<number>`count(*)::int`.as("n"))
+      .modifyEnd(planned)
       .executeTakeFirstOrThrow(),
   ]);
   const items = rows.slice(0, REVIEW_PAGE_SIZE).map(({ cursor_at: _, ...row }) => row);

@@ -3,7 +3,7 @@ import { Form, Link, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { FeedList, nextPageHref } from "~/components/feed-list";
 import { DepartmentOptions } from "~/components/filters";
-import { requireUser } from "~/auth/guards.server";
+import { contentVersion, requireUser } from "~/auth/guards.server";
 import { departmentFeed, organisationFeed } from "~/contributions/feeds.server";
 import { readsOtherDepartments } from "~/contributions/visibility.server";
 import { db } from "~/db.server";
@@ -27,7 +27,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
   }
   const scope = url.searchParams.get("scope") === "organisation" || departmentId === null ? "organisation" : "department";
   const page =
-    scope === "organisation" ? await organisationFeed(db(), user, cursor) : await departmentFeed(db(), user, cursor, departmentId);
+    scope === "organisation"
+      ? await organisationFeed(db(), user, cursor, await contentVersion(request))
+      : await departmentFeed(db(), user, cursor, departmentId, await contentVersion(request));
   return {
     scope,
     items: page.items,

@@ -20,6 +20,7 @@ import * as twoFactor from "./2026_11_30_20_two_factor";
 import * as statisticsHistogram from "./2026_11_30_22_statistics_histogram";
 import * as statisticsGeneration from "./2026_11_30_23_statistics_generation";
 import * as calendarChanges from "./2026_11_30_24_calendar_changes";
+import * as contentChanges from "./2026_11_30_26_content_changes";
 import * as thanksOrder from "./2026_11_30_25_thanks_order";
 
 // Listed here rather than read from the folder so that every runner (tsx, vitest, a bundle) sees
@@ -47,4 +48,5 @@ export const migrations: Record<string, Migration> = {
   "2026_11_30_23_statistics_generation": statisticsGeneration,
   "2026_11_30_24_calendar_changes": calendarChanges,
   "2026_11_30_25_thanks_order": thanksOrder,
+  "2026_11_30_26_content_changes": contentChanges,
 };

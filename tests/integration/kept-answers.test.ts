@@ -1,0 +1,127 @@
+import { sql } from "kysely";
+import { beforeAll, describe, expect, it } from "vitest";
+import { contentVersion } from "~/auth/guards.server";
+import { db, type DB } from "~/db.server";
+import * as feed from "~/routes/_index";
+import { keptUntilChange, pruneContentChanges } from "~/utils/kept.server";
+import { approveDirectly, context, get, makeDepartment, newDraft, outcome, run, signedIn } from "../factories";
+
+// Kept answers (app/utils/kept.server.ts): feed pages, the same for everyone who may read them, kept
+// until a write of what they show commits (content_change, migration 26).
+
+/** The content version a new request of `cookie` reads with its session. */
+const versionOf = (cookie: string) => contentVersion(get("/", cookie));
+
+let deptA: number;
+let deptB: number;
+let agentA: Awaited<ReturnType<typeof signedIn>>;
+let agentB: Awaited<ReturnType<typeof signedIn>>;
+let first: number;
+
+beforeAll(async () => {
+  deptA = await makeDepartment();
+  deptB = await makeDepartment();
+  agentA = await signedIn("agent", deptA);
+  agentB = await signedIn("agent", deptB);
+  first = await newDraft(agentA.cookie, { title: "Première nouvelle" });
+  await approveDirectly(first, "department");
+});
+
+const loadFeed = async (cookie: string, query = "") => outcome(await run(() => feed.loader({ request: get(`/?${query}`, cookie), params: {}, context })));
+const titlesOf = (body: { items: { title: string }[] }) => body.items.map((i) => i.title);
+
+describe("the content version", () => {
+  it("changes when a write of what feeds show commits, and not before", async () => {
+    const before = await versionOf(agentA.cookie);
+    expect(before).toMatch(/^\d+\.\d*$/);
+    // Each table whose rows a kept answer shows, written in a transaction left open for a moment.
+    const writes: [string, (trx: DB) => Promise<unknown>][] = [
+      ["contribution", (trx) => trx.updateTable("contribution").set({ title: "Première nouvelle, corrigée" }).where("id", "=", first).execute()],
+      ["thanks", (trx) => trx.insertInto("thanks").values({ contribution_id: first, user_id: agentB.id }).execute()],
+      ["comment", (trx) => trx.insertInto("comment").values({ contribution_id: first, author_id: agentB.id, body: "Bravo" }).execute()],
+      ["app_user", (trx) => trx.updateTable("app_user").set({ display_name: "Nom changé" }).where("id", "=", agentA.id).execute()],
+      ["department", (trx) => trx.updateTable("department").set({ name: `Renommé ${deptA}` }).where("id", "=", deptA).execute()],
+    ];
+    let last = before;
+    for (const [table, write] of writes) {
+      let inside: string | null = null;
+      await db()
+        .transaction()
+        .execute(async (trx) => {
+          await write(trx);
+          inside = await versionOf(agentA.cookie); // another connection: the write is not committed yet
+        });
+      expect(inside, table).toBe(last);
+      const after = await versionOf(agentA.cookie);
+      expect(after, table).not.toBe(last);
+      last = after;
+    }
+    // A write elsewhere (a notification's read mark) leaves it alone.
+    await db().updateTable("notification").set({ read_at: new Date() }).where("user_id", "=", agentA.id).execute();
+    expect(await versionOf(agentA.cookie)).toBe(last);
+  });
+
+  it("changes when old marks are pruned, even though the set got smaller", async () => {
+    await sql`UPDATE content_change SET changed_at = now() - interval '2 hours'`.execute(db());
+    const before = await versionOf(agentA.cookie);
+    expect(await pruneContentChanges(db())).toBeGreaterThan(0);
+    const after = await versionOf(agentA.cookie);
+    expect(after).not.toBe(before);
+    expect(after?.split(".")[0]).toBe("1"); // only the pruning's own mark is left
+    expect(await pruneContentChanges(db())).toBe(0);
+    expect(await versionOf(agentA.cookie)).toBe(after);
+  });
+});
+
+describe("a kept feed page", () => {
+  it("is the same answer until a write commits, then shows the write at once", async () => {
+    const one = await loadFeed(agentA.cookie);
+    const two = await loadFeed(agentA.cookie);
+    expect(two.body.items).toBe(one.body.items); // kept: the very same rows
+    const second = await newDraft(agentA.cookie, { title: "Deuxième nouvelle" });
+    await approveDirectly(second, "department");
+    const three = await loadFeed(agentA.cookie);
+    expect(three.body.items).not.toBe(one.body.items);
+    expect(titlesOf(three.body)[0]).toBe("Deuxième nouvelle");
+    // A thanks changes a card's counter: shown on the next load.
+    await db().insertInto("thanks").values({ contribution_id: second, user_id: agentB.id }).execute();
+    const four = await loadFeed(agentA.cookie);
+    expect(four.body.items.find((i: { id: number }) => i.id === second).thanks_count).toBe(1);
+  });
+
+  it("is never given to someone who may not read it", async () => {
+    expect(titlesOf((await loadFeed(agentA.cookie)).body)).toContain("Deuxième nouvelle");
+    // Agent B asks for department A's feed, kept a moment ago: 403, as without keeping.
+    expect((await loadFeed(agentB.cookie, `department=${deptA}`)).status).toBe(403);
+    expect(titlesOf((await loadFeed(agentB.cookie)).body)).not.toContain("Deuxième nouvelle");
+    // Department-only items stay out of the organisation's feed, kept or not.
+    expect(titlesOf((await loadFeed(agentA.cookie, "scope=organisation")).body)).not.toContain("Deuxième nouvelle");
+  });
+});
+
+describe("keptUntilChange", () => {
+  it("loads again when the version changes, keeps the most recent entries only, and never a failure", async () => {
+    let loads = 0;
+    const kept = keptUntilChange(2, async (value: string) => {
+      loads++;
+      if (value === "boom") throw new Error("refused");
+      return { value };
+    });
+    const a = await kept("v1", "a", "A");
+    expect(await kept("v1", "a", "A")).toBe(a);
+    expect(loads).toBe(1);
+    expect(await kept("v2", "a", "A")).not.toBe(a);
+    expect(loads).toBe(2);
+    // No version (a job, a transaction): loaded every time.
+    await kept(null, "a", "A");
+    expect(loads).toBe(3);
+    // Two entries at most: "a" (least recently used) goes when "c" comes.
+    await kept("v2", "b", "B");
+    await kept("v2", "c", "C");
+    await kept("v2", "a", "A");
+    expect(loads).toBe(6);
+    await expect(kept("v2", "d", "boom")).rejects.toThrow("refused");
+    await expect(kept("v2", "d", "boom")).rejects.toThrow("refused");
+    expect(loads).toBe(8);
+  });
+});
