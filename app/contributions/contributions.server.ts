@@ -196,8 +196,11 @@ export async function deleteContribution(db: DB, author: Actor, id: number): Pro
   await removeFiles(db, keys);
 }
 
-/** Everything a contribution page shows, or 404 when the viewer may not see it. */
-export async function getContribution(db: DB, viewer: Actor, id: number) {
+/**
+ * A contribution with its author's and department's names, photos, history and who thanked it, as
+ * anyone who may see it sees it; null when there is none. Nothing here is checked: see getContribution.
+ */
+export async function contributionDetails(db: DB, id: number) {
   const row = await db
     .selectFrom("contribution as c")
     .innerJoin("app_user as a", "a.id", "c.author_id")
@@ -226,15 +229,22 @@ export async function getContribution(db: DB, viewer: Actor, id: number) {
       "a.display_name as author_name",
       "d.name as department_name",
     ])
-    .select((eb) => [
-      eb.selectFrom("thanks").select(sql<number>`count(*)::int`.as("n")).whereRef("thanks.contribution_id", "=", "c.id").as("thanks"),
-      eb
-        .exists(eb.selectFrom("thanks").select("user_id").whereRef("thanks.contribution_id", "=", "c.id").where("thanks.user_id", "=", viewer.id))
-        .as("thanked"),
-    ])
+    .select(sql<string[]>`(SELECT coalesce(array_agg(t.user_id), '{}') FROM thanks t WHERE t.contribution_id = c.id)`.as("thankers"))
     .where("c.id", "=", id)
     .executeTakeFirst();
-  if (!row || !canView(viewer, row)) throw new Response("Not Found", { status: 404 });
+  if (!row) return null;
   const [photos, history] = await Promise.all([listPhotos(db, id), listEvents(db, id)]);
   return { ...row, photos, history };
+}
+
+/** Everything a contribution page shows, with the viewer's thanks, or 404 when the viewer may not see it. */
+export async function getContribution(db: DB, viewer: Actor, id: number) {
+  return withViewer(await contributionDetails(db, id), viewer);
+}
+
+/** contributionDetails as `viewer` sees them: 404 when they may not, how many thanked and whether they did. */
+export function withViewer<C extends NonNullable<Awaited<ReturnType<typeof contributionDetails>>>>(found: C | null, viewer: Actor) {
+  if (!found || !canView(viewer, found)) throw new Response("Not Found", { status: 404 });
+  const { thankers, ...c } = found;
+  return { ...c, thanks: thankers.length, thanked: thankers.includes(viewer.id) };
 }

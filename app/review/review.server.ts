@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import { z } from "zod";
 import type { Actor } from "~/auth/actor";
 import { plannedForItsValues, type DB } from "~/db.server";
+import { keptUntilChange } from "~/utils/kept.server";
 import { cursorTime, decodeCursor, encodeCursor } from "~/contributions/feeds.server";
 import { addEvent } from "~/contributions/history.server";
 import { renderRichText } from "~/contributions/richtext.server";
@@ -32,7 +33,17 @@ export const WAITING_COUNTED = 1000;
  * it is), the cursor of the next page, and how many wait in all with these filters (up to
  * WAITING_COUNTED; `moreWaiting` when there are more).
  */
-export async function reviewInbox(db: DB, filters: { department?: number; tag?: string }, cursor?: string | null) {
+export async function reviewInbox(db: DB, filters: { department?: number; tag?: string }, cursor?: string | null, version?: string | null) {
+  const page = await keptInboxPages(version, `${filters.department ?? ""} ${filters.tag ?? ""} ${cursor ?? ""}`, db, filters, cursor);
+  // How long each has waited is counted at each request; the kept rows say since when.
+  const now = Date.now();
+  return { ...page, items: page.items.map((item) => ({ ...item, waiting_hours: item.submitted_at ? Math.floor((now - new Date(item.submitted_at).getTime()) / 3_600_000) : 0 })) };
+}
+
+/** The inbox's pages, the same for every comms member: kept until a write of what they show commits (app/utils/kept.server.ts). */
+const keptInboxPages = keptUntilChange(100, inboxPage);
+
+async function inboxPage(db: DB, filters: { department?: number; tag?: string }, cursor?: string | null) {
   const filtered = () => {
     let q = db.selectFrom("contribution as c").where("c.status", "=", "submitted");
     if (filters.department) q = q.where("c.department_id", "=", filters.department);
@@ -51,7 +62,6 @@ export async function reviewInbox(db: DB, filters: { department?: number; tag?: 
       "c.visibility_wish",
       "a.display_name as author_name",
       "d.name as department_name",
-      sql<number>`floor(extract(epoch from now() - c.submitted_at) / 3600)::int`.as("waiting_hours"),
       cursorTime("c.submitted_at").as("cursor_at"),
     ])
     .select((eb) => [

@@ -8,13 +8,13 @@ import { History } from "~/components/history";
 import { PhotoImage } from "~/components/photo-image";
 import { PublishedOn } from "~/components/published-on";
 import { WithdrawRightsButton } from "~/components/withdraw-rights";
-import { requireUser } from "~/auth/guards.server";
-import { addComment, commentBody, deleteComment, editComment, listComments, thank } from "~/contributions/comments.server";
-import { deleteContribution, getContribution, submitContribution, withdrawContribution } from "~/contributions/contributions.server";
+import { contentVersion, requireUser } from "~/auth/guards.server";
+import { addComment, commentBody, deleteComment, editComment, thank } from "~/contributions/comments.server";
+import { contributionPage } from "~/contributions/contribution-page.server";
+import { deleteContribution, submitContribution, withdrawContribution } from "~/contributions/contributions.server";
 import { AUTHOR_EDITABLE, photoFieldId, photoFieldName } from "~/contributions/schema";
 import { db } from "~/db.server";
 import { withdrawRights } from "~/photos/rights.server";
-import { publishedPlaces } from "~/publishing/published.server";
 import { attempt, fieldErrors, idParam } from "~/utils/errors.server";
 import { parseForm } from "~/utils/forms";
 import { readForm } from "~/utils/forms.server";
@@ -24,15 +24,8 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request);
-  const c = await getContribution(db(), user, idParam(params.id));
-  const isAuthor = c.author_id === user.id;
-  const comments = await listComments(db(), c.id);
-  // The history (decisions and their reasons) is for the author and the communication team.
-  const history = isAuthor || user.role === "comms" ? c.history : [];
-  // Its reach is shown to its author and to comms, never to other agents.
-  const published = await publishedPlaces(db(), [c.id], { withReach: isAuthor || user.role === "comms" || user.role === "admin" });
-  const canPublish = (user.role === "comms" || user.role === "admin") && c.status === "approved" && c.external_eligible;
-  return { c: { ...c, history }, comments, me: { id: user.id, role: user.role }, isAuthor, published, canPublish };
+  const page = await contributionPage(db(), user, idParam(params.id), await contentVersion(request));
+  return { ...page, me: { id: user.id, role: user.role } };
 }
 
 const intents = z.discriminatedUnion("intent", [

@@ -7,12 +7,13 @@ import { FormError, SubmitButton } from "~/components/forms";
 import { KeptMarkup } from "~/components/kept-markup";
 import { CalendarDays, QueueRows, type QueueRowItem } from "~/components/publishing-queue";
 import { Notice, ResultNotice } from "~/components/notice";
-import { requireRole } from "~/auth/guards.server";
+import { contentVersion, requireRole } from "~/auth/guards.server";
 import { db } from "~/db.server";
 import { env } from "~/env.server";
 import { createCalendarToken, hasCalendarToken, revokeCalendarToken } from "~/publishing/calendar-feed.server";
-import { calendarQueue, CALENDAR_CELL_CAP, cancelPublication, listQueuePage, retryPublication, type QueueItem } from "~/publishing/queue.server";
-import { cursorParam, dayRange, localDay, parseCursor, rangeOf, type QueueView } from "~/publishing/queue-view.server";
+import { cancelPublication, retryPublication } from "~/publishing/queue.server";
+import { queuePage } from "~/publishing/queue-page.server";
+import type { QueueView } from "~/publishing/queue-view.server";
 import { attempt, fieldErrors } from "~/utils/errors.server";
 import type { FieldErrors } from "~/utils/forms";
 import { readForm } from "~/utils/forms.server";
@@ -26,67 +27,13 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireRole(request, "comms", "admin");
   const params = new URL(request.url).searchParams;
   const view = VIEWS.find((v) => v === params.get("view")) ?? "list";
-  const timeZone = env().ORGANISATION_TIME_ZONE;
-  const range = rangeOf(view, params.get("at"), timeZone);
-  // The calendar address is each comms member's own (admins see the queue, not a calendar). Made
-  // inside each Promise.all below, never left pending: a rejection nobody awaits ends the process.
-  const calendarAddress = () => (user.role === "comms" ? hasCalendarToken(db(), user) : Promise.resolve(null));
-  // The days are the calendar's cells; the list pages from its start.
-  const base = { view, range: { start: range.start, previous: range.previous, next: range.next, days: view === "list" ? [] : range.days } };
-  if (view !== "list") {
-    // A cell shows a few publications; the rest are counted per channel and listed on their day.
-    const [{ items, overflow }, calendar] = await Promise.all([
-      calendarQueue(db(), user, { from: range.from, to: range.to, perDay: CALENDAR_CELL_CAP[view] }),
-      calendarAddress(),
-    ]);
-    return { ...base, items: items.map((i) => shown(i, i.day)), overflow, list: null, calendar };
-  }
-  // The list is paged by keyset (time, id), 50 a page: from the chosen day on, or after/before a
-  // cursor; "+ N autres" in the calendar opens it on one day and channel, "à traiter" on failures and holds.
-  const day = dayRange(params.get("day"), timeZone);
-  const channelId = Number(params.get("channel"));
-  const attentionOnly = params.get("attention") === "1";
-  const filter = {
-    from: day?.from,
-    to: day?.to,
-    channelId: Number.isSafeInteger(channelId) && channelId > 0 ? channelId : undefined,
-    states: attentionOnly ? (["failed", "held"] as const).slice() : undefined,
-  };
-  const after = parseCursor(params.get("after"));
-  const before = after ? null : parseCursor(params.get("before"));
-  const firstPage = !after && !before && !day && !attentionOnly && !filter.channelId;
-  const [page, attention, calendar] = await Promise.all([
-    listQueuePage(db(), user, { ...filter, after: after ?? undefined, before: before ?? undefined, start: day || attentionOnly ? undefined : range.from }),
-    // The first page opens with what needs comms: failures and holds from before it, oldest first.
-    firstPage ? listQueuePage(db(), user, { states: ["failed", "held"], to: range.from, size: ATTENTION_SHOWN }) : null,
-    calendarAddress(),
+  // The calendar address is each comms member's own (admins see the queue, not a calendar).
+  const [page, calendar] = await Promise.all([
+    queuePage(db(), user, view, params, env().ORGANISATION_TIME_ZONE, await contentVersion(request)),
+    user.role === "comms" ? hasCalendarToken(db(), user) : null,
   ]);
-  const items = [...(attention?.items ?? []), ...page.items];
-  return {
-    ...base,
-    items: items.map((i) => shown(i, localDay(i.scheduledAt, timeZone))),
-    overflow: [],
-    list: {
-      earlier: page.earlier ? cursorParam(page.earlier) : null,
-      later: page.later ? cursorParam(page.later) : null,
-      moreAttention: !!attention?.later,
-      filter: { day: day?.day ?? null, channel: filter.channelId ?? null, attention: attentionOnly, channelName: filter.channelId ? (page.items[0]?.channel.name ?? null) : null },
-    },
-    calendar,
-  };
+  return { ...page, calendar };
 }
-
-/**
- * What the list and the calendar show of a publication, and no more: the post's text (~500
- * characters each) went to the browser with every row, half of the list page's bytes.
- */
-function shown(item: QueueItem, day: string) {
-  const { id, state, scheduledAt, lastError, heldReason, remoteUrl, contribution, channel } = item;
-  return { id, state, scheduledAt, lastError, heldReason, remoteUrl, contribution, channel: { id: channel.id, name: channel.name }, day };
-}
-
-/** Failures and holds shown above the first page; a link lists them all when there are more. */
-const ATTENTION_SHOWN = 20;
 
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireRole(request, "comms", "admin");

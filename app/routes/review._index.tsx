@@ -4,7 +4,7 @@ import { useTranslation } from "react-i18next";
 import { ClientNavigation } from "~/components/client-navigation";
 import { DepartmentTagFilters } from "~/components/filters";
 import { KeptMarkup } from "~/components/kept-markup";
-import { requireRole } from "~/auth/guards.server";
+import { contentVersion, requireRole } from "~/auth/guards.server";
 import { db } from "~/db.server";
 import { departmentChoices } from "~/organisation/departments.server";
 import { reviewInbox } from "~/review/review.server";
@@ -20,7 +20,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const raw = Object.fromEntries(url.searchParams);
   const parsed = parseForm(departmentTagFilters, raw);
   const [inbox, departments, tags] = await Promise.all([
-    parsed.ok ? reviewInbox(db(), parsed.data, url.searchParams.get("cursor")) : { items: [], waiting: 0, moreWaiting: false, next: null },
+    parsed.ok ? reviewInbox(db(), parsed.data, url.searchParams.get("cursor"), await contentVersion(request)) : { items: [], waiting: 0, moreWaiting: false, next: null },
     departmentChoices(db()),
     popularTags(db(), user),
   ]);

@@ -4,13 +4,14 @@ import { sql, type Kysely } from "kysely";
 //
 // What tells a kept answer (a feed page, the same for everyone who may read it; issue 13) that it
 // is still right: every transaction that writes what such answers show (contributions, their photos,
-// thanks, comments and decisions, people's names, departments, publications, channels) leaves its
+// thanks, comments and decisions, people's names, departments, publications and their reach,
+// channels) leaves its
 // transaction id here, once, as calendar_change does for the calendar (migration 24): writers never
 // wait for each other. The version a request reads is the count and the largest id of the rows it
 // sees: a transaction that commits adds a row (the count grows), and pruning adds its own, newest
 // row (the largest id grows), so the pair changes whenever the set does. Pruned hourly by the
 // prune_content_changes task.
-const TABLES = ["contribution", "photo", "thanks", "comment", "contribution_event", "app_user", "department", "publication", "channel"];
+const TABLES = ["contribution", "photo", "thanks", "comment", "contribution_event", "app_user", "department", "publication", "publication_reach", "channel"];
 
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`CREATE TABLE content_change (

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { contentVersion } from "~/auth/guards.server";
 import { db, type DB } from "~/db.server";
 import * as feed from "~/routes/_index";
+import * as contributionRoute from "~/routes/contributions.$id._index";
 import { keptUntilChange, pruneContentChanges } from "~/utils/kept.server";
 import { approveDirectly, context, get, makeDepartment, newDraft, outcome, run, signedIn } from "../factories";
 
@@ -96,6 +97,32 @@ describe("a kept feed page", () => {
     expect(titlesOf((await loadFeed(agentB.cookie)).body)).not.toContain("Deuxième nouvelle");
     // Department-only items stay out of the organisation's feed, kept or not.
     expect(titlesOf((await loadFeed(agentA.cookie, "scope=organisation")).body)).not.toContain("Deuxième nouvelle");
+  });
+});
+
+describe("a kept contribution page", () => {
+  const load = async (cookie: string, id: number) =>
+    outcome(await run(() => contributionRoute.loader({ request: get(`/contributions/${id}`, cookie), params: { id: String(id) }, context })));
+
+  it("is shared, but says to each reader whether they thanked, and shows the history to its author only", async () => {
+    const colleague = await signedIn("agent", deptA);
+    const id = await newDraft(agentA.cookie, { title: "Page gardée" });
+    await approveDirectly(id, "department");
+    await db().insertInto("thanks").values({ contribution_id: id, user_id: colleague.id }).execute();
+    await db().insertInto("contribution_event").values({ contribution_id: id, actor_id: agentA.id, kind: "approved", message: "Parfait" }).execute();
+
+    const forAuthor = await load(agentA.cookie, id);
+    const forColleague = await load(colleague.cookie, id);
+    expect(forColleague.body.comments).toBe(forAuthor.body.comments); // kept: the same rows
+    expect(forAuthor.body.c).toMatchObject({ thanks: 1, thanked: false });
+    expect(forColleague.body.c).toMatchObject({ thanks: 1, thanked: true });
+    expect(forAuthor.body.c.history.map((e: { message: string | null }) => e.message)).toContain("Parfait");
+    expect(forColleague.body.c.history).toEqual([]);
+    // Department-only: another department's agent gets 404, though the page is kept.
+    expect((await load(agentB.cookie, id)).status).toBe(404);
+    // A comment shows on the next load.
+    await db().insertInto("comment").values({ contribution_id: id, author_id: colleague.id, body: "Superbe" }).execute();
+    expect((await load(agentA.cookie, id)).body.comments.map((m: { body: string }) => m.body)).toEqual(["Superbe"]);
   });
 });
 
