@@ -3,6 +3,7 @@ import { Readable } from "node:stream";
 import type { Actor } from "~/auth/actor";
 import { canView } from "~/contributions/visibility.server";
 import type { DB } from "~/db.server";
+import { keptUntilChange } from "~/utils/kept.server";
 import { isRenditionKind, RENDITION_KINDS } from "./renditions";
 import { renditionKey } from "./renditions.server";
 import { storage } from "./storage.server";
@@ -13,19 +14,28 @@ export function isServedName(name: string): boolean {
 }
 
 /**
+ * A photo's files and what decides who may see it (its contribution's author, department, status
+ * and visibility), kept until a write of either commits (app/utils/kept.server.ts): a feed page
+ * asks for twenty of them at once.
+ */
+const keptPhotos = keptUntilChange(5_000, (db: DB, photoId: number) =>
+  db
+    .selectFrom("photo as p")
+    .innerJoin("contribution as c", "c.id", "p.contribution_id")
+    .select(["p.id", "p.master_key", "p.width", "p.height", "p.focus_x", "p.focus_y", "c.author_id", "c.department_id", "c.status", "c.visibility"])
+    .where("p.id", "=", photoId)
+    .executeTakeFirst(),
+);
+
+/**
  * The bytes of one rendition, only for someone who may see the photo's contribution (404
  * otherwise, so that ids reveal nothing). The URL of a photo never changes content: it may be
  * cached for a year, privately (it is behind a sign-in). X-Content-Type-Options comes with every
  * response from the server (app/server/security.server.ts); set here too, it was sent twice.
  */
-export async function servePhoto(db: DB, viewer: Actor, photoId: number, name: string, request: Request) {
+export async function servePhoto(db: DB, viewer: Actor, photoId: number, name: string, request: Request, version?: string | null) {
   if (!isServedName(name)) throw new Response("Not Found", { status: 404 });
-  const row = await db
-    .selectFrom("photo as p")
-    .innerJoin("contribution as c", "c.id", "p.contribution_id")
-    .select(["p.id", "p.master_key", "p.width", "p.height", "p.focus_x", "p.focus_y", "c.author_id", "c.department_id", "c.status", "c.visibility"])
-    .where("p.id", "=", photoId)
-    .executeTakeFirst();
+  const row = await keptPhotos(version, String(photoId), db, photoId);
   if (!row || !canView(viewer, row)) throw new Response("Not Found", { status: 404 });
   const key = name === "master" ? row.master_key : isRenditionKind(name) ? await renditionKey(db, storage(), row, name) : null;
   if (!key) throw new Response("Not Found", { status: 404 });

@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { requireUser } from "~/auth/guards.server";
+import { contentVersion, requireUser } from "~/auth/guards.server";
 import { db } from "~/db.server";
 import { servePhoto } from "~/photos/serve.server";
 import { idParam } from "~/utils/errors.server";
@@ -7,5 +7,5 @@ import { idParam } from "~/utils/errors.server";
 /** A photo's master or one of its renditions by kind (app/photos/renditions.ts); any other name is a 404. */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request);
-  return servePhoto(db(), user, idParam(params.id), params.rendition ?? "", request);
+  return servePhoto(db(), user, idParam(params.id), params.rendition ?? "", request, await contentVersion(request));
 }
