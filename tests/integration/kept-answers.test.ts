@@ -4,6 +4,7 @@ import { contentVersion } from "~/auth/guards.server";
 import { db, type DB } from "~/db.server";
 import * as feed from "~/routes/_index";
 import * as contributionRoute from "~/routes/contributions.$id._index";
+import * as inbox from "~/routes/review._index";
 import { keptUntilChange, pruneContentChanges } from "~/utils/kept.server";
 import { approveDirectly, context, get, makeDepartment, newDraft, outcome, run, signedIn } from "../factories";
 
@@ -123,6 +124,21 @@ describe("a kept contribution page", () => {
     // A comment shows on the next load.
     await db().insertInto("comment").values({ contribution_id: id, author_id: colleague.id, body: "Superbe" }).execute();
     expect((await load(agentA.cookie, id)).body.comments.map((m: { body: string }) => m.body)).toEqual(["Superbe"]);
+  });
+});
+
+describe("a kept review inbox", () => {
+  it("shows a new submission at once, and counts each one's waiting hours at each request", async () => {
+    const reviewer = await signedIn("comms");
+    const load = async () => outcome(await run(() => inbox.loader({ request: get("/review", reviewer.cookie), params: {}, context })));
+    const before = await load();
+    const id = await newDraft(agentA.cookie, { title: "À relire, gardée" });
+    await db().updateTable("contribution").set({ status: "submitted", submitted_at: new Date(Date.now() - 5 * 3_600_000) }).where("id", "=", id).execute();
+    const after = await load();
+    expect(after.body.waiting).toBe(before.body.waiting + 1);
+    expect(after.body.items.find((i: { id: number }) => i.id === id).waiting_hours).toBe(5);
+    // An agent gets no inbox, kept or not.
+    expect(outcome(await run(() => inbox.loader({ request: get("/review", agentA.cookie), params: {}, context }))).status).toBe(403);
   });
 });
 

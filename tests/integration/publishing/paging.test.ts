@@ -2,7 +2,8 @@ import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { db } from "~/db.server";
 import * as queuePage from "~/routes/publishing._index";
-import { context, get, outcome } from "../../factories";
+import { cancelPublication } from "~/publishing/queue.server";
+import { context, get, outcome, signedIn } from "../../factories";
 import { channel, comms, publishable } from "./fixtures";
 
 // The queue list is paged (50 a page, by time then id, links that work without JavaScript) and a
@@ -107,5 +108,34 @@ describe("the calendar", () => {
     // The next week starts on Monday 26 March at midnight in Paris: the last three, on that day.
     const next = await page(who.cookie, "view=week&at=2029-03-27");
     expect(next.items.filter((i) => i.channel.id === ch.id).map((i) => [i.id, i.day])).toEqual([f, g, h].map((id) => [id, "2029-03-26"]));
+  });
+});
+
+describe("the queue, kept between requests (app/utils/kept.server.ts)", () => {
+  it("gives every comms member the same rows until a write commits, then the write at once", async () => {
+    const who = await comms();
+    const other = await comms();
+    const agent = await signedIn("agent");
+    const ch = await channel(who.actor, { kind: "feed" });
+    // 2029-04-02: a day nothing else in this database is planned on.
+    const ids = await seed(ch.id, who.id, new Date("2029-04-02T07:00:00Z"), 3);
+    const query = "view=list&at=2029-04-02";
+
+    const first = await page(who.cookie, query);
+    const again = await page(other.cookie, query);
+    expect(again.items).toBe(first.items); // kept: the very same rows
+    // Later days hold other tests' publications: these come first.
+    const ours = (items: { id: number }[]) => items.map((i) => i.id).filter((id) => ids.includes(id));
+    expect(first.items.slice(0, 3).map((i) => i.id)).toEqual(ids);
+    const week = await page(other.cookie, "view=week&at=2029-04-02");
+    expect(ours(week.items)).toEqual(ids);
+
+    await cancelPublication(db(), who.actor, ids[1]);
+    expect(ours((await page(other.cookie, query)).items)).toEqual([ids[0], ids[2]]);
+    expect(ours((await page(who.cookie, "view=week&at=2029-04-02")).items)).toEqual([ids[0], ids[2]]);
+    // An agent is still refused, though the page is kept.
+    const refused = await queuePage.loader({ request: get(`/publishing?${query}`, agent.cookie), params: {}, context }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(Response);
+    expect((refused as Response).status).toBe(403);
   });
 });
