@@ -258,6 +258,7 @@ export const notPersonal: Record<string, readonly string[]> = {
   // Transaction ids and times: nothing names a person.
   calendar_change: ["xact", "changed_at"],
   content_change: ["xact", "changed_at"],
+  content_prune: ["id", "generation"],
   kysely_migration: ["name", "timestamp"],
   kysely_migration_lock: ["id", "is_locked"],
 };

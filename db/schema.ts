@@ -476,6 +476,7 @@ export interface Database {
   statistics_generation: StatisticsGenerationTable;
   calendar_change: CalendarChangeTable;
   content_change: CalendarChangeTable;
+  content_prune: { id: Generated<boolean>; generation: Generated<number> };
   consent: ConsentTable;
   photo_consent: PhotoConsentTable;
 }

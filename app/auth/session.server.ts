@@ -72,7 +72,7 @@ class SessionAdapter extends NodePostgresAdapter {
          u.email, u.display_name, u.role, u.department_id, u.locale, u.active,
          EXISTS (SELECT 1 FROM two_factor t WHERE t.user_id = u.id AND t.enabled_at IS NOT NULL) AS two_factor,
          (SELECT count(*)::int FROM notification n WHERE n.user_id = u.id AND n.read_at IS NULL) AS unread_notifications,
-         (SELECT count(*) || '.' || coalesce(max(xact)::text, '') FROM content_change) AS content_version,
+         (SELECT count(*) || '.' || coalesce(max(xact)::text, '') || '.' || (SELECT generation FROM content_prune) FROM content_change) AS content_version,
          o.settings::text AS settings
        FROM user_session s JOIN app_user u ON u.id = s.user_id LEFT JOIN organisation_settings o ON o.id
        WHERE s.id = $1`,

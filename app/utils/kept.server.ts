@@ -36,15 +36,15 @@ export function keptUntilChange<V, A extends unknown[]>(maxEntries: number, load
 }
 
 /**
- * Removes the content change marks older than an hour (hourly, prune_content_changes), and leaves
- * one of its own, newer than any it removed: the version (count, largest id) changes, as it must
- * when the set does. Returns how many were removed.
+ * Removes the content change marks older than an hour (hourly, prune_content_changes) and, when it
+ * removed any, bumps the generation in the same transaction: the version changes, as it must when
+ * the set does (migration 26). Returns how many were removed.
  */
 export async function pruneContentChanges(db: DB): Promise<number> {
   return inTransaction(db, async (trx) => {
     const removed = await trx.deleteFrom("content_change").where("changed_at", "<", sql<Date>`now() - interval '1 hour'`).executeTakeFirst();
     const count = Number(removed.numDeletedRows);
-    if (count > 0) await sql`INSERT INTO content_change (xact) VALUES (pg_current_xact_id()) ON CONFLICT (xact) DO NOTHING`.execute(trx);
+    if (count > 0) await trx.updateTable("content_prune").set({ generation: sql`generation + 1` }).execute();
     return count;
   });
 }

@@ -8,9 +8,10 @@ import { sql, type Kysely } from "kysely";
 // channels) leaves its
 // transaction id here, once, as calendar_change does for the calendar (migration 24): writers never
 // wait for each other. The version a request reads is the count and the largest id of the rows it
-// sees: a transaction that commits adds a row (the count grows), and pruning adds its own, newest
-// row (the largest id grows), so the pair changes whenever the set does. Pruned hourly by the
-// prune_content_changes task.
+// sees, and the generation of pruning: between two reads without a prune the set only grows (a
+// commit adds a row, so the count grows), and a prune that removed rows bumps the generation in its
+// own transaction (a row only it updates, hourly), so the version changes whenever the set does.
+// Pruned hourly by the prune_content_changes task.
 const TABLES = ["contribution", "photo", "thanks", "comment", "contribution_event", "app_user", "department", "publication", "publication_reach", "channel"];
 
 export async function up(db: Kysely<any>): Promise<void> {
@@ -18,6 +19,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     xact xid8 PRIMARY KEY,
     changed_at timestamptz NOT NULL DEFAULT now()
   )`.execute(db);
+  await sql`CREATE TABLE content_prune (
+    id boolean PRIMARY KEY DEFAULT true CHECK (id),
+    generation bigint NOT NULL DEFAULT 0
+  )`.execute(db);
+  await sql`INSERT INTO content_prune DEFAULT VALUES`.execute(db);
   await sql`CREATE FUNCTION content_changed() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
       INSERT INTO content_change (xact) VALUES (pg_current_xact_id()) ON CONFLICT (xact) DO NOTHING;
@@ -32,5 +38,6 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   for (const table of TABLES) await sql`DROP TRIGGER ${sql.id(`${table}_content_changed`)} ON ${sql.table(table)}`.execute(db);
   await sql`DROP FUNCTION content_changed()`.execute(db);
+  await sql`DROP TABLE content_prune`.execute(db);
   await sql`DROP TABLE content_change`.execute(db);
 }
