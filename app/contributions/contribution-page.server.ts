@@ -10,7 +10,7 @@ import { contributionDetails, withViewer } from "./contributions.server";
  * where it was published and its reach): kept per contribution until a write of what it shows
  * commits (app/utils/kept.server.ts). Who may see what is decided for each request, below.
  */
-const keptPages = keptUntilChange(500, async (db: DB, id: number) => {
+const keptPages = keptUntilChange(200, async (db: DB, id: number) => {
   const c = await contributionDetails(db, id);
   if (!c) return null;
   const [comments, published] = await Promise.all([listComments(db, id), publishedPlaces(db, [id], { withReach: true })]);

@@ -8,15 +8,23 @@ import { inTransaction, type DB } from "~/db.server";
  * the request's session (`contentVersion`, migration 26), before the answer is loaded: an answer is
  * never older than the version it is kept under, and the first request after a write to what it
  * shows commits gets a new one, on every instance. Without a version (a job, a test calling the
- * domain function) nothing is kept. The most recently used `maxEntries` are kept.
+ * domain function) nothing is kept. The most recently used `maxEntries` are kept, all under the
+ * version seen last.
  *
  * A kept answer is shared by the requests that get it: nothing may change it (the markup keeper
  * digests it once, app/server/kept-markup.server.tsx).
  */
 export function keptUntilChange<V, A extends unknown[]>(maxEntries: number, load: (...args: A) => Promise<V>) {
   const entries = new Map<string, { version: string; value: Promise<V> }>();
+  let latest: string | null = null;
   return (version: string | null | undefined, key: string, ...args: A): Promise<V> => {
     if (!version) return load(...args);
+    // Another version: what was kept under the previous one is dropped at once, not served and not
+    // left in memory (an erased person's name, a withdrawn photo's row).
+    if (version !== latest) {
+      entries.clear();
+      latest = version;
+    }
     const hit = entries.get(key);
     entries.delete(key); // most recently used last
     if (hit?.version === version) {

@@ -152,19 +152,26 @@ describe("keptUntilChange", () => {
     });
     const a = await kept("v1", "a", "A");
     expect(await kept("v1", "a", "A")).toBe(a);
-    expect(loads).toBe(1);
-    expect(await kept("v2", "a", "A")).not.toBe(a);
+    const z = await kept("v1", "z", "Z");
     expect(loads).toBe(2);
+    expect(await kept("v2", "a", "A")).not.toBe(a);
+    expect(loads).toBe(3);
+    // A new version dropped everything kept under the old one, and the old one keeps nothing.
+    expect(await kept("v2", "z", "Z")).not.toBe(z);
+    expect(loads).toBe(4);
+    await kept("v1", "a", "A");
+    await kept("v2", "a", "A");
+    expect(loads).toBe(6);
     // No version (a job, a transaction): loaded every time.
     await kept(null, "a", "A");
-    expect(loads).toBe(3);
+    expect(loads).toBe(7);
     // Two entries at most: "a" (least recently used) goes when "c" comes.
     await kept("v2", "b", "B");
     await kept("v2", "c", "C");
     await kept("v2", "a", "A");
-    expect(loads).toBe(6);
+    expect(loads).toBe(10);
     await expect(kept("v2", "d", "boom")).rejects.toThrow("refused");
     await expect(kept("v2", "d", "boom")).rejects.toThrow("refused");
-    expect(loads).toBe(8);
+    expect(loads).toBe(12);
   });
 });
