@@ -51,6 +51,21 @@ describe("prepared statements (db/pool.ts)", () => {
     await prepared.db.deleteFrom("department").where("id", "in", [created.id, again.id]).execute();
   });
 
+  it("prepares a statement again when a migration changed its columns (another instance's, in a rolling deploy)", async () => {
+    await sql`CREATE TABLE prepared_probe (a int)`.execute(prepared.db);
+    await sql`INSERT INTO prepared_probe VALUES (1)`.execute(prepared.db);
+    const read = () => sql<Record<string, number | null>>`SELECT * FROM prepared_probe`.execute(prepared.db).then((r) => r.rows);
+    expect(await read()).toEqual([{ a: 1 }]);
+    await sql`ALTER TABLE prepared_probe ADD COLUMN b int`.execute(unprepared.db);
+    expect(await read()).toEqual([{ a: 1, b: null }]);
+    // Lucia's path (pool.query with a callback) too.
+    const viaPool = () => prepared.pool.query("SELECT * FROM prepared_probe WHERE a = $1", [1]).then((r) => r.rows);
+    expect(await viaPool()).toEqual([{ a: 1, b: null }]);
+    await sql`ALTER TABLE prepared_probe ADD COLUMN c int`.execute(unprepared.db);
+    expect(await viaPool()).toEqual([{ a: 1, b: null, c: null }]);
+    await sql`DROP TABLE prepared_probe`.execute(unprepared.db);
+  });
+
   it("prepares nothing when told not to (a pooler in transaction mode)", async () => {
     await departmentById(unprepared.db, -1).execute();
     await departmentById(unprepared.db, -1).execute();

@@ -41,6 +41,7 @@ export interface PoolOptions {
 /** At most this many distinct statements are prepared (a process-wide bound on PostgreSQL's memory per connection). */
 export const MAX_PREPARED = 1_000;
 const statementNames = new Map<string, string>();
+let named = 0;
 
 /**
  * Ends a statement whose best plan depends on its values: full-text words and tags, whose frequency
@@ -54,7 +55,7 @@ export const PLANNED_FOR_ITS_VALUES = "/* planned for its values */";
 export function statementName(text: string): string | undefined {
   let name = statementNames.get(text);
   if (name === undefined && statementNames.size < MAX_PREPARED && !text.endsWith(PLANNED_FOR_ITS_VALUES) && /^\s*\(?\s*(select|insert|update|delete|with)\b/i.test(text)) {
-    name = `relais_${statementNames.size}`;
+    name = `relais_${named++}`;
     statementNames.set(text, name);
   }
   return name;
@@ -70,14 +71,41 @@ export function statementName(text: string): string | undefined {
  * (graphile-worker's) and statements other than SELECT, INSERT, UPDATE, DELETE and WITH go as before.
  */
 export class PreparingClient extends pg.Client {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override query(config: any, values?: any, callback?: any): any {
     if (typeof config === "string" && Array.isArray(values)) {
       const name = statementName(config);
-      if (name !== undefined) return super.query({ name, text: config, values }, callback);
+      if (name !== undefined) {
+        const run = (as: string, done?: (error: any, result: any) => void): any => (done ? super.query({ name: as, text: config, values }, done) : super.query({ name: as, text: config, values }));
+        // Once more under a new name when the statement's columns changed under it; inside a
+        // transaction the retry fails too (the transaction is aborted), and the first error is given.
+        if (typeof callback === "function") {
+          return run(name, (error, result) => (isStalePlan(error) ? run(renamed(config), (again, retried) => callback(again ? error : null, retried)) : callback(error, result)));
+        }
+        return run(name).catch((error: unknown) => {
+          if (!isStalePlan(error)) throw error;
+          return run(renamed(config)).catch(() => {
+            throw error;
+          });
+        });
+      }
     }
     return super.query(config, values, callback);
   }
+}
+
+/**
+ * A prepared statement whose result's columns changed under it: a migration by another instance
+ * added a column to a table this one reads with `*` (a rolling deploy). PostgreSQL replans it but
+ * refuses to change its columns; named afresh, it is prepared again on every connection.
+ */
+function isStalePlan(error: unknown): boolean {
+  return error instanceof Error && (error as { code?: string }).code === "0A000" && error.message.includes("cached plan must not change result type");
+}
+
+function renamed(text: string): string {
+  const name = `relais_${named++}`;
+  statementNames.set(text, name);
+  return name;
 }
 
 export function createDb(connectionString: string, options: PoolOptions = {}): Db {
