@@ -18,6 +18,7 @@ import { attempt, fieldErrors } from "~/utils/errors.server";
 import type { FieldErrors } from "~/utils/forms";
 import { readForm } from "~/utils/forms.server";
 import { useDates, useOrganisationTimeZone } from "~/utils/dates";
+import { pack, unpack } from "~/utils/packed";
 
 export const meta: MetaFunction = () => [{ title: "Publications · Relais" }];
 
@@ -32,7 +33,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
     queuePage(db(), user, view, params, env().ORGANISATION_TIME_ZONE, await contentVersion(request)),
     user.role === "comms" ? hasCalendarToken(db(), user) : null,
   ]);
-  return { ...page, calendar };
+  // The same rows at each request while nothing changes: one string for the browser (utils/packed.ts).
+  return { ...page, items: pack(page.items), calendar };
 }
 
 export async function action({ request }: ActionFunctionArgs) {
@@ -110,7 +112,8 @@ function Pager({ list, at, label }: { list: { earlier: string | null; later: str
 }
 
 export default function Queue() {
-  const { view, range, items, overflow, list, calendar } = useLoaderData<typeof loader>();
+  const { view, range, items: packedItems, overflow, list, calendar } = useLoaderData<typeof loader>();
+  const items: QueueRowItem[] = unpack(packedItems);
   const result = useActionData<typeof action>();
   const { t } = useTranslation();
   const dates = useDates();
@@ -185,8 +188,8 @@ export default function Queue() {
                 </tr>
               </thead>
               {/* The same rows for every comms member: their markup is kept between requests. */}
-              <KeptMarkup as="tbody" depends={[items, formAction, timeZone]}>
-                <QueueRows items={items as QueueRowItem[]} formAction={formAction} timeZone={timeZone} />
+              <KeptMarkup as="tbody" depends={[packedItems, formAction, timeZone]}>
+                <QueueRows items={items} formAction={formAction} timeZone={timeZone} />
               </KeptMarkup>
             </table>
           </ClientNavigation>
@@ -197,8 +200,8 @@ export default function Queue() {
         )
       ) : (
         <ClientNavigation>
-          <KeptMarkup as="ol" className={`calendar calendar-${view}`} aria-label={t(`publishing.queue.view.${view}`)} depends={[range.days, items, overflow, timeZone]}>
-            <CalendarDays days={range.days} items={items as QueueRowItem[]} overflow={overflow} timeZone={timeZone} />
+          <KeptMarkup as="ol" className={`calendar calendar-${view}`} aria-label={t(`publishing.queue.view.${view}`)} depends={[range.days, packedItems, overflow, timeZone]}>
+            <CalendarDays days={range.days} items={items} overflow={overflow} timeZone={timeZone} />
           </KeptMarkup>
         </ClientNavigation>
       )}

@@ -11,6 +11,7 @@ import { reviewInbox } from "~/review/review.server";
 import { departmentTagFilters } from "~/contributions/search.server";
 import { popularTags } from "~/contributions/tags.server";
 import { parseForm, withoutNul } from "~/utils/forms";
+import { pack, unpack } from "~/utils/packed";
 
 export const meta: MetaFunction = () => [{ title: "À relire · Relais" }];
 
@@ -37,6 +38,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return data(
     {
       ...inbox,
+      // The same rows at each request while nothing changes: one string for the browser (utils/packed.ts).
+      items: pack(inbox.items),
       next: inbox.next ? page(inbox.next) : null,
       first: url.searchParams.has("cursor") ? page(null) : null,
       filters,
@@ -48,11 +51,12 @@ export async function loader({ request }: LoaderFunctionArgs) {
   );
 }
 
-type InboxItem = Awaited<ReturnType<typeof reviewInbox>>["items"][number];
+type InboxItems = ReturnType<typeof useLoaderData<typeof loader>>["items"];
 
 /** The inbox's rows: a pure function of the items and the language (kept markup). */
-function ReviewRows({ items }: { items: InboxItem[] }) {
+function ReviewRows({ packed }: { packed: InboxItems }) {
   const { t } = useTranslation();
+  const items = unpack(packed);
   // French counts 0 as singular ("0 heure"): under an hour has its own words.
   const waiting = (hours: number) =>
     hours < 1 ? t("review.lessThanHour") : hours >= 48 ? t("review.days", { count: Math.floor(hours / 24) }) : t("review.hours", { count: hours });
@@ -80,7 +84,7 @@ function ReviewRows({ items }: { items: InboxItem[] }) {
 }
 
 export default function ReviewInbox() {
-  const { items, waiting: waitingCount, moreWaiting, next, first, filters, departments, tags, errors } = useLoaderData<typeof loader>();
+  const { items: packedItems, waiting: waitingCount, moreWaiting, next, first, filters, departments, tags, errors } = useLoaderData<typeof loader>();
   const { t } = useTranslation();
   return (
     <div className="stack">
@@ -94,11 +98,11 @@ export default function ReviewInbox() {
           </button>
         </div>
       </Form>
-      {items.length === 0 ? <p>{t("review.empty")}</p> : <p>{t(moreWaiting ? "review.waitingMore" : "review.waitingCount", { count: waitingCount })}</p>}
+      {unpack(packedItems).length === 0 ? <p>{t("review.empty")}</p> : <p>{t(moreWaiting ? "review.waitingMore" : "review.waitingCount", { count: waitingCount })}</p>}
       {/* The same rows for every comms member: their markup is kept between requests. */}
       <ClientNavigation>
-        <KeptMarkup as="ul" className="feed" depends={items}>
-          <ReviewRows items={items} />
+        <KeptMarkup as="ul" className="feed" depends={packedItems}>
+          <ReviewRows packed={packedItems} />
         </KeptMarkup>
       </ClientNavigation>
       {next || first ? (

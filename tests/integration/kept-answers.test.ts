@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { contentVersion } from "~/auth/guards.server";
 import { db, type DB } from "~/db.server";
 import * as feed from "~/routes/_index";
@@ -7,6 +7,10 @@ import * as contributionRoute from "~/routes/contributions.$id._index";
 import * as inbox from "~/routes/review._index";
 import { keptUntilChange, pruneContentChanges } from "~/utils/kept.server";
 import { approveDirectly, context, get, makeDepartment, newDraft, outcome, run, signedIn } from "../factories";
+import { unpack } from "~/utils/packed";
+
+/** A review inbox row, as the browser unpacks it. */
+type InboxRow = { id: number; waiting_hours: number };
 
 // Kept answers (app/utils/kept.server.ts): feed pages, the same for everyone who may read them, kept
 // until a write of what they show commits (content_change, migration 26).
@@ -136,7 +140,19 @@ describe("a kept review inbox", () => {
     await db().updateTable("contribution").set({ status: "submitted", submitted_at: new Date(Date.now() - 5 * 3_600_000) }).where("id", "=", id).execute();
     const after = await load();
     expect(after.body.waiting).toBe(before.body.waiting + 1);
-    expect(after.body.items.find((i: { id: number }) => i.id === id).waiting_hours).toBe(5);
+    expect(unpack<InboxRow[]>(after.body.items).find((i) => i.id === id)!.waiting_hours).toBe(5);
+    // While every waiting time stays the same, so do the rows (one object: their markup's digest
+    // is made once); an hour later they are counted anew.
+    expect((await load()).body.items).toBe(after.body.items);
+    const now = Date.now();
+    const later = vi.spyOn(Date, "now").mockReturnValue(now + 3_600_000);
+    try {
+      const hourLater = await load();
+      expect(hourLater.body.items).not.toBe(after.body.items);
+      expect(unpack<InboxRow[]>(hourLater.body.items).find((i) => i.id === id)!.waiting_hours).toBe(6);
+    } finally {
+      later.mockRestore();
+    }
     // An agent gets no inbox, kept or not.
     expect(outcome(await run(() => inbox.loader({ request: get("/review", agentA.cookie), params: {}, context }))).status).toBe(403);
   });

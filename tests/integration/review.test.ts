@@ -21,6 +21,10 @@ import { SAMPLE_PHOTOS as PHOTOS } from "../fixtures/photos";
 import { expectConsoleError } from "../setup/console-errors";
 import { todayIn } from "~/utils/dates";
 import { serverI18n } from "~/i18n/i18n";
+import { unpack } from "~/utils/packed";
+
+/** A review inbox row, as the browser unpacks it. */
+type InboxRow = { id: number; waiting_hours: number };
 const body = JSON.stringify({ type: "doc", content: [{ type: "paragraph", content: [{ type: "text", text: "Un compte rendu du terrain." }] }] });
 
 // A real SMTP server in the test process; the app sends through nodemailer via the job queue.
@@ -117,11 +121,11 @@ describe("review inbox and permissions", () => {
     const b = await submitted(null);
     await db().updateTable("contribution").set({ submitted_at: sql`now() - interval '3 days'` }).where("id", "=", b.id).execute();
     const { body: all } = outcome(await run(() => inbox.loader({ request: get("/review", comms.cookie), params: {}, context })));
-    const ids = all.items.map((i: { id: number }) => i.id);
+    const ids = unpack<InboxRow[]>(all.items).map((i) => i.id);
     expect(ids.indexOf(b.id)).toBeLessThan(ids.indexOf(a.id));
-    expect(all.items.find((i: { id: number }) => i.id === b.id).waiting_hours).toBeGreaterThanOrEqual(72);
+    expect(unpack<InboxRow[]>(all.items).find((i) => i.id === b.id)!.waiting_hours).toBeGreaterThanOrEqual(72);
     const { body: filtered } = outcome(await run(() => inbox.loader({ request: get(`/review?department=${a.dept}&tag=sortie`, comms.cookie), params: {}, context })));
-    expect(filtered.items.map((i: { id: number }) => i.id)).toEqual([a.id]);
+    expect(unpack<InboxRow[]>(filtered.items).map((i) => i.id)).toEqual([a.id]);
   });
 
   it("counts what waits up to 1,000, then says more than 1,000", async () => {
@@ -139,7 +143,7 @@ describe("review inbox and permissions", () => {
     await many(1);
     const more = await load();
     expect(more).toMatchObject({ waiting: 1000, moreWaiting: true });
-    expect(more.items).toHaveLength(50);
+    expect(unpack<InboxRow[]>(more.items)).toHaveLength(50);
     expect(serverI18n("fr").t("review.waitingMore", { count: more.waiting })).toBe("Plus de 1\u202f000 contributions attendent une relecture.");
   });
 
@@ -168,8 +172,8 @@ describe("review inbox and permissions", () => {
     while (href) {
       const { status, body: page } = outcome(await run(() => inbox.loader({ request: get(href!, comms.cookie), params: {}, context })));
       expect(status).toBe(200);
-      seen.push(...page.items.map((i: { id: number }) => i.id));
-      pages.push({ size: page.items.length, waiting: page.waiting, first: page.first });
+      seen.push(...unpack<InboxRow[]>(page.items).map((i) => i.id));
+      pages.push({ size: unpack<InboxRow[]>(page.items).length, waiting: page.waiting, first: page.first });
       if (page.next) expect(page.next).toContain(`department=${dept}`);
       href = page.next;
     }
@@ -181,7 +185,7 @@ describe("review inbox and permissions", () => {
     // A cursor that is not the app's own starts from the first page.
     const { status, body: bogus } = outcome(await run(() => inbox.loader({ request: get(`/review?department=${dept}&cursor=%00nope`, comms.cookie), params: {}, context })));
     expect(status).toBe(200);
-    expect(bogus.items.map((i: { id: number }) => i.id)).toEqual(expected.slice(0, 50));
+    expect(unpack<InboxRow[]>(bogus.items).map((i) => i.id)).toEqual(expected.slice(0, 50));
   });
 
   for (const role of ["agent", "manager", "admin"] as const) {

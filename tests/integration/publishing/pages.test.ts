@@ -10,6 +10,7 @@ import * as queuePage from "~/routes/publishing._index";
 import { createPublication } from "~/publishing/queue.server";
 import { context, get, newDraft, outcome, post, run, signedIn } from "../../factories";
 import { channel, comms, publishable } from "./fixtures";
+import { unpack } from "~/utils/packed";
 
 // The publishing pages' loaders and actions: who may use them, what they never send to a browser,
 // and how they refuse bad input (a 4xx with a French message by the field, nothing stored).
@@ -206,7 +207,7 @@ describe("the queue page's data", () => {
     const made = await createPublication(db(), actor, { contributionId: c.id, channelId: ch.id, text: "Un texte de publication assez long pour se voir" });
     for (const view of ["list", "week", "month"]) {
       const page = outcome(await queuePage.loader({ request: get(`/publishing?view=${view}&at=${made.scheduledAt.toISOString().slice(0, 10)}`, cookie), params: {}, context }));
-      const item = (page.body.items as { id: number }[]).find((i) => i.id === made.id);
+      const item = unpack<{ id: number }[]>(page.body.items).find((i) => i.id === made.id);
       expect(item, view).toMatchObject({ state: "scheduled", contribution: { id: c.id, title: "Concert du conservatoire" }, channel: { id: ch.id, name: "Site (liste)" } });
       expect(JSON.stringify(page.body), view).not.toContain("Un texte de publication");
     }

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { db } from "~/db.server";
 import * as queuePage from "~/routes/publishing._index";
 import { cancelPublication } from "~/publishing/queue.server";
+import { unpack } from "~/utils/packed";
 import { context, get, outcome, signedIn } from "../../factories";
 import { channel, comms, publishable } from "./fixtures";
 
@@ -29,7 +30,8 @@ async function seed(channelId: number, createdBy: string, start: Date, count: nu
 async function page(cookie: string, query: string) {
   const result = outcome(await queuePage.loader({ request: get(`/publishing?${query}`, cookie), params: {}, context }));
   expect(result.status).toBe(200);
-  return result.body as Awaited<ReturnType<typeof queuePage.loader>>;
+  const body = result.body as Awaited<ReturnType<typeof queuePage.loader>>;
+  return { ...body, items: unpack(body.items) };
 }
 
 describe("the queue list", () => {
