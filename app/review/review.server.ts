@@ -41,7 +41,7 @@ export async function reviewInbox(db: DB, filters: { department?: number; tag?: 
   const hours = page.items.map((item) => (item.submitted_at ? Math.floor((now - new Date(item.submitted_at).getTime()) / 3_600_000) : 0));
   let counted = withWaitingHours.get(page);
   if (counted?.hours !== hours.join()) {
-    counted = { hours: hours.join(), items: page.items.map((item, i) => ({ ...item, waiting_hours: hours[i] })) };
+    counted = { hours: hours.join(), items: page.items.map(({ submitted_at: _, ...item }, i) => ({ ...item, waiting_hours: hours[i] })) };
     withWaitingHours.set(page, counted);
   }
   return { ...page, items: counted.items };
@@ -49,7 +49,7 @@ export async function reviewInbox(db: DB, filters: { department?: number; tag?: 
 
 type InboxPage = Awaited<ReturnType<typeof inboxPage>>;
 /** Each kept page's rows with their waiting hours, as last counted (hashing them anew was 12 % of the inbox's time). */
-const withWaitingHours = new WeakMap<InboxPage, { hours: string; items: (InboxPage["items"][number] & { waiting_hours: number })[] }>();
+const withWaitingHours = new WeakMap<InboxPage, { hours: string; items: (Omit<InboxPage["items"][number], "submitted_at"> & { waiting_hours: number })[] }>();
 
 /** The inbox's pages, the same for every comms member: kept until a write of what they show commits (app/utils/kept.server.ts). */
 const keptInboxPages = keptUntilChange(100, inboxPage);
@@ -70,7 +70,6 @@ async function inboxPage(db: DB, filters: { department?: number; tag?: string },
       "c.tags",
       "c.submitted_at",
       "c.propose_external",
-      "c.visibility_wish",
       "a.display_name as author_name",
       "d.name as department_name",
       cursorTime("c.submitted_at").as("cursor_at"),

@@ -34,7 +34,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     user.role === "comms" ? hasCalendarToken(db(), user) : null,
   ]);
   // The same rows at each request while nothing changes: one string for the browser (utils/packed.ts).
-  return { ...page, items: pack(page.items), calendar };
+  return { ...page, items: pack(page.items), overflow: pack(page.overflow), calendar };
 }
 
 export async function action({ request }: ActionFunctionArgs) {
@@ -112,8 +112,9 @@ function Pager({ list, at, label }: { list: { earlier: string | null; later: str
 }
 
 export default function Queue() {
-  const { view, range, items: packedItems, overflow, list, calendar } = useLoaderData<typeof loader>();
+  const { view, range, items: packedItems, overflow: packedOverflow, list, calendar } = useLoaderData<typeof loader>();
   const items: QueueRowItem[] = unpack(packedItems);
+  const overflow = unpack(packedOverflow);
   const result = useActionData<typeof action>();
   const { t } = useTranslation();
   const dates = useDates();
@@ -200,7 +201,7 @@ export default function Queue() {
         )
       ) : (
         <ClientNavigation>
-          <KeptMarkup as="ol" className={`calendar calendar-${view}`} aria-label={t(`publishing.queue.view.${view}`)} depends={[range.days, packedItems, overflow, timeZone]}>
+          <KeptMarkup as="ol" className={`calendar calendar-${view}`} aria-label={t(`publishing.queue.view.${view}`)} depends={[range.days, packedItems, packedOverflow, timeZone]}>
             <CalendarDays days={range.days} items={items} overflow={overflow} timeZone={timeZone} />
           </KeptMarkup>
         </ClientNavigation>

@@ -31,7 +31,7 @@ async function page(cookie: string, query: string) {
   const result = outcome(await queuePage.loader({ request: get(`/publishing?${query}`, cookie), params: {}, context }));
   expect(result.status).toBe(200);
   const body = result.body as Awaited<ReturnType<typeof queuePage.loader>>;
-  return { ...body, items: unpack(body.items) };
+  return { ...body, items: unpack(body.items), overflow: unpack(body.overflow) };
 }
 
 describe("the queue list", () => {
