@@ -2,6 +2,7 @@ import type { ReactNode } from "react";
 import { Link } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { datesIn, useOrganisationTimeZone } from "~/utils/dates";
+import { unpack, type Packed } from "~/utils/packed";
 import { ClientNavigation } from "./client-navigation";
 import { KeptMarkup } from "./kept-markup";
 import { PhotoImage } from "./photo-image";
@@ -35,7 +36,8 @@ export function nextPageHref(request: Request, next: string | null): string | nu
 /**
  * A list of contribution cards, with a link to the next page (keyset cursor) when there is one.
  * The cards are the same for everyone who may see them: their markup is kept between requests
- * (KeptMarkup), with plain links made live by ClientNavigation.
+ * (KeptMarkup), with plain links made live by ClientNavigation. They come packed (one string for the
+ * browser, utils/packed.ts).
  */
 export function FeedList<T extends FeedCard>({
   items,
@@ -45,7 +47,7 @@ export function FeedList<T extends FeedCard>({
   details,
   detailsDepend,
 }: {
-  items: T[];
+  items: Packed<T[]>;
   nextHref: string | null;
   showStatus?: boolean;
   empty: string;
@@ -59,12 +61,13 @@ export function FeedList<T extends FeedCard>({
 }) {
   const { t } = useTranslation();
   const timeZone = useOrganisationTimeZone();
-  if (items.length === 0) return <p>{empty}</p>;
+  const cards = unpack(items);
+  if (cards.length === 0) return <p>{empty}</p>;
   return (
     <>
       <ClientNavigation>
         <KeptMarkup as="ul" className="feed" depends={[items, showStatus, timeZone, detailsDepend]}>
-          <FeedCards items={items} showStatus={showStatus} timeZone={timeZone} details={details} />
+          <FeedCards items={cards} showStatus={showStatus} timeZone={timeZone} details={details} />
         </KeptMarkup>
       </ClientNavigation>
       {nextHref ? (

@@ -8,6 +8,7 @@ import { departmentFeed, organisationFeed } from "~/contributions/feeds.server";
 import { readsOtherDepartments } from "~/contributions/visibility.server";
 import { db } from "~/db.server";
 import { departmentChoices } from "~/organisation/departments.server";
+import { pack } from "~/utils/packed";
 
 export const meta: MetaFunction = () => [{ title: "Fil · Relais" }];
 
@@ -32,7 +33,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
       : await departmentFeed(db(), user, cursor, departmentId, await contentVersion(request));
   return {
     scope,
-    items: page.items,
+    items: pack(page.items),
     nextHref: nextPageHref(request, page.next),
     hasDepartment: user.departmentId !== null,
     departments,

@@ -8,6 +8,7 @@ import { myContributions } from "~/contributions/feeds.server";
 import { db } from "~/db.server";
 import { PublishedOn } from "~/components/published-on";
 import { publishedPlaces } from "~/publishing/published.server";
+import { pack } from "~/utils/packed";
 
 export const meta: MetaFunction = () => [{ title: "Mes contributions · Relais" }];
 
@@ -18,7 +19,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   // published with its reach (they are the viewer's own), and who thanked them.
   const ids = page.items.map((i) => i.id);
   const [published, thankers] = await Promise.all([publishedPlaces(db(), ids, { withReach: true }), thankersOf(db(), ids)]);
-  return { items: page.items, nextHref: nextPageHref(request, page.next), published, thankers };
+  return { items: pack(page.items), nextHref: nextPageHref(request, page.next), published, thankers };
 }
 
 export default function MyContributions() {

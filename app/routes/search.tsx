@@ -11,6 +11,7 @@ import { searchPage, searchParamsSchema, type SearchParams } from "~/contributio
 import { db } from "~/db.server";
 import { datesIn, useOrganisationTimeZone } from "~/utils/dates";
 import { parseForm, withoutNul } from "~/utils/forms";
+import { pack, unpack } from "~/utils/packed";
 
 export const meta: MetaFunction = () => [{ title: "Recherche · Relais" }];
 
@@ -32,14 +33,14 @@ export async function loader({ request }: LoaderFunctionArgs) {
       errors: parsed.ok ? null : parsed.errors,
       departments,
       tags,
-      items: results?.items ?? null,
+      items: results ? pack(results.items) : null,
       nextHref: results ? nextPageHref(request, results.next) : null,
     },
     { status: parsed.ok ? 200 : 400 },
   );
 }
 
-type Result = NonNullable<ReturnType<typeof useLoaderData<typeof loader>>["items"]>[number];
+type Result = NonNullable<NonNullable<ReturnType<typeof useLoaderData<typeof loader>>["items"]>["rows"]>[number];
 
 /** The results: a pure function of the items, the time zone and the language (kept markup, plain links). */
 function SearchResults({ items, timeZone }: { items: Result[]; timeZone: string }) {
@@ -64,7 +65,8 @@ function SearchResults({ items, timeZone }: { items: Result[]; timeZone: string 
 }
 
 export default function Search() {
-  const { values, errors, departments, tags, items, nextHref } = useLoaderData<typeof loader>();
+  const { values, errors, departments, tags, items: packedItems, nextHref } = useLoaderData<typeof loader>();
+  const items = packedItems ? unpack(packedItems) : null;
   const { t } = useTranslation();
   const timeZone = useOrganisationTimeZone();
   const msg = useMsg();
@@ -118,7 +120,7 @@ export default function Search() {
           <h2 id="results-title">{t("search.results")}</h2>
           {items.length === 0 ? <p>{t("search.empty")}</p> : null}
           <ClientNavigation>
-            <KeptMarkup as="ul" className="feed" depends={[items, timeZone]}>
+            <KeptMarkup as="ul" className="feed" depends={[packedItems, timeZone]}>
               <SearchResults items={items} timeZone={timeZone} />
             </KeptMarkup>
           </ClientNavigation>

@@ -5,6 +5,7 @@ import * as page from "~/routes/contributions.$id._index";
 import * as edit from "~/routes/contributions.$id.edit";
 import * as search from "~/routes/search";
 import { approveDirectly, context, contributionForm, get, makeDepartment, newDraft, outcome, post, richDoc, run, signedIn } from "../factories";
+import { unpack } from "~/utils/packed";
 
 type Person = Awaited<ReturnType<typeof signedIn>>;
 type Item = { id: number; title: string; status: string; excerpt: { text: string; hit: boolean }[]; titleParts: { text: string; hit: boolean }[] };
@@ -26,7 +27,7 @@ async function write(who: Person, key: string, fields: { title: string; body: st
 async function find(who: Person, query: string): Promise<Item[]> {
   const { status, body } = outcome(await run(() => search.loader({ request: get(`/search?${query}`, who.cookie), params: {}, context })));
   expect(status).toBe(200);
-  return body.items;
+  return unpack<Item[]>(body.items);
 }
 const idsOf = (items: Item[]) => items.map((i) => Number(i.id)).sort((a, b) => a - b);
 const ids = (...keys: string[]) => keys.map((k) => c[k]).sort((a, b) => a - b);

@@ -30,6 +30,7 @@ import {
   type Viewer,
   photoFileKeys,
 } from "../factories";
+import { unpack, type Packed } from "~/utils/packed";
 
 type Person = Awaited<ReturnType<typeof signedIn>>;
 type Case = "draft" | "submitted" | "changes_requested" | "rejected" | "approvedDepartment" | "approvedOrganisation";
@@ -83,12 +84,12 @@ const photoResponse = async (cookie: string | undefined, photoId: number, rendit
 
 const feedIds = async (cookie: string, scope: "department" | "organisation") => {
   const { body } = outcome(await run(() => feed.loader({ request: get(`/?scope=${scope}`, cookie), params: {}, context })));
-  return body.items.map((i: { id: number }) => Number(i.id)) as number[];
+  return unpack<{ id: number }[]>(body.items).map((i) => Number(i.id));
 };
 
 const searchIds = async (cookie: string, query: string) => {
   const { body } = outcome(await run(() => search.loader({ request: get(`/search?${query}`, cookie), params: {}, context })));
-  return body.items.map((i: { id: number }) => Number(i.id)) as number[];
+  return unpack<{ id: number }[]>(body.items).map((i) => Number(i.id));
 };
 
 describe("who sees which contribution (page and photo)", () => {
@@ -141,7 +142,7 @@ describe("who finds which contribution in lists (feeds, search, my contributions
       expect((await searchIds(who.cookie, `q=Texte&status=draft`)).filter((id) => mine.has(id))).toEqual(viewer === "author" ? [ids.draft] : []);
 
       const { body } = outcome(await run(() => my.loader({ request: get("/my", who.cookie), params: {}, context })));
-      const myIds = body.items.map((i: { id: number }) => Number(i.id)).sort();
+      const myIds = unpack<{ id: number }[]>(body.items).map((i) => Number(i.id)).sort();
       expect(myIds).toEqual(viewer === "author" ? [...mine].sort() : []);
     });
   }
@@ -336,7 +337,7 @@ describe("the photo route", () => {
 
 describe("a department's feed, read by whoever oversees it", () => {
   const load = (who: Person, query: string) => run(() => feed.loader({ request: get(`/?${query}`, who.cookie), params: {}, context }));
-  const idsOf = (body: { items: { id: number }[] }) => body.items.map((i) => Number(i.id));
+  const idsOf = (body: { items: Packed<{ id: number }[]> }) => unpack(body.items).map((i) => Number(i.id));
 
   it("comms and organisation-wide managers choose a department and see its department-only items", async () => {
     for (const viewer of ["comms", "managerOrgWide"] as const) {

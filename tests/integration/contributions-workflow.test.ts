@@ -29,6 +29,7 @@ import {
   signedIn,
   photoFileKeys,
 } from "../factories";
+import { unpack } from "~/utils/packed";
 
 type Person = Awaited<ReturnType<typeof signedIn>>;
 
@@ -300,13 +301,13 @@ describe("my contributions", () => {
     await approveDirectly(theirs, "organisation");
 
     const { body } = outcome(await run(() => my.loader({ request: get("/my", me.cookie), params: {}, context })));
-    expect(body.items.map((i: any) => Number(i.id)).sort()).toEqual([...mine].sort());
-    expect(new Set(body.items.map((i: any) => i.status))).toEqual(new Set(["draft", "submitted", "changes_requested", "rejected", "approved", "archived"]));
+    expect(unpack<any[]>(body.items).map((i: any) => Number(i.id)).sort()).toEqual([...mine].sort());
+    expect(new Set(unpack<any[]>(body.items).map((i: any) => i.status))).toEqual(new Set(["draft", "submitted", "changes_requested", "rejected", "approved", "archived"]));
     expect(body.nextHref).toBeNull();
     // Most recently changed first.
     await db().updateTable("contribution").set({ updated_at: sql`now() + interval '1 minute'` }).where("id", "=", mine[0]).execute();
     const again = outcome(await run(() => my.loader({ request: get("/my", me.cookie), params: {}, context }))).body;
-    expect(Number(again.items[0].id)).toBe(mine[0]);
+    expect(Number(unpack<any[]>(again.items)[0].id)).toBe(mine[0]);
   });
 });
 
@@ -334,7 +335,7 @@ describe("feeds", () => {
       const { body } = outcome(await run(() => feed.loader({ request: get(`/${query}`, who.cookie), params: {}, context })));
       return body;
     };
-    const ids = (body: any) => body.items.map((i: any) => Number(i.id)).filter((id: number) => ours.has(id));
+    const ids = (body: any) => unpack<any[]>(body.items).map((i: any) => Number(i.id)).filter((id: number) => ours.has(id));
 
     const aDept = await load(agentA, "");
     expect(aDept.scope).toBe("department");
@@ -350,7 +351,7 @@ describe("feeds", () => {
     expect(ids(m)).toEqual([orgB, orgA]);
 
     // Cards carry their counters and cover.
-    const card = aDept.items.find((i: any) => Number(i.id) === deptA);
+    const card = unpack<any[]>(aDept.items).find((i: any) => Number(i.id) === deptA);
     expect(card).toMatchObject({ title: "A service", department_name: expect.any(String), photo_count: 0, thanks_count: 0, comment_count: 0, cover: null });
   });
 
@@ -384,7 +385,7 @@ describe("feeds", () => {
     let href: string | null = start;
     while (href && pages.length < 10) {
       const { body } = outcome(await run(() => loader({ request: get(href!, cookie), params: {}, context }))) as { body: any };
-      pages.push(body.items.map((i: any) => Number(i.id)));
+      pages.push(unpack<any[]>(body.items).map((i: any) => Number(i.id)));
       href = body.nextHref;
     }
     return pages;
@@ -461,7 +462,7 @@ describe("feeds", () => {
     for (const cursor of ["garbage", "%00", Buffer.from("not-a-date|1").toString("base64url"), Buffer.from("2026-01-01T00:00:00Z|1e400").toString("base64url")]) {
       const { status, body } = outcome(await run(() => feed.loader({ request: get(`/?cursor=${cursor}`, reader.cookie), params: {}, context })));
       expect(status).toBe(200);
-      expect(body.items).toHaveLength(3);
+      expect(unpack<any[]>(body.items)).toHaveLength(3);
     }
   });
 });

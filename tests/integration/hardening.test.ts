@@ -55,7 +55,7 @@ describe("hardening", () => {
     const bad = Buffer.from("2024-13-45T25:00:00.000000Z|1").toString("base64url");
     const page = outcome(await run(() => feed.loader({ request: get(`/?scope=organisation&cursor=${bad}`, agent.cookie), params: {}, context })));
     expect(page.status).toBe(200);
-    expect(page.body.items.map((i: { id: number }) => i.id)).toContain(id);
+    expect(unpack<{ id: number }[]>(page.body.items).map((i) => i.id)).toContain(id);
     const search = outcome(await run(() => searchPage.loader({ request: get("/search?q=texte&from=0000-01-01", agent.cookie), params: {}, context })));
     expect(search.status).toBe(400);
     expect(search.body.errors).toEqual({ from: "search.errors.date" });
@@ -114,7 +114,7 @@ describe("hardening", () => {
     expect(comments.map((c) => c.body)).toEqual(["Bravo !"]);
     const search = outcome(await run(() => searchPage.loader({ request: get("/search?q=%00titre%00", agent.cookie), params: {}, context })));
     expect(search.status).toBe(200);
-    expect(search.body.items.map((i: { id: number }) => i.id)).toContain(id);
+    expect(unpack<{ id: number }[]>(search.body.items).map((i) => i.id)).toContain(id);
   });
 
   it("answers a form body over 8 MB with 413 without reading it all, and stores nothing", async () => {

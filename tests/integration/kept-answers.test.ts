@@ -7,7 +7,7 @@ import * as contributionRoute from "~/routes/contributions.$id._index";
 import * as inbox from "~/routes/review._index";
 import { keptUntilChange, pruneContentChanges } from "~/utils/kept.server";
 import { approveDirectly, context, get, makeDepartment, newDraft, outcome, run, signedIn } from "../factories";
-import { unpack } from "~/utils/packed";
+import { unpack, type Packed } from "~/utils/packed";
 
 /** A review inbox row, as the browser unpacks it. */
 type InboxRow = { id: number; waiting_hours: number };
@@ -34,7 +34,7 @@ beforeAll(async () => {
 });
 
 const loadFeed = async (cookie: string, query = "") => outcome(await run(() => feed.loader({ request: get(`/?${query}`, cookie), params: {}, context })));
-const titlesOf = (body: { items: { title: string }[] }) => body.items.map((i) => i.title);
+const titlesOf = (body: { items: Packed<{ title: string }[]> }) => unpack(body.items).map((i) => i.title);
 
 describe("the content version", () => {
   it("changes when a write of what feeds show commits, and not before", async () => {
@@ -92,7 +92,7 @@ describe("a kept feed page", () => {
     // A thanks changes a card's counter: shown on the next load.
     await db().insertInto("thanks").values({ contribution_id: second, user_id: agentB.id }).execute();
     const four = await loadFeed(agentA.cookie);
-    expect(four.body.items.find((i: { id: number }) => i.id === second).thanks_count).toBe(1);
+    expect(unpack<{ id: number; thanks_count: number }[]>(four.body.items).find((i) => i.id === second)!.thanks_count).toBe(1);
   });
 
   it("is never given to someone who may not read it", async () => {

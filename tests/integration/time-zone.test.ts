@@ -10,6 +10,7 @@ import * as search from "~/routes/search";
 import { todayIn } from "~/utils/dates";
 import { approveDirectly, context, get, makeDepartment, newDraft, outcome, richDoc, run, signedIn } from "../factories";
 import { SAMPLE_PHOTOS } from "../fixtures/photos";
+import { unpack } from "~/utils/packed";
 
 // The organisation's time zone (ORGANISATION_TIME_ZONE) decides where every day begins: the dates a
 // search filters on and the last day of an image authorisation. The database's own clock zone
@@ -60,7 +61,7 @@ describe("search by date", () => {
     const found = async (query: string) => {
       const { status, body } = outcome(await run(() => search.loader({ request: get(`/search?q=lanternes&${query}`, writer.cookie), params: {}, context })));
       expect(status).toBe(200);
-      return body.items.map((i: { id: number }) => Number(i.id));
+      return unpack<{ id: number }[]>(body.items).map((i) => Number(i.id));
     };
 
     await inZone("America/New_York", async () => {

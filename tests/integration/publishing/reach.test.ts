@@ -12,6 +12,7 @@ import { THANKERS_SHOWN } from "~/contributions/comments.server";
 import { startBluesky, type BlueskyStandin } from "../../standins/bluesky";
 import { startMastodon, type MastodonStandin } from "../../standins/mastodon";
 import { channel, comms, publishable } from "./fixtures";
+import { unpack } from "~/utils/packed";
 
 // The reach job against the networks' stand-ins (figures read and stored, a 429 waits, a deleted
 // post and a post past 30 days stop being read), and who sees the figures.
@@ -224,7 +225,7 @@ describe("who sees the reach", () => {
     await db().insertInto("contribution_event").values({ contribution_id: contributionId, actor_id: actor.id, kind: "approved", message: "Très belles photos, merci !" }).execute();
     await db().insertInto("thanks").values({ contribution_id: contributionId, user_id: colleague.id, created_at: new Date(now.getTime() - 60_000) }).execute();
     const mine = await my.loader({ request: get("/my", author.cookie), params: {}, context });
-    expect(mine.items.find((i) => i.id === contributionId)!.last_decision).toEqual({ kind: "approved", message: "Très belles photos, merci !" });
+    expect(unpack(mine.items).find((i) => i.id === contributionId)!.last_decision).toEqual({ kind: "approved", message: "Très belles photos, merci !" });
     expect(mine.published).toEqual([
       expect.objectContaining({ contributionId, url: s.url, publishedAt: new Date(now.getTime() - 3 * HOUR), reach: expect.objectContaining({ shares: 12, likes: 30, replies: 2 }) }),
     ]);
@@ -239,7 +240,7 @@ describe("who sees the reach", () => {
     const many = await my.loader({ request: get("/my", author.cookie), params: {}, context });
     expect(many.thankers[0].names).toHaveLength(THANKERS_SHOWN);
     expect(many.thankers[0].names[0]).toBe(display_name);
-    expect(many.items.find((i) => i.id === contributionId)!.thanks_count).toBe(THANKERS_SHOWN + 3);
+    expect(unpack(many.items).find((i) => i.id === contributionId)!.thanks_count).toBe(THANKERS_SHOWN + 3);
   });
 
   it("the publication page and the channel summary are for comms: agents and managers get 403, an unknown channel 404", async () => {
