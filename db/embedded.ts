@@ -226,6 +226,13 @@ export interface StartOptions {
   log?: (line: string) => void;
   /** When a running Relais already serves this folder, use its server rather than fail (the CLI). */
   attach?: boolean;
+  /**
+   * PostgreSQL in a process group of its own (the server): a Ctrl-C in the terminal then reaches
+   * Relais alone, which stops PostgreSQL last, once its worker has let go of its connections (in
+   * the terminal's group, PostgreSQL stopped at once, under the worker's feet). The caller must
+   * stop it; one left by a killed Relais is stopped at the next start (stopOrphan).
+   */
+  ownProcessGroup?: boolean;
 }
 
 /** Starts (initialising on first run) a PostgreSQL listening on 127.0.0.1 only. */
@@ -300,7 +307,7 @@ export async function startEmbeddedPostgres(options: StartOptions): Promise<Embe
       ...["-D", dataDir, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
       ...["-c", "max_connections=200", "-c", `shared_buffers=${sharedBuffersMb()}MB`],
     ],
-    { ...runAs, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, LC_ALL: "C" } },
+    { ...runAs, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, LC_ALL: "C" }, detached: options.ownProcessGroup === true },
   );
   let output = "";
   await new Promise<void>((resolve, reject) => {

@@ -38,7 +38,7 @@ const log = (line: string) => console.log(`[relais] ${line}`);
 let embedded: EmbeddedPostgres | undefined;
 let databaseUrl = settings.DATABASE_URL;
 if (!databaseUrl) {
-  embedded = await startEmbeddedPostgres({ dataDir: path.join(settings.DATA_DIR, "pg"), log });
+  embedded = await startEmbeddedPostgres({ dataDir: path.join(settings.DATA_DIR, "pg"), log, ownProcessGroup: true });
   databaseUrl = embedded.url;
   log(`PostgreSQL intégré démarré (127.0.0.1:${embedded.port}, données dans ${embedded.dataDir})`);
 }
@@ -181,3 +181,5 @@ async function shutdown(signal: string) {
 }
 process.on("SIGINT", () => void shutdown("SIGINT"));
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
+// The terminal closed: as a Ctrl-C (the embedded PostgreSQL, in its own session, would stay up).
+process.on("SIGHUP", () => void shutdown("SIGHUP"));

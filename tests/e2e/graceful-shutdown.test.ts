@@ -1,5 +1,10 @@
+import { spawn } from "node:child_process";
+import fs from "node:fs";
 import http from "node:http";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
+import { freePort } from "../../db/embedded";
 import { newDatabase, startInstance, type Instance } from "./instances";
 
 // SIGTERM under load: the instance stops accepting connections, serves the requests that reach it
@@ -111,4 +116,38 @@ describe.skipIf(inject("e2eSkip"))("graceful shutdown", () => {
     expect(refused.length).toBe(16);
     expect(refused.every((o) => o.startedAt >= sigtermAt)).toBe(true);
   }, 120_000);
+
+  it("Ctrl-C in a terminal (SIGINT to the whole group): the embedded PostgreSQL, in a group of its own, is stopped by Relais after its worker", async () => {
+    // As `npm start` without DATABASE_URL, run from a terminal: the server leads the terminal's group.
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "relais-ctrl-c-"));
+    fs.chmodSync(dataDir, 0o755); // PostgreSQL's own user (when run as root) may enter it
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production", DATA_DIR: dataDir, PORT: String(await freePort()), RUN_WORKER: "true" };
+    const server = spawn(process.execPath, ["--import", "tsx", "scripts/server.ts"], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    let output = "";
+    server.stdout!.on("data", (c) => (output += c));
+    server.stderr!.on("data", (c) => (output += c));
+    const exited = new Promise<number | null>((resolve) => server.once("exit", (code) => resolve(code)));
+    try {
+      for (let waited = 0; !output.includes("Relais est prêt"); waited += 100) {
+        if (waited > 90_000 || server.exitCode !== null) throw new Error(`the server did not start:\n${output}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const clusterDir = /données dans (\S+)\)/.exec(output)![1];
+      const postgresPid = Number(fs.readFileSync(path.join(clusterDir, "postmaster.pid"), "utf8").split("\n")[0]);
+      const groupOf = (pid: number) => Number(fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")[2]);
+      expect(groupOf(server.pid!)).toBe(server.pid);
+      expect(groupOf(postgresPid)).not.toBe(server.pid);
+
+      process.kill(-server.pid!, "SIGINT");
+      expect(await exited).toBe(0);
+      expect(output).toContain("arrêté proprement");
+      // Nothing failed on the way out (the worker's connections were closed before PostgreSQL stopped).
+      expect(output).not.toMatch(/error|erreur|UNLISTEN/i);
+      expect(fs.existsSync(path.join(clusterDir, "postmaster.pid"))).toBe(false);
+      expect(() => process.kill(postgresPid, 0)).toThrow();
+    } finally {
+      if (server.exitCode === null) process.kill(-server.pid!, "SIGKILL");
+      await exited;
+    }
+  }, 150_000);
 });
