@@ -148,6 +148,7 @@ describe.skipIf(inject("e2eSkip"))("graceful shutdown", () => {
     } finally {
       if (server.exitCode === null) process.kill(-server.pid!, "SIGKILL");
       await exited;
+      fs.rmSync(dataDir, { recursive: true, force: true });
     }
   }, 150_000);
 });
