@@ -1,10 +1,9 @@
-import { useMemo } from "react";
 import { useTranslation } from "react-i18next";
 import { COUNTED, LabelledTable, TotalsTable, useDuration } from "~/components/statistics";
 import { channelColor, StackedBars, STATUS_COLORS } from "~/components/statistics-charts";
 import type { dashboard } from "~/statistics/statistics.server";
 import { datesIn, formatMonth } from "~/utils/dates";
-import { fromJsonText, type JsonText } from "~/utils/json-text";
+import { unpack, type Packed } from "~/utils/packed";
 
 // The statistics dashboard's body (/statistics): kept as markup between requests (KeptMarkup), so it
 // reads only its props and the language.
@@ -13,19 +12,19 @@ export type DashboardView = Awaited<ReturnType<typeof dashboard>>;
 
 /** The figures, tables, charts and "temps forts" of a period: a pure function of its props. */
 export function DashboardFigures({
-  result: text,
+  result: packed,
   scopeName,
   csvHref,
   timeZone,
 }: {
-  result: JsonText<DashboardView>;
+  result: Packed<DashboardView>;
   scopeName: string | null;
   csvHref: string;
   timeZone: string;
 }) {
   const { t, i18n } = useTranslation();
   // Parsed only where this renders: in the browser, and on the server when its markup is not kept.
-  const result = useMemo(() => fromJsonText(text), [text]);
+  const result = unpack(packed);
   const dates = datesIn(i18n.language, timeZone);
   const duration = useDuration();
   // The figures' column names, for the headers and, on a phone, before each cell (LabelledTable).

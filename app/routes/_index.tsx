@@ -8,7 +8,7 @@ import { departmentFeed, organisationFeed } from "~/contributions/feeds.server";
 import { readsOtherDepartments } from "~/contributions/visibility.server";
 import { db } from "~/db.server";
 import { departmentChoices } from "~/organisation/departments.server";
-import { pack } from "~/utils/packed";
+import { pack, unpack } from "~/utils/packed";
 
 export const meta: MetaFunction = () => [{ title: "Fil · Relais" }];
 
@@ -36,14 +36,15 @@ export async function loader({ request }: LoaderFunctionArgs) {
     items: pack(page.items),
     nextHref: nextPageHref(request, page.next),
     hasDepartment: user.departmentId !== null,
-    departments,
+    departments: pack(departments),
     departmentId: scope === "department" ? departmentId : null,
     ownDepartment: departmentId === user.departmentId,
   };
 }
 
 export default function Feed() {
-  const { scope, items, nextHref, hasDepartment, departments, departmentId, ownDepartment } = useLoaderData<typeof loader>();
+  const { scope, items, nextHref, hasDepartment, departments: packedDepartments, departmentId, ownDepartment } = useLoaderData<typeof loader>();
+  const departments = unpack(packedDepartments);
   const { t } = useTranslation();
   const other = departments.find((d) => d.id === departmentId && !ownDepartment);
   return (

@@ -43,8 +43,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
       next: inbox.next ? page(inbox.next) : null,
       first: url.searchParams.has("cursor") ? page(null) : null,
       filters,
-      departments,
-      tags,
+      departments: pack(departments),
+      tags: pack(tags),
       errors: parsed.ok ? null : parsed.errors,
     },
     { status: parsed.ok ? 200 : 400 },
@@ -91,7 +91,7 @@ export default function ReviewInbox() {
       <h1>{t("review.title")}</h1>
       <p className="muted">{t("review.intro")}</p>
       <Form method="get" className="row card">
-        <DepartmentTagFilters departments={departments} tags={tags} department={filters.department} tag={filters.tag} errors={errors} />
+        <DepartmentTagFilters departments={unpack(departments)} tags={unpack(tags)} department={filters.department} tag={filters.tag} errors={errors} />
         <div className="field">
           <button type="submit" className="secondary">
             {t("review.filter")}

@@ -31,8 +31,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
     {
       values,
       errors: parsed.ok ? null : parsed.errors,
-      departments,
-      tags,
+      departments: pack(departments),
+      tags: pack(tags),
       items: results ? pack(results.items) : null,
       nextHref: results ? nextPageHref(request, results.next) : null,
     },
@@ -84,7 +84,7 @@ export default function Search() {
           {error("q")}
         </div>
         <div className="row">
-          <DepartmentTagFilters departments={departments} tags={tags} department={values.department} tag={values.tag} errors={errors} />
+          <DepartmentTagFilters departments={unpack(departments)} tags={unpack(tags)} department={values.department} tag={values.tag} errors={errors} />
           <div className="grow field">
             <label htmlFor="status">{t("search.status")}</label>
             <select id="status" name="status" defaultValue={values.status ?? ""} {...invalid("status")}>

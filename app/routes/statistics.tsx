@@ -1,6 +1,5 @@
 import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { useMemo } from "react";
 import { useTranslation } from "react-i18next";
 import { KeptMarkup } from "~/components/kept-markup";
 import { PeriodForm } from "~/components/statistics";
@@ -11,7 +10,7 @@ import { departmentChoices } from "~/organisation/departments.server";
 import { dashboard, dashboardScope, periodOf, seesEveryDepartment, statisticsQuerySchema } from "~/statistics/statistics.server";
 import { useOrganisationTimeZone } from "~/utils/dates";
 import { parseForm, withoutNul } from "~/utils/forms";
-import { fromJsonText, toJsonText } from "~/utils/json-text";
+import { pack, unpack } from "~/utils/packed";
 
 export const meta: MetaFunction = () => [{ title: "Statistiques · Relais" }];
 
@@ -27,8 +26,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const parsed = parseForm(statisticsQuerySchema, raw);
   const everyDepartment = seesEveryDepartment(user);
   const departments = everyDepartment ? await departmentChoices(db()) : null;
-  // A hundred departments for the list: as one JSON text, like the figures (utils/json-text.ts).
-  const choices = departments && toJsonText(departments);
+  // A hundred departments for the list: packed, like the figures (utils/packed.ts).
+  const choices = departments && pack(departments);
   if (!parsed.ok) {
     const values = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, withoutNul(v).slice(0, 40)]));
     return data({ values, errors: parsed.errors, departments: choices, result: null, scopeName: null, csvHref: null }, { status: 400 });
@@ -52,7 +51,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     values: { ...parsed.data, from: result.period.from, to: result.period.to },
     errors: null,
     departments: choices,
-    result: toJsonText(result),
+    result: pack(result),
     scopeName,
     csvHref: `/statistics.csv?${query}`,
   });
@@ -62,7 +61,7 @@ export default function Statistics() {
   const { values, errors, departments, result, scopeName, csvHref } = useLoaderData<typeof loader>();
   const { t } = useTranslation();
   const timeZone = useOrganisationTimeZone();
-  const choices = useMemo(() => (departments ? fromJsonText(departments) : undefined), [departments]);
+  const choices = departments ? unpack(departments) : undefined;
   return (
     <div className="stack statistics">
       <h1>{t("statistics.title")}</h1>

@@ -416,7 +416,7 @@ export interface Highlight {
   /** Null when the author asked not to be named. */
   authorName: string | null;
   departmentName: string;
-  /** publishedAt as an ISO instant: the dashboard goes to the browser as JSON text (utils/json-text.ts). */
+  /** publishedAt as an ISO instant: the dashboard goes to the browser packed as JSON (utils/packed.ts). */
   placements: { channel: string; publishedAt: string; url: string | null }[];
 }
 

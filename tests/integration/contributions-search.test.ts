@@ -190,8 +190,8 @@ describe("results only among what the viewer may see", () => {
     await refreshTagUsage(db());
     const { body } = outcome(await run(() => search.loader({ request: get("/search", colleague.cookie), params: {}, context })));
     expect(body.items).toBeNull();
-    expect(body.departments.map((d: { id: number }) => Number(d.id))).toEqual(expect.arrayContaining([deptA, deptB]));
-    expect(body.tags).toEqual(expect.arrayContaining(["randonnée", "nature", "atelier"]));
+    expect(unpack<{ id: number }[]>(body.departments).map((d) => Number(d.id))).toEqual(expect.arrayContaining([deptA, deptB]));
+    expect(unpack(body.tags)).toEqual(expect.arrayContaining(["randonnée", "nature", "atelier"]));
   });
 
   it("answers a malformed filter with 400 and its message by the field, the form as sent", async () => {

@@ -9,7 +9,7 @@ import { serverI18n } from "~/i18n/i18n";
 import * as dashboardPage from "~/routes/statistics";
 import { markupKeeper } from "~/server/kept-markup.server";
 import { rebuildStatistics } from "~/statistics/rollups.server";
-import { fromJsonText, toJsonText } from "~/utils/json-text";
+import { pack, unpack } from "~/utils/packed";
 import { context, get, outcome, run, signedIn } from "../../factories";
 import { streamedHtml } from "../../streamed-html";
 import { seedDataset } from "./dataset";
@@ -30,8 +30,8 @@ beforeAll(async () => {
   expect(page.status).toBe(200);
   const { result, scopeName, csvHref } = page.body as Omit<Props, "timeZone">;
   props = { result, scopeName, csvHref, timeZone: "Europe/Paris" };
-  expect(fromJsonText(result).departments.length).toBeGreaterThan(0);
-  expect(fromJsonText(result).highlights.length).toBeGreaterThan(0);
+  expect(unpack(result).departments.length).toBeGreaterThan(0);
+  expect(unpack(result).highlights.length).toBeGreaterThan(0);
 });
 
 /** Rendered as entry.server.tsx renders a page: streamed, with or without a keeper. */
@@ -78,11 +78,11 @@ describe("the dashboard's kept markup", () => {
 
   it("is made again when a figure, a name or the time zone changes, and only then", async () => {
     const before = await streamed(body(props), true);
-    const result = fromJsonText(props.result);
+    const result = unpack(props.result);
     const department = result.departments[0];
     const changed: Props = {
       ...props,
-      result: toJsonText({ ...result, departments: [{ ...department, name: "Service renommé", submitted: 987_654 }, ...result.departments.slice(1)] }),
+      result: pack({ ...result, departments: [{ ...department, name: "Service renommé", submitted: 987_654 }, ...result.departments.slice(1)] }),
     };
     const after = await streamed(body(changed), true);
     expect(after).toContain("Service renommé");

@@ -6,6 +6,7 @@ import * as summaryPage from "~/routes/my_.summary";
 import { rebuildStatistics } from "~/statistics/rollups.server";
 import { context, get, makeUser, outcome, run, signedIn } from "../../factories";
 import { seedDataset, type Seeded } from "./dataset";
+import { unpack } from "~/utils/packed";
 
 // The pages' permissions (dashboard and CSV alike), their refusals of bad input, and the CSV's bytes.
 
@@ -37,13 +38,13 @@ describe("who may read the statistics", () => {
     const own = outcome(await load(`/statistics?${YEAR}`, manager.cookie));
     expect(own.status).toBe(200);
     expect(own.body.scopeName).toBe("Culture (stats)");
-    const names = JSON.parse(own.body.result).contributors.map((c: { name: string }) => c.name);
+    const names = unpack<any>(own.body.result).contributors.map((c: { name: string }) => c.name);
     // Everyone of the department with activity, named (opted-out people too: it is their manager's table).
     expect(names.length).toBeGreaterThan(0);
     for (const agent of data.agents.filter((a) => a.departmentId === data.departments.a)) expect(names).toContain(agent.name);
     for (const agent of data.agents.filter((a) => a.departmentId !== data.departments.a)) expect(names).not.toContain(agent.name);
     expect(own.body.departments).toBeNull();
-    expect(JSON.parse(own.body.result).departments).toEqual([]);
+    expect(unpack<any>(own.body.result).departments).toEqual([]);
     expect(outcome(await load(`/statistics?department=${data.departments.a}&${YEAR}`, manager.cookie)).status).toBe(200);
     for (const path of [`/statistics?department=${data.departments.b}`, `/statistics.csv?department=${data.departments.b}&${YEAR}`]) {
       expect(outcome(await load(path, manager.cookie)).status, path).toBe(403);
@@ -60,13 +61,13 @@ describe("who may read the statistics", () => {
       const all = outcome(await load(`/statistics?${YEAR}`, viewer.cookie));
       expect(all.status, viewer.role).toBe(200);
       expect(all.body.scopeName).toBeNull();
-      expect(JSON.parse(all.body.result).departments.map((d: { departmentId: number }) => d.departmentId)).toEqual(
+      expect(unpack<any>(all.body.result).departments.map((d: { departmentId: number }) => d.departmentId)).toEqual(
         expect.arrayContaining([data.departments.a, data.departments.b, data.departments.c]),
       );
       const one = outcome(await load(`/statistics?${YEAR}&department=${data.departments.b}`, viewer.cookie));
       expect(one.status).toBe(200);
       expect(one.body.scopeName).toBe("Sports (stats)");
-      expect(JSON.parse(one.body.result).contributors.every((c: { departmentId: number }) => c.departmentId === data.departments.b)).toBe(true);
+      expect(unpack<any>(one.body.result).contributors.every((c: { departmentId: number }) => c.departmentId === data.departments.b)).toBe(true);
       const csv = await load(`/statistics.csv?${YEAR}&department=${data.departments.b}`, viewer.cookie);
       expect((csv as Response).status).toBe(200);
     }
