@@ -1,0 +1,68 @@
+import { randomBytes } from "node:crypto";
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { hydrated, launch, newContext, signInAs, type Browser } from "./browser";
+import { database } from "./database";
+
+// A feed's cards reach the browser packed (one JSON string, app/utils/packed.ts): in Chromium against
+// the built server, the page hydrates without a mismatch, "Voir les suivantes" loads the next page in
+// place (its data through the router), and going back shows the first page again.
+
+const baseUrl = inject("e2eBaseUrl");
+const stamp = randomBytes(3).toString("hex");
+let browser: Browser;
+
+describe.skipIf(inject("e2eSkip"))("a feed's pages in the browser", () => {
+  beforeAll(async () => {
+    browser = await launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it("hydrate, page forward in place and back, with the cards of each page", async () => {
+    // A department of its own, so that nothing else the suite does lands in its feed.
+    const db = await database();
+    const department = await db.insertInto("department").values({ name: `Fil ${stamp}` }).returning("id").executeTakeFirstOrThrow();
+    const email = `fil-${stamp}@demo.relais`;
+    const agent = await db
+      .insertInto("app_user")
+      .values({ id: `fil-${stamp}`, email, display_name: `Agent ${stamp}`, role: "agent", department_id: department.id })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    // 25 approved items, "Carte 1" the newest: 20 on the first page, 5 on the second.
+    await sql`
+      INSERT INTO contribution (author_id, department_id, title, body_json, body_html, body_text, status, visibility, submitted_at, approved_at)
+      SELECT ${agent.id}, ${department.id}, 'Carte ' || i || ' ' || ${stamp}, '{"type":"doc","content":[]}'::jsonb, '', 'Texte', 'approved', 'department',
+        now() - make_interval(mins => i), now() - make_interval(mins => i)
+      FROM generate_series(1, 25) AS i`.execute(db);
+    const title = (i: number) => `Carte ${i} ${stamp}`;
+
+    const { context } = await newContext(browser, baseUrl);
+    await signInAs(context, email);
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("console", (message) => message.type() === "error" && errors.push(message.text()));
+    page.on("pageerror", (error) => errors.push(error.message));
+    const cards = () => page.locator("ul.feed > li h2").allTextContents();
+
+    await page.goto("/");
+    await hydrated(page);
+    expect(await cards()).toEqual(Array.from({ length: 20 }, (_, i) => title(i + 1)));
+    // A mark on the window survives navigations in the page, not a reload.
+    await page.evaluate(() => ((window as unknown as { stayed: boolean }).stayed = true));
+
+    await page.getByRole("link", { name: "Voir les suivantes" }).click();
+    await page.waitForURL((url) => url.searchParams.has("cursor"));
+    await page.getByRole("link", { name: title(21) }).waitFor();
+    expect(await cards()).toEqual([21, 22, 23, 24, 25].map(title));
+    expect(await page.getByRole("link", { name: "Voir les suivantes" }).count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
+
+    await page.goBack();
+    await page.getByRole("link", { name: title(1) }).waitFor();
+    expect(await cards()).toHaveLength(20);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
