@@ -1,12 +1,14 @@
 /**
- * Rows that go to the browser as one JSON string rather than as objects. Remix encodes loader data
- * with turbo-stream, which visits every value of every object: ~10 µs a row, a fifth of the review
- * inbox's time, for rows that are the same at every request (kept answers, app/utils/kept.server.ts,
- * shown as kept markup). A string is copied whole.
+ * Lists (and other large values) that go to the browser as one JSON string rather than as objects.
+ * Remix encodes loader data with turbo-stream, which visits every value of every object: ~10 µs a
+ * row, a fifth of the review inbox's and the queue's time, for rows that are the same at every
+ * request (kept answers, app/utils/kept.server.ts, shown as kept markup); 1.1 ms for the statistics
+ * dashboard's figures. A string is copied whole (decision 0011, seventh pass; decision 0013).
  *
- * Packed once per rows object (kept rows are never changed) and unpacked once per packed object:
- * on the server for the rare render of their markup, in the browser for each load.
- * Dates become ISO strings on the way (`Unpacked`).
+ * Packed once per object (kept rows are never changed) and unpacked once per packed object: on the
+ * server for the rare render of their markup, in the browser for each load. Dates become ISO
+ * strings on the way (`Unpacked`). Each quote of the string costs four bytes in the page (it is
+ * escaped twice): pack what the page shows, no more.
  */
 export interface Packed<T> {
   readonly json: string;
