@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { altField, editorReady, launch, newContext, signInAs, writeDraft, type Browser, type Page } from "./browser";
+import { altField, editorReady, launch, newContext, recordErrors, signInAs, writeDraft, type Browser, type Page } from "./browser";
 
 const baseUrl = inject("e2eBaseUrl");
 const phone = { viewport: { width: 360, height: 740 }, hasTouch: true };
@@ -14,16 +14,6 @@ let draftId: number;
 let draftTitle: string;
 /** Sent to review, with an authorised photo and a comment (a draft takes none): comms has a notification about it. */
 let sentId: number;
-
-/** Console errors and uncaught errors of a page (React's hydration errors are console errors). */
-function recordErrors(page: Page) {
-  const errors: string[] = [];
-  page.on("console", (m) => {
-    if (m.type() === "error") errors.push(`${m.text()} @ ${page.url()}`);
-  });
-  page.on("pageerror", (e) => errors.push(`${e.message} @ ${page.url()}`));
-  return errors;
-}
 
 /** Loads a page and waits until React has hydrated it and had time to complain. */
 async function visit(page: Page, path: string) {

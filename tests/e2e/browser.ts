@@ -76,6 +76,16 @@ export async function signInAs(context: BrowserContext, email: string): Promise<
 /** Waits until Remix has hydrated the page (its router is on `window`). */
 export const hydrated = (page: Page) => page.waitForFunction(() => "__remixRouter" in window);
 
+/** Console errors and uncaught errors of a page, as they come (React reports hydration mismatches on the console). */
+export function recordErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(`${m.text()} @ ${page.url()}`);
+  });
+  page.on("pageerror", (e) => errors.push(`${e.message} @ ${page.url()}`));
+  return errors;
+}
+
 export type { Browser, BrowserContext, Page };
 
 // ---- Helpers for the contribution, review and responsive tests ----

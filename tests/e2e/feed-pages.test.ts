@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { hydrated, launch, newContext, signInAs, type Browser } from "./browser";
+import { hydrated, launch, newContext, recordErrors, signInAs, type Browser } from "./browser";
 import { database } from "./database";
 
 // A feed's cards reach the browser packed (one JSON string, app/utils/packed.ts): in Chromium against
@@ -41,9 +41,7 @@ describe.skipIf(inject("e2eSkip"))("a feed's pages in the browser", () => {
     const { context } = await newContext(browser, baseUrl);
     await signInAs(context, email);
     const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("console", (message) => message.type() === "error" && errors.push(message.text()));
-    page.on("pageerror", (error) => errors.push(error.message));
+    const errors = recordErrors(page);
     const cards = () => page.locator("ul.feed > li h2").allTextContents();
 
     await page.goto("/");

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { hydrated, launch, newContext, signInAs, type Browser } from "./browser";
+import { hydrated, launch, newContext, recordErrors, signInAs, type Browser } from "./browser";
 import { database } from "./database";
 
 // The queue's rows and calendar days are kept markup with plain links and forms, made live by
@@ -58,9 +58,7 @@ describe.skipIf(inject("e2eSkip"))("the publishing queue's rows", () => {
     const { context } = await newContext(browser, baseUrl);
     await signInAs(context, COMMS);
     const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("console", (message) => message.type() === "error" && errors.push(message.text()));
-    page.on("pageerror", (error) => errors.push(error.message));
+    const errors = recordErrors(page);
     const state = async (id: number) => (await db.selectFrom("publication").select("state").where("id", "=", id).executeTakeFirstOrThrow()).state;
 
     const list = `/publishing?view=list&channel=${channel.id}`;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { seriousViolations } from "./axe-audit";
-import { launch, newContext, signInAs, type Browser } from "./browser";
+import { launch, newContext, recordErrors, signInAs, type Browser } from "./browser";
 
 // The statistics pages in Chromium: charts drawn by the server (JavaScript off), named, with their
 // data; nothing wider than a 360 px phone; no serious axe violation; printing hides the navigation.
@@ -50,11 +50,7 @@ describe.skipIf(inject("e2eSkip"))("statistics pages", () => {
     const { context } = await newContext(browser, baseUrl);
     await signInAs(context, "comms@demo.relais");
     const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("console", (message) => {
-      if (message.type() === "error") errors.push(message.text());
-    });
-    page.on("pageerror", (error) => errors.push(error.message));
+    const errors = recordErrors(page);
     // Twice: the second answer is the kept markup (the first may have been kept by another test).
     for (let i = 0; i < 2; i++) {
       expect((await page.goto("/statistics?period=year"))?.status()).toBe(200);
