@@ -2,28 +2,11 @@ import type { ReactNode } from "react";
 import { Link } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { datesIn, useOrganisationTimeZone } from "~/utils/dates";
+import type { FeedCard } from "~/contributions/card";
 import { unpack, type Packed } from "~/utils/packed";
 import { ClientNavigation } from "./client-navigation";
 import { KeptMarkup } from "./kept-markup";
 import { PhotoImage } from "./photo-image";
-
-export interface FeedCard {
-  id: number;
-  title: string;
-  status: string;
-  excerpt: string;
-  author_name: string;
-  department_name: string;
-  tags: string[];
-  approved_at: string | Date | null;
-  updated_at: string | Date;
-  place: string | null;
-  cover: { id: number; placeholder: string; width: number; height: number; alt: string } | null;
-  photo_count: number | null;
-  thanks_count: number | null;
-  comment_count: number | null;
-  last_decision?: { kind: string; message: string | null } | null;
-}
 
 /** The same page's URL with the next cursor in place of the current one. */
 export function nextPageHref(request: Request, next: string | null): string | null {
@@ -45,7 +28,6 @@ export function FeedList<T extends FeedCard>({
   showStatus = false,
   empty,
   details,
-  detailsDepend,
 }: {
   items: Packed<T[]>;
   nextHref: string | null;
@@ -53,11 +35,9 @@ export function FeedList<T extends FeedCard>({
   empty: string;
   /**
    * More about each item, at the end of its card ("mes contributions": what became of it). Kept
-   * with the cards: it may read only the item, `detailsDepend` and the language (no router hook).
+   * with the cards: it may read only the item and the language (no router hook).
    */
   details?: (item: T, timeZone: string) => ReactNode;
-  /** What `details` reads besides the item. */
-  detailsDepend?: unknown;
 }) {
   const { t } = useTranslation();
   const timeZone = useOrganisationTimeZone();
@@ -66,7 +46,7 @@ export function FeedList<T extends FeedCard>({
   return (
     <>
       <ClientNavigation>
-        <KeptMarkup as="ul" className="feed" depends={[items, showStatus, timeZone, detailsDepend]}>
+        <KeptMarkup as="ul" className="feed" depends={[items, showStatus, timeZone]}>
           <FeedCards items={cards} showStatus={showStatus} timeZone={timeZone} details={details} />
         </KeptMarkup>
       </ClientNavigation>
@@ -99,11 +79,6 @@ function FeedCards<T extends FeedCard>({ items, showStatus, timeZone, details }:
           <time dateTime={new Date(item.approved_at ?? item.updated_at).toISOString()}>{dates.date(item.approved_at ?? item.updated_at)}</time>
         </p>
         <p className="prose">{item.excerpt}</p>
-        {showStatus && item.last_decision?.message ? (
-          <p className="reason">
-            {t(`contributions.status.${item.last_decision.kind}`)} : « {item.last_decision.message} »
-          </p>
-        ) : null}
         <p className="meta">
           {item.photo_count ? <span>{t("contributions.photoCount", { count: item.photo_count })}</span> : null}
           {item.thanks_count ? <span>{t("thanks.count", { count: item.thanks_count })}</span> : null}

@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { sql, type RawBuilder } from "kysely";
 import { z } from "zod";
 import type { Actor } from "~/auth/actor";
 import type { DB } from "~/db.server";
@@ -84,29 +84,18 @@ export async function thank(db: DB, actor: Actor, contributionId: number): Promi
   });
 }
 
-/** Names shown per contribution by thankersOf; the rest are counted ("et 12 autres personnes"). */
+/** Names shown per contribution by firstThankersJson; the rest are counted ("et 12 autres personnes"). */
 export const THANKERS_SHOWN = 8;
 
 /**
- * Who said "merci" for each of these contributions (first ones first, at most THANKERS_SHOWN
- * names each), in one query, for their author's "mes contributions", in the order of `contributionIds`. The caller has checked that
- * the viewer is the author.
+ * Who said "merci" for the contribution `contributionId` (a SQL expression): the first ones first,
+ * at most THANKERS_SHOWN names, as a JSON array made by PostgreSQL, for its author's "mes
+ * contributions". Down thanks_contribution_order_idx, a LIMIT per contribution: ranking every
+ * thanks of the page's contributions was the largest query of the page. The caller has checked
+ * that the viewer is the author.
  */
-export async function thankersOf(db: DB, contributionIds: number[]): Promise<{ contributionId: number; names: string[] }[]> {
-  if (contributionIds.length === 0) return [];
-  // Each contribution's first few, down thanks_contribution_order_idx (a LIMIT per contribution):
-  // ranking every thanks of the page's contributions was the largest query of the page.
-  const { rows } = await sql<{ contribution_id: number; display_name: string }>`
-    SELECT c.id AS contribution_id, x.display_name
-    FROM unnest(${contributionIds}::int[]) WITH ORDINALITY AS c(id, position)
-    CROSS JOIN LATERAL (
-      SELECT u.display_name, t.created_at, t.user_id FROM thanks t JOIN app_user u ON u.id = t.user_id
-      WHERE t.contribution_id = c.id
-      ORDER BY t.created_at, t.user_id
-      LIMIT ${THANKERS_SHOWN}
-    ) x
-    ORDER BY c.position, x.created_at, x.user_id`.execute(db);
-  const byId = new Map<number, string[]>();
-  for (const r of rows) byId.set(r.contribution_id, [...(byId.get(r.contribution_id) ?? []), r.display_name]);
-  return [...byId].map(([contributionId, names]) => ({ contributionId, names }));
+export function firstThankersJson(contributionId: RawBuilder<unknown>) {
+  return sql<string[]>`(SELECT coalesce(json_agg(x.display_name ORDER BY x.created_at, x.user_id), '[]')
+    FROM (SELECT u.display_name, t.created_at, t.user_id FROM thanks t JOIN app_user u ON u.id = t.user_id
+      WHERE t.contribution_id = ${contributionId} ORDER BY t.created_at, t.user_id LIMIT ${sql.lit(THANKERS_SHOWN)}) x)`;
 }

@@ -13,7 +13,7 @@ import { contributionDetails, withViewer } from "./contributions.server";
 const keptPages = keptUntilChange(200, async (db: DB, id: number) => {
   const c = await contributionDetails(db, id);
   if (!c) return null;
-  const [comments, published] = await Promise.all([listComments(db, id), publishedPlaces(db, [id], { withReach: true })]);
+  const [comments, published] = await Promise.all([listComments(db, id), publishedPlaces(db, id, { withReach: true })]);
   return { c, comments, published };
 });
 

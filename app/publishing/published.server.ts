@@ -1,39 +1,33 @@
+import { sql, type RawBuilder } from "kysely";
+import type { PublishedPlace } from "~/contributions/card";
 import type { DB } from "~/db.server";
 
-export interface PublishedPlace {
-  contributionId: number;
-  channel: string;
-  url: string | null;
-  publishedAt: Date;
-  /** The post's latest figures (Mastodon, Bluesky), when asked for and read at least once. */
-  reach?: { shares: number; likes: number; replies: number; fetchedAt: Date } | null;
-}
+export type { PublishedPlace };
 
 /**
- * Where these contributions were published outside ("publiée sur …" with the post's link), for
- * the contribution page and "mes contributions". The caller has already checked that the viewer
- * may see the contributions; a published post is public, so nothing more is hidden. Its reach
- * (`withReach`) is for the contribution's author and comms only: the caller decides.
+ * Where the contribution `contributionId` (a SQL expression) was published outside ("publiée sur
+ * …" with the post's link), oldest first, as a JSON array (PublishedPlace) made by PostgreSQL: for
+ * the contribution page and "mes contributions" (one statement for the page). The caller has
+ * already checked that the viewer may see the contribution; a published post is public, so nothing
+ * more is hidden. Its reach (`withReach`) is for the contribution's author and comms only: the
+ * caller decides.
  */
-export async function publishedPlaces(db: DB, contributionIds: number[], options: { withReach?: boolean } = {}): Promise<PublishedPlace[]> {
-  if (contributionIds.length === 0) return [];
-  const rows = await db
-    .selectFrom("publication as p")
-    .innerJoin("channel as ch", "ch.id", "p.channel_id")
-    .leftJoin("publication_reach as r", "r.publication_id", "p.id")
-    .select(["p.contribution_id", "ch.name", "ch.kind", "ch.slug", "p.remote_url", "p.published_at", "r.shares", "r.likes", "r.replies", "r.fetched_at"])
-    .where("p.contribution_id", "in", contributionIds)
-    .where("p.state", "=", "published")
-    .orderBy("p.published_at")
-    .execute();
+export function publishedPlacesJson(contributionId: RawBuilder<unknown>, options: { withReach?: boolean } = {}) {
   // A feed item has no address of its own: the feed is where it can be read.
-  return rows.map((r) => ({
-    contributionId: r.contribution_id,
-    channel: r.name,
-    url: r.remote_url ?? (r.kind === "feed" ? `/feeds/${r.slug}.rss` : null),
-    publishedAt: new Date(r.published_at!),
-    ...(options.withReach
-      ? { reach: r.fetched_at !== null && r.shares !== null && r.likes !== null && r.replies !== null ? { shares: r.shares, likes: r.likes, replies: r.replies, fetchedAt: new Date(r.fetched_at) } : null }
-      : {}),
-  }));
+  const reach = options.withReach
+    ? sql`, 'reach', CASE WHEN r.fetched_at IS NOT NULL AND r.shares IS NOT NULL AND r.likes IS NOT NULL AND r.replies IS NOT NULL
+        THEN json_build_object('shares', r.shares, 'likes', r.likes, 'replies', r.replies, 'fetchedAt', r.fetched_at) END`
+    : sql``;
+  return sql<PublishedPlace[]>`(SELECT coalesce(json_agg(json_build_object(
+      'channel', ch.name,
+      'url', coalesce(p.remote_url, CASE WHEN ch.kind = 'feed' THEN '/feeds/' || ch.slug || '.rss' END),
+      'publishedAt', p.published_at${reach}) ORDER BY p.published_at, p.id), '[]')
+    FROM publication p JOIN channel ch ON ch.id = p.channel_id LEFT JOIN publication_reach r ON r.publication_id = p.id
+    WHERE p.contribution_id = ${contributionId} AND p.state = 'published')`;
+}
+
+/** Where one contribution was published (publishedPlacesJson). */
+export async function publishedPlaces(db: DB, contributionId: number, options: { withReach?: boolean } = {}): Promise<PublishedPlace[]> {
+  const { rows } = await sql<{ places: PublishedPlace[] }>`SELECT ${publishedPlacesJson(sql`${contributionId}::bigint`, options)} AS places`.execute(db);
+  return rows[0].places;
 }

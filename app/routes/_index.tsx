@@ -33,7 +33,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
       : await departmentFeed(db(), user, cursor, departmentId, await contentVersion(request));
   return {
     scope,
-    items: pack(page.items),
+    items: page.items,
     nextHref: nextPageHref(request, page.next),
     hasDepartment: user.departmentId !== null,
     departments: pack(departments),

@@ -30,6 +30,14 @@ export function pack<T extends object>(rows: T): Packed<Unpacked<T>> {
   return packed as Packed<Unpacked<T>>;
 }
 
+/**
+ * JSON text made elsewhere, as it is: PostgreSQL's (json_build_object), for rows it writes whole
+ * (feed cards, contributions/feeds.server.ts). Its type is the caller's word.
+ */
+export function packedJson<T>(json: string): Packed<T> {
+  return { json };
+}
+
 export function unpack<T>(packed: Packed<T>): T {
   let rows = unpackedRows.get(packed);
   if (rows === undefined) {

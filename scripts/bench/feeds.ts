@@ -21,6 +21,7 @@ import { migrateToLatest } from "../../db/migrate";
 import { createDb, poolSize, type Db } from "../../db/pool";
 import type { Database } from "../../db/schema";
 import { ensureSeeded } from "./seed";
+import { unpack, type Packed } from "../../app/utils/packed";
 
 type DB = Kysely<Database>;
 
@@ -169,10 +170,12 @@ try {
     const page = await searchPage(on, viewer(i), { q, tag });
     return { items: page.results!.items };
   };
+  // Feed pages come as the browser gets them (packed): the cards are read as the page reads them.
+  const cards = async (page: Promise<{ items: Packed<unknown[]> }>) => ({ items: unpack((await page).items) });
   const cases: Case[] = [
-    { name: "department feed", run: (on, i) => departmentFeed(on, viewer(i)) },
-    { name: "department feed page 2", run: (on, i) => departmentFeed(on, viewer(i), secondPage[i % viewers.length]) },
-    { name: "organisation feed", run: (on, i) => organisationFeed(on, viewer(i)) },
+    { name: "department feed", run: (on, i) => cards(departmentFeed(on, viewer(i))) },
+    { name: "department feed page 2", run: (on, i) => cards(departmentFeed(on, viewer(i), secondPage[i % viewers.length])) },
+    { name: "organisation feed", run: (on, i) => cards(organisationFeed(on, viewer(i))) },
     { name: 'search "fête musique"', run: search("fête musique") },
     { name: 'search "équipe" (common)', run: search("équipe") },
     { name: 'search "conservatoire" (uncommon)', run: search("conservatoire") },

@@ -225,22 +225,24 @@ describe("who sees the reach", () => {
     await db().insertInto("contribution_event").values({ contribution_id: contributionId, actor_id: actor.id, kind: "approved", message: "Très belles photos, merci !" }).execute();
     await db().insertInto("thanks").values({ contribution_id: contributionId, user_id: colleague.id, created_at: new Date(now.getTime() - 60_000) }).execute();
     const mine = await my.loader({ request: get("/my", author.cookie), params: {}, context });
-    expect(unpack(mine.items).find((i) => i.id === contributionId)!.last_decision).toEqual({ kind: "approved", message: "Très belles photos, merci !" });
-    expect(mine.published).toEqual([
-      expect.objectContaining({ contributionId, url: s.url, publishedAt: new Date(now.getTime() - 3 * HOUR), reach: expect.objectContaining({ shares: 12, likes: 30, replies: 2 }) }),
-    ]);
+    const item = unpack(mine.items).find((i) => i.id === contributionId)!;
+    expect(item.last_decision).toEqual({ kind: "approved", message: "Très belles photos, merci !" });
+    expect(item.published).toEqual([expect.objectContaining({ url: s.url, reach: expect.objectContaining({ shares: 12, likes: 30, replies: 2 }) })]);
+    expect(new Date(item.published[0].publishedAt).getTime()).toBe(now.getTime() - 3 * HOUR);
     const { display_name } = await db().selectFrom("app_user").select("display_name").where("id", "=", colleague.id).executeTakeFirstOrThrow();
-    expect(mine.thankers).toEqual([{ contributionId, names: [display_name] }]);
+    expect(item.thankers).toEqual([display_name]);
+    // The other items of the page: nothing published, nobody thanked.
+    for (const other of unpack(mine.items).filter((i) => i.id !== contributionId)) expect([other.published, other.thankers]).toEqual([[], []]);
 
     // Many thanks: the first names, in the order they came; the others are counted by the page.
     for (let i = 0; i < THANKERS_SHOWN + 2; i++) {
       const someone = await makeUser("agent", p.contribution.departmentId);
       await db().insertInto("thanks").values({ contribution_id: contributionId, user_id: someone.id }).execute();
     }
-    const many = await my.loader({ request: get("/my", author.cookie), params: {}, context });
-    expect(many.thankers[0].names).toHaveLength(THANKERS_SHOWN);
-    expect(many.thankers[0].names[0]).toBe(display_name);
-    expect(unpack(many.items).find((i) => i.id === contributionId)!.thanks_count).toBe(THANKERS_SHOWN + 3);
+    const many = unpack((await my.loader({ request: get("/my", author.cookie), params: {}, context })).items).find((i) => i.id === contributionId)!;
+    expect(many.thankers).toHaveLength(THANKERS_SHOWN);
+    expect(many.thankers[0]).toBe(display_name);
+    expect(many.thanks_count).toBe(THANKERS_SHOWN + 3);
   });
 
   it("the publication page and the channel summary are for comms: agents and managers get 403, an unknown channel 404", async () => {
