@@ -1,16 +1,15 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useFormAction, useLoaderData, useSearchParams } from "@remix-run/react";
+import { Link, useActionData, useFormAction, useLoaderData, useSearchParams } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { z } from "zod";
 import { ClientNavigation } from "~/components/client-navigation";
-import { FormError, SubmitButton } from "~/components/forms";
+import { FormError } from "~/components/forms";
 import { KeptMarkup } from "~/components/kept-markup";
 import { CalendarDays, QueueRows, type QueueRowItem } from "~/components/publishing-queue";
 import { Notice, ResultNotice } from "~/components/notice";
 import { contentVersion, requireRole } from "~/auth/guards.server";
 import { db } from "~/db.server";
 import { env } from "~/env.server";
-import { createCalendarToken, hasCalendarToken, revokeCalendarToken } from "~/publishing/calendar-feed.server";
 import { cancelPublication, retryPublication } from "~/publishing/queue.server";
 import { queuePage } from "~/publishing/queue-page.server";
 import type { QueueView } from "~/publishing/queue-view.server";
@@ -28,27 +27,16 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireRole(request, "comms", "admin");
   const params = new URL(request.url).searchParams;
   const view = VIEWS.find((v) => v === params.get("view")) ?? "list";
-  // The calendar address is each comms member's own (admins see the queue, not a calendar).
-  const [page, calendar] = await Promise.all([
-    queuePage(db(), user, view, params, env().ORGANISATION_TIME_ZONE, await contentVersion(request)),
-    user.role === "comms" ? hasCalendarToken(db(), user) : null,
-  ]);
+  const page = await queuePage(db(), user, view, params, env().ORGANISATION_TIME_ZONE, await contentVersion(request));
   // The same rows at each request while nothing changes: one string for the browser (utils/packed.ts).
-  return { ...page, items: pack(page.items), overflow: pack(page.overflow), calendar };
+  // The calendar address is each comms member's own (admins see the queue, not a calendar).
+  return { ...page, items: pack(page.items), overflow: pack(page.overflow), calendarLink: user.role === "comms" };
 }
 
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireRole(request, "comms", "admin");
   const form = await readForm(request);
   const intent = form.get("intent");
-  // The calendar address: made (shown this once; the token is stored only as its hash) or revoked.
-  if (intent === "calendar" && user.role === "comms") {
-    return { ok: true as const, message: "publishing.calendar.created", calendarUrl: (await createCalendarToken(db(), user)).url };
-  }
-  if (intent === "calendarRevoke" && user.role === "comms") {
-    await revokeCalendarToken(db(), user);
-    return { ok: true as const, message: "publishing.calendar.revoked" };
-  }
   const id = z.coerce.number().int().positive().safeParse(form.get("id"));
   if (!id.success) return fieldErrors({ form: "errors.400" });
   const run = intent === "retry" ? retryPublication : intent === "cancel" ? cancelPublication : null;
@@ -56,37 +44,6 @@ export async function action({ request }: ActionFunctionArgs) {
   const result = await attempt(() => run(db(), user, id.data));
   if (!("value" in result)) return result;
   return { ok: true as const, message: intent === "retry" ? "publishing.queue.retried" : "publishing.queue.cancelled" };
-}
-
-/** The comms member's editorial calendar for their calendar application: the address is shown once. */
-function CalendarSubscription({ has, url }: { has: boolean; url?: string }) {
-  const { t } = useTranslation();
-  return (
-    <section aria-labelledby="calendar-title" className="stack">
-      <h2 id="calendar-title">{t("publishing.calendar.title")}</h2>
-      {url ? (
-        <p className="field">
-          <label htmlFor="calendar-url">{t("publishing.calendar.url")}</label>
-          <input id="calendar-url" type="text" readOnly value={url} aria-describedby="calendar-once" />
-          <span id="calendar-once" className="hint">
-            {t("publishing.calendar.once")}
-          </span>
-        </p>
-      ) : (
-        <p>{t(has ? "publishing.calendar.has" : "publishing.calendar.none")}</p>
-      )}
-      <Form method="post" className="row">
-        <SubmitButton name="intent" value="calendar" className="secondary">
-          {t(has || url ? "publishing.calendar.replace" : "publishing.calendar.create")}
-        </SubmitButton>
-        {has || url ? (
-          <SubmitButton name="intent" value="calendarRevoke" className="secondary">
-            {t("publishing.calendar.revoke")}
-          </SubmitButton>
-        ) : null}
-      </Form>
-    </section>
-  );
 }
 
 /** A link to the list with the same filters, at another place ("plus anciennes", "plus récentes"). */
@@ -112,7 +69,7 @@ function Pager({ list, at, label }: { list: { earlier: string | null; later: str
 }
 
 export default function Queue() {
-  const { view, range, items: packedItems, overflow: packedOverflow, list, calendar } = useLoaderData<typeof loader>();
+  const { view, range, items: packedItems, overflow: packedOverflow, list, calendarLink } = useLoaderData<typeof loader>();
   const items: QueueRowItem[] = unpack(packedItems);
   const overflow = unpack(packedOverflow);
   const result = useActionData<typeof action>();
@@ -128,13 +85,13 @@ export default function Queue() {
       <h1>{t("publishing.queue.title")}</h1>
       <p className="row">
         <Link to="/publishing/channels">{t("publishing.channels.title")}</Link>
+        {calendarLink ? <Link to="/publishing/calendar">{t("publishing.calendar.title")}</Link> : null}
       </p>
       {created > 0 && !result ? (
         <Notice>{t("publishing.create.created", { count: created })}</Notice>
       ) : null}
       <ResultNotice result={result} />
       <FormError errors={errors} />
-      {calendar !== null ? <CalendarSubscription has={calendar} url={result && "calendarUrl" in result ? result.calendarUrl : undefined} /> : null}
       <nav aria-label={t("publishing.queue.views")} className="row">
         {VIEWS.map((v) => (
           <Link key={v} to={`/publishing?view=${v}&at=${range.start}`} aria-current={v === view ? "page" : undefined}>

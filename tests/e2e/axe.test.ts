@@ -160,6 +160,7 @@ describe.skipIf(inject("e2eSkip"))("axe-core on every page of every role", () =>
     await report.visit(page, "/admin/register", { status: 403 });
     await report.visit(page, "/review", { status: 403 });
     await report.visit(page, "/publishing", { status: 403 });
+    await report.visit(page, "/publishing/calendar", { status: 403 });
     await report.visit(page, "/contributions/999999999", { status: 404 });
     await context.close();
     expect(report.pages).toBeGreaterThan(15);
@@ -190,6 +191,13 @@ describe.skipIf(inject("e2eSkip"))("axe-core on every page of every role", () =>
     await report.visit(page, "/publishing");
     await report.visit(page, "/publishing?view=week", { what: "/publishing (semaine)" });
     await report.visit(page, "/publishing?view=month", { what: "/publishing (mois)" });
+    // The calendar subscription, linked from the queue: the address shown once, in a labelled field.
+    await page.getByRole("link", { name: "Le calendrier dans votre agenda" }).click();
+    await page.waitForURL("**/publishing/calendar");
+    await report.check(page, "/publishing/calendar");
+    await page.getByRole("button", { name: /^(Créer une adresse d'abonnement|Remplacer l'adresse)$/ }).click();
+    await page.getByLabel("Adresse d'abonnement").waitFor();
+    await report.check(page, "/publishing/calendar (adresse créée)");
     await report.visit(page, "/publishing/channels");
     await page.getByRole("button", { name: "Créer le canal" }).click();
     await page.locator("[aria-invalid=true]").first().waitFor();

@@ -7,6 +7,7 @@ import * as channelsPage from "~/routes/publishing.channels._index";
 import * as newPage from "~/routes/publishing.new.$id";
 import * as publicationPage from "~/routes/publishing.$id";
 import * as queuePage from "~/routes/publishing._index";
+import * as calendarPage from "~/routes/publishing.calendar";
 import { createPublication } from "~/publishing/queue.server";
 import { context, get, newDraft, outcome, post, run, signedIn } from "../../factories";
 import { channel, comms, publishable } from "./fixtures";
@@ -162,14 +163,15 @@ describe("creating and moving publications from the pages", () => {
   });
 });
 
-describe("the calendar subscription on the queue page", () => {
-  it("gives a comms member their address once, never again in the page, and revokes it", async () => {
+describe("the calendar subscription, on its own page", () => {
+  it("gives a comms member their address once, never again in the page, and revokes it; the queue links to it", async () => {
     const { loader: icsLoader } = await import("~/routes/calendar[.]ics");
     const { cookie } = await comms();
-    const before = outcome(await queuePage.loader({ request: get("/publishing", cookie), params: {}, context }));
-    expect(before.body.calendar).toBe(false);
+    expect(outcome(await queuePage.loader({ request: get("/publishing", cookie), params: {}, context })).body.calendarLink).toBe(true);
+    const before = outcome(await calendarPage.loader({ request: get("/publishing/calendar", cookie), params: {}, context }));
+    expect(before.body.has).toBe(false);
 
-    const made = outcome(await queuePage.action({ request: post("/publishing", { intent: "calendar" }, cookie), params: {}, context }));
+    const made = outcome(await calendarPage.action({ request: post("/publishing/calendar", { intent: "calendar" }, cookie), params: {}, context }));
     expect(made.status).toBe(200);
     const url = new URL(made.body.calendarUrl as string);
     expect(url.pathname).toBe("/calendar.ics");
@@ -179,23 +181,32 @@ describe("the calendar subscription on the queue page", () => {
     expect(await ics.text()).toMatch(/^BEGIN:VCALENDAR/);
 
     // The page knows an address exists but never shows it again; the database keeps only a hash.
-    const after = outcome(await queuePage.loader({ request: get("/publishing", cookie), params: {}, context }));
-    expect(after.body.calendar).toBe(true);
+    const after = outcome(await calendarPage.loader({ request: get("/publishing/calendar", cookie), params: {}, context }));
+    expect(after.body.has).toBe(true);
     expect(JSON.stringify(after.body)).not.toContain(token);
     expect(JSON.stringify(await db().selectFrom("calendar_token").selectAll().execute())).not.toContain(token);
 
-    await queuePage.action({ request: post("/publishing", { intent: "calendarRevoke" }, cookie), params: {}, context });
+    // Neither the queue's old intents nor an unknown one make anything.
+    for (const intent of ["", "nimporte"]) {
+      expect(outcome(await run(() => calendarPage.action({ request: post("/publishing/calendar", { intent }, cookie), params: {}, context }))).status).toBe(400);
+    }
+    expect(outcome(await run(() => queuePage.action({ request: post("/publishing", { intent: "calendar" }, cookie), params: {}, context }))).status).toBe(400);
+
+    await calendarPage.action({ request: post("/publishing/calendar", { intent: "calendarRevoke" }, cookie), params: {}, context });
     const gone = await run(() => icsLoader({ request: new Request(`http://relais.test/calendar.ics?token=${token}`), params: {}, context }));
     expect(outcome(gone).status).toBe(404);
+    expect(outcome(await calendarPage.loader({ request: get("/publishing/calendar", cookie), params: {}, context })).body.has).toBe(false);
   });
 
-  it("is no admin's: an admin sees the queue without it, and their request makes no token", async () => {
+  it("is no admin's nor an agent's: 403, and their request makes no token; an admin's queue has no link to it", async () => {
     const admin = await signedIn("admin");
-    const page = outcome(await queuePage.loader({ request: get("/publishing", admin.cookie), params: {}, context }));
-    expect(page.body.calendar).toBeNull();
-    const answer = outcome(await run(() => queuePage.action({ request: post("/publishing", { intent: "calendar" }, admin.cookie), params: {}, context })));
-    expect(answer.status).toBe(400);
-    expect(await db().selectFrom("calendar_token").selectAll().where("user_id", "=", admin.id).execute()).toEqual([]);
+    expect(outcome(await queuePage.loader({ request: get("/publishing", admin.cookie), params: {}, context })).body.calendarLink).toBe(false);
+    for (const who of [admin, await signedIn("agent"), await signedIn("manager")]) {
+      expect(outcome(await run(() => calendarPage.loader({ request: get("/publishing/calendar", who.cookie), params: {}, context }))).status).toBe(403);
+      const answer = outcome(await run(() => calendarPage.action({ request: post("/publishing/calendar", { intent: "calendar" }, who.cookie), params: {}, context })));
+      expect(answer.status).toBe(403);
+      expect(await db().selectFrom("calendar_token").selectAll().where("user_id", "=", who.id).execute()).toEqual([]);
+    }
   });
 });
 
