@@ -53,6 +53,6 @@ export async function servePhoto(db: DB, viewer: Actor, photoId: number, name: s
   const stat = await storage().stat(key);
   if (!stat) throw new Response("Not Found", { status: 404 });
   headers.set("Content-Length", String(stat.size));
-  const stream = storage().createReadStream(key) as Readable;
+  const stream = storage().createReadStream(key, { size: stat.size }) as Readable;
   return new Response(createReadableStreamFromReadable(stream), { status: 200, headers });
 }

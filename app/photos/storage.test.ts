@@ -4,7 +4,7 @@ import path from "node:path";
 import type { Readable } from "node:stream";
 import { buffer, text } from "node:stream/consumers";
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ConfigurationError, env, startupEnv } from "~/env.server";
 import { startS3Standin, type S3Standin } from "../../tests/standins/s3";
 import {
@@ -230,6 +230,18 @@ describe.each([
     expect(await rawNames()).toEqual([key]);
   });
 
+  it("reads a file whole given its size, small or large", async () => {
+    const { store } = await makeBackend();
+    for (const size of [20_000, 200_000]) {
+      const data = randomBytes(size);
+      const key = keyOf(data);
+      await store.putBuffer(key, data);
+      const chunks: Buffer[] = [];
+      for await (const chunk of store.createReadStream(key, { size })) chunks.push(chunk as Buffer);
+      expect(Buffer.concat(chunks).equals(data)).toBe(true);
+    }
+  });
+
   it("putFile of a missing source fails and leaves nothing", async () => {
     const { store, rawNames } = await makeBackend();
     await expect(store.putFile(keyForHash(HASH), path.join(tmpDir(), "absent"))).rejects.toMatchObject({ code: "ENOENT" });
@@ -255,6 +267,21 @@ describe.each([
 });
 
 describe("disk storage", () => {
+  it("reads a small file given its size in one read: no second read to find its end", async () => {
+    const { store } = await diskBackend();
+    const data = randomBytes(20_000);
+    const key = keyOf(data);
+    await store.putBuffer(key, data);
+    const reads = vi.spyOn(fs, "read");
+    try {
+      expect((await buffer(store.createReadStream(key, { size: data.length }))).equals(data)).toBe(true);
+      // Each read is a trip through libuv's thread pool, and took a 64 KB buffer: per served thumbnail.
+      expect(reads).toHaveBeenCalledTimes(1);
+    } finally {
+      reads.mockRestore();
+    }
+  });
+
   it("removeStaleTemps clears half-written temps older than the cutoff only; list never shows temps", async () => {
     const root = freshRoot();
     const store = createDiskStorage(root);

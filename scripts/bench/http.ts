@@ -10,7 +10,9 @@
  *
  * Two references in the same run: a bare node:http server sending the department feed's bytes (the
  * ceiling), and the app's signed-in 404 page (the framework's floor: layout, root loader, no data),
- * measured first and last; each page reads as a ratio of req/s to the floor's mean. The server's
+ * measured first and last (its target, ≥ 500 req/s, reads on their mean) and again just before
+ * each page: each page reads as a ratio of req/s to the floor measured beside it, as the machine was
+ * then (its speed drifts by half within a run on shared cores; decision 0011). The server's
  * resident memory is sampled under load (VmRSS) and its peak read at the end (VmHWM).
  * Prints a table and writes bench/results.json ({ name, value, unit, ratio }).
  *
@@ -45,6 +47,8 @@ import { seedStatistics } from "./seed-statistics";
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const WARMUP_SECONDS = 3;
+/** The floor measured just before each page, for the page's ratio: as long as the page's measure (5 s read ±30 %). */
+const FLOOR_BESIDE_SECONDS = DURATION;
 /** Once per server, before its first measure. */
 const SERVER_WARMUP_SECONDS = 10;
 /** Each case this many times (A/B alternating in compare mode); the table gives the median round by req/s. */
@@ -91,6 +95,8 @@ interface Measure {
   cpuMs: number;
   /** PostgreSQL's CPU time (the postmaster and all its processes) per answer: the other half of a page's cost on these cores. */
   pgCpuMs: number;
+  /** The floor's req/s measured on the same server just before this page (its ratio's denominator). */
+  floorBeside?: number;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -443,13 +449,22 @@ try {
     const isCeiling = c.name.startsWith("ceiling");
     // A then B, then B then A: neither always gets the warmer (or the quieter) machine.
     const these = isCeiling ? [{ label: "", base: `http://127.0.0.1:${ceilingPort}`, pid: undefined }] : turn++ % 2 ? [...variants].reverse() : variants;
+    const page = !c.reference && !c.name.startsWith("floor");
     for (const v of Array.from({ length: ROUNDS }, (_, r) => (r % 2 ? [...these].reverse() : these)).flat()) {
+      // The floor first, on the same server as the machine is now, for this page's ratio.
+      let floorBeside: number | undefined;
+      if (page) {
+        const floorHeaders = { cookie: cookies[floorCase.role] };
+        await cannon(v.base, floorHeaders, [floorCase.path as string], WARMUP_SECONDS, floorCase.status ?? 200);
+        const beside = await cannon(v.base, floorHeaders, [floorCase.path as string], FLOOR_BESIDE_SECONDS, floorCase.status ?? 200);
+        if (beside.errors + beside.unexpected === 0) floorBeside = beside.rps;
+      }
       await cannon(v.base, headers, paths, WARMUP_SECONDS, c.status ?? 200, undefined, c.connections);
       const m = await cannon(v.base, headers, paths, DURATION, c.status ?? 200, v.pid, c.connections);
       const name = `${c.name}${v.label}`;
-      rounds.push({ ...c, ...m, name, label: v.label });
+      rounds.push({ ...c, ...m, name, label: v.label, floorBeside });
       console.log(
-        `${name}: ${m.rps.toFixed(0)} req/s, p50 ${m.p50} ms, p95 ${m.p95} ms, p99 ${m.p99} ms, ` +
+        `${name}: ${m.rps.toFixed(0)} req/s${floorBeside ? ` (floor just before: ${floorBeside.toFixed(0)})` : ""}, p50 ${m.p50} ms, p95 ${m.p95} ms, p99 ${m.p99} ms, ` +
           `${m.errors} errors, ${m.unexpected} unexpected statuses` + (v.pid ? `, RSS ${m.rssMb.toFixed(0)} MB, server CPU ${m.cpuMs} ms/req, PostgreSQL CPU ${m.pgCpuMs} ms/req` : ""),
       );
     }
@@ -489,8 +504,10 @@ try {
 
   // The table, then the targets.
   const misses: string[] = [];
+  /** A page against the floor measured beside it; the references against the floor's mean. */
+  const ratioOf = (r: (typeof results)[number]) => r.rps / (r.floorBeside ?? floorOf.get(r.label) ?? floorRps);
   const rows = results.map((r) => {
-    const ratio = r.rps / (floorOf.get(r.label) ?? floorRps);
+    const ratio = ratioOf(r);
     const page = !r.reference && !r.name.startsWith("floor") && r.p95Ms === undefined;
     const p95Target = r.p95Ms ?? TARGET_P95_MS;
     const problems = [
@@ -501,14 +518,14 @@ try {
     ].filter(Boolean);
     if (problems.length) misses.push(`${r.name}: ${problems.join(", ")}`);
     const isCeiling = r.name.startsWith("ceiling");
-    return [r.name, r.rps.toFixed(0), ratio.toFixed(2), String(r.p50), String(r.p95), String(r.p99), String(r.errors), String(r.unexpected), isCeiling ? "" : r.rssMb.toFixed(0), isCeiling ? "" : r.cpuMs.toFixed(1), isCeiling ? "" : r.pgCpuMs.toFixed(1), problems.length ? "MISS" : "ok"];
+    return [r.name, r.rps.toFixed(0), r.floorBeside ? r.floorBeside.toFixed(0) : "", ratio.toFixed(2), String(r.p50), String(r.p95), String(r.p99), String(r.errors), String(r.unexpected), isCeiling ? "" : r.rssMb.toFixed(0), isCeiling ? "" : r.cpuMs.toFixed(1), isCeiling ? "" : r.pgCpuMs.toFixed(1), problems.length ? "MISS" : "ok"];
   });
   if (floorRps < TARGET_FLOOR_RPS) misses.push(`floor: ${floorRps.toFixed(0)} req/s < ${TARGET_FLOOR_RPS}`);
   if (peakMb >= TARGET_MEMORY_MB) misses.push(`server peak memory ${peakMb.toFixed(0)} MB >= ${TARGET_MEMORY_MB}`);
-  const head = ["page", "req/s", "x floor", "p50 ms", "p95 ms", "p99 ms", "errors", "non-expected", "RSS MB", "CPU ms/req", "PG ms/req", ""];
+  const head = ["page", "req/s", "floor beside", "x floor", "p50 ms", "p95 ms", "p99 ms", "errors", "non-expected", "RSS MB", "CPU ms/req", "PG ms/req", ""];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
-  console.log(`\n${CONNECTIONS} connections, ${DURATION} s each after ${WARMUP_SECONDS} s of warm-up, median of ${ROUNDS} round(s); floor = ${[...floorOf].map(([l, f]) => `${f.toFixed(0)}${l}`).join(", ")} req/s (mean of first and last)`);
+  console.log(`\n${CONNECTIONS} connections, ${DURATION} s each after ${WARMUP_SECONDS} s of warm-up, median of ${ROUNDS} round(s); floor = ${[...floorOf].map(([l, f]) => `${f.toFixed(0)}${l}`).join(", ")} req/s (mean of first and last; a page's ratio is to the floor measured just before it, "floor beside")`);
   console.log(line(head));
   for (const row of rows) console.log(line(row));
   console.log(`server peak resident memory (VmHWM): ${peakMb.toFixed(0)} MB`);
@@ -524,9 +541,10 @@ try {
   console.log(`machine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB, node ${process.version}; load tool on the same cores`);
 
   const json = results.flatMap((r) => {
-    const ratio = Number((r.rps / (floorOf.get(r.label) ?? floorRps)).toFixed(3));
+    const ratio = Number(ratioOf(r).toFixed(3));
     return [
       { name: `${r.name} req/s`, value: Number(r.rps.toFixed(1)), unit: "req/s", ratio },
+      ...(r.floorBeside ? [{ name: `${r.name} floor beside req/s`, value: Number(r.floorBeside.toFixed(1)), unit: "req/s", ratio: null }] : []),
       { name: `${r.name} p50`, value: r.p50, unit: "ms", ratio: null },
       { name: `${r.name} p95`, value: r.p95, unit: "ms", ratio: null },
       { name: `${r.name} p99`, value: r.p99, unit: "ms", ratio: null },
