@@ -7,7 +7,7 @@ import * as contributionPage from "~/routes/contributions.$id._index";
 import * as my from "~/routes/my";
 import * as publicationPage from "~/routes/publishing.$id";
 import * as channelReachPage from "~/routes/publishing.channels.$id_.reach";
-import { context, get, makeUser, outcome, run, signedIn } from "../../factories";
+import { context, get, makeUser, newDraft, outcome, run, signedIn } from "../../factories";
 import { THANKERS_SHOWN } from "~/contributions/comments.server";
 import { startBluesky, type BlueskyStandin } from "../../standins/bluesky";
 import { startMastodon, type MastodonStandin } from "../../standins/mastodon";
@@ -224,6 +224,8 @@ describe("who sees the reach", () => {
     // 'Mes contributions': the decision and its comment, where and when it ran with its reach, who said thanks.
     await db().insertInto("contribution_event").values({ contribution_id: contributionId, actor_id: actor.id, kind: "approved", message: "Très belles photos, merci !" }).execute();
     await db().insertInto("thanks").values({ contribution_id: contributionId, user_id: colleague.id, created_at: new Date(now.getTime() - 60_000) }).execute();
+    // Another of the author's items, on the same page: what became of one item stays on its card.
+    const other = await newDraft(author.cookie, { title: "Un autre texte" });
     const mine = await my.loader({ request: get("/my", author.cookie), params: {}, context });
     const item = unpack(mine.items).find((i) => i.id === contributionId)!;
     expect(item.last_decision).toEqual({ kind: "approved", message: "Très belles photos, merci !" });
@@ -231,8 +233,9 @@ describe("who sees the reach", () => {
     expect(new Date(item.published[0].publishedAt).getTime()).toBe(now.getTime() - 3 * HOUR);
     const { display_name } = await db().selectFrom("app_user").select("display_name").where("id", "=", colleague.id).executeTakeFirstOrThrow();
     expect(item.thankers).toEqual([display_name]);
-    // The other items of the page: nothing published, nobody thanked.
-    for (const other of unpack(mine.items).filter((i) => i.id !== contributionId)) expect([other.published, other.thankers]).toEqual([[], []]);
+    // The other item: nothing published, nobody thanked, no decision.
+    const draft = unpack(mine.items).find((i) => i.id === other)!;
+    expect([draft.published, draft.thankers, draft.last_decision, draft.thanks_count]).toEqual([[], [], null, 0]);
 
     // Many thanks: the first names, in the order they came; the others are counted by the page.
     for (let i = 0; i < THANKERS_SHOWN + 2; i++) {
