@@ -3,7 +3,7 @@ import { Link } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { datesIn, useOrganisationTimeZone } from "~/utils/dates";
 import type { FeedCard } from "~/contributions/card";
-import { unpack, type Packed } from "~/utils/packed";
+import { isEmptyList, unpack, type Packed } from "~/utils/packed";
 import { ClientNavigation } from "./client-navigation";
 import { KeptMarkup } from "./kept-markup";
 import { PhotoImage } from "./photo-image";
@@ -41,13 +41,12 @@ export function FeedList<T extends FeedCard>({
 }) {
   const { t } = useTranslation();
   const timeZone = useOrganisationTimeZone();
-  const cards = unpack(items);
-  if (cards.length === 0) return <p>{empty}</p>;
+  if (isEmptyList(items)) return <p>{empty}</p>;
   return (
     <>
       <ClientNavigation>
         <KeptMarkup as="ul" className="feed" depends={[items, showStatus, timeZone]}>
-          <FeedCards items={cards} showStatus={showStatus} timeZone={timeZone} details={details} />
+          <FeedCards packed={items} showStatus={showStatus} timeZone={timeZone} details={details} />
         </KeptMarkup>
       </ClientNavigation>
       {nextHref ? (
@@ -61,9 +60,14 @@ export function FeedList<T extends FeedCard>({
   );
 }
 
-/** The cards: a pure function of their props and the language. */
-function FeedCards<T extends FeedCard>({ items, showStatus, timeZone, details }: { items: T[]; showStatus: boolean; timeZone: string; details?: (item: T, timeZone: string) => ReactNode }) {
+/**
+ * The cards: a pure function of their props and the language. Unpacked here, so that only a render
+ * of their markup does (on the server, most requests reuse it: "mes contributions" parsed its page
+ * each time for nothing).
+ */
+function FeedCards<T extends FeedCard>({ packed, showStatus, timeZone, details }: { packed: Packed<T[]>; showStatus: boolean; timeZone: string; details?: (item: T, timeZone: string) => ReactNode }) {
   const { t, i18n } = useTranslation();
+  const items = unpack(packed);
   const dates = datesIn(i18n.language, timeZone);
   return items.map((item) => (
     <li key={item.id} className={`card feed-card${item.cover ? " has-cover" : ""}`}>

@@ -11,7 +11,7 @@ import { reviewInbox } from "~/review/review.server";
 import { departmentTagFilters } from "~/contributions/search.server";
 import { popularTags } from "~/contributions/tags.server";
 import { parseForm, withoutNul } from "~/utils/forms";
-import { pack, unpack } from "~/utils/packed";
+import { isEmptyList, pack, unpack } from "~/utils/packed";
 
 export const meta: MetaFunction = () => [{ title: "À relire · Relais" }];
 
@@ -91,14 +91,14 @@ export default function ReviewInbox() {
       <h1>{t("review.title")}</h1>
       <p className="muted">{t("review.intro")}</p>
       <Form method="get" className="row card">
-        <DepartmentTagFilters departments={unpack(departments)} tags={unpack(tags)} department={filters.department} tag={filters.tag} errors={errors} />
+        <DepartmentTagFilters departments={departments} tags={tags} department={filters.department} tag={filters.tag} errors={errors} />
         <div className="field">
           <button type="submit" className="secondary">
             {t("review.filter")}
           </button>
         </div>
       </Form>
-      {unpack(packedItems).length === 0 ? <p>{t("review.empty")}</p> : <p>{t(moreWaiting ? "review.waitingMore" : "review.waitingCount", { count: waitingCount })}</p>}
+      {isEmptyList(packedItems) ? <p>{t("review.empty")}</p> : <p>{t(moreWaiting ? "review.waitingMore" : "review.waitingCount", { count: waitingCount })}</p>}
       {/* The same rows for every comms member: their markup is kept between requests. */}
       <ClientNavigation>
         <KeptMarkup as="ul" className="feed" depends={packedItems}>

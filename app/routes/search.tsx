@@ -11,7 +11,7 @@ import { searchPage, searchParamsSchema, type SearchParams } from "~/contributio
 import { db } from "~/db.server";
 import { datesIn, useOrganisationTimeZone } from "~/utils/dates";
 import { parseForm, withoutNul } from "~/utils/forms";
-import { pack, unpack } from "~/utils/packed";
+import { isEmptyList, pack, unpack } from "~/utils/packed";
 
 export const meta: MetaFunction = () => [{ title: "Recherche · Relais" }];
 
@@ -42,9 +42,15 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 type Result = NonNullable<NonNullable<ReturnType<typeof useLoaderData<typeof loader>>["items"]>["rows"]>[number];
 
-/** The results: a pure function of the items, the time zone and the language (kept markup, plain links). */
-function SearchResults({ items, timeZone }: { items: Result[]; timeZone: string }) {
+type PackedResults = NonNullable<ReturnType<typeof useLoaderData<typeof loader>>["items"]>;
+
+/**
+ * The results: a pure function of the items, the time zone and the language (kept markup, plain
+ * links); unpacked only when their markup is made.
+ */
+function SearchResults({ packed, timeZone }: { packed: PackedResults; timeZone: string }) {
   const { t, i18n } = useTranslation();
+  const items: Result[] = unpack(packed);
   const dates = datesIn(i18n.language, timeZone);
   return items.map((item) => (
     <li key={item.id} className="card">
@@ -66,7 +72,6 @@ function SearchResults({ items, timeZone }: { items: Result[]; timeZone: string 
 
 export default function Search() {
   const { values, errors, departments, tags, items: packedItems, nextHref } = useLoaderData<typeof loader>();
-  const items = packedItems ? unpack(packedItems) : null;
   const { t } = useTranslation();
   const timeZone = useOrganisationTimeZone();
   const msg = useMsg();
@@ -84,7 +89,7 @@ export default function Search() {
           {error("q")}
         </div>
         <div className="row">
-          <DepartmentTagFilters departments={unpack(departments)} tags={unpack(tags)} department={values.department} tag={values.tag} errors={errors} />
+          <DepartmentTagFilters departments={departments} tags={tags} department={values.department} tag={values.tag} errors={errors} />
           <div className="grow field">
             <label htmlFor="status">{t("search.status")}</label>
             <select id="status" name="status" defaultValue={values.status ?? ""} {...invalid("status")}>
@@ -115,13 +120,13 @@ export default function Search() {
         </div>
       </Form>
 
-      {items ? (
+      {packedItems ? (
         <section aria-labelledby="results-title">
           <h2 id="results-title">{t("search.results")}</h2>
-          {items.length === 0 ? <p>{t("search.empty")}</p> : null}
+          {isEmptyList(packedItems) ? <p>{t("search.empty")}</p> : null}
           <ClientNavigation>
             <KeptMarkup as="ul" className="feed" depends={[packedItems, timeZone]}>
-              <SearchResults items={items} timeZone={timeZone} />
+              <SearchResults packed={packedItems} timeZone={timeZone} />
             </KeptMarkup>
           </ClientNavigation>
           {nextHref ? (

@@ -20,12 +20,15 @@ export type Unpacked<T> = T extends Date ? string : T extends readonly (infer U)
 
 const packedRows = new WeakMap<object, Packed<unknown>>();
 const unpackedRows = new WeakMap<object, unknown>();
+/** Every Packed made here, so that its text can be used as it is (packedText). */
+const made = new WeakSet<object>();
 
 export function pack<T extends object>(rows: T): Packed<Unpacked<T>> {
   let packed = packedRows.get(rows);
   if (packed === undefined) {
     packed = { json: JSON.stringify(rows) };
     packedRows.set(rows, packed);
+    made.add(packed);
   }
   return packed as Packed<Unpacked<T>>;
 }
@@ -35,7 +38,22 @@ export function pack<T extends object>(rows: T): Packed<Unpacked<T>> {
  * (feed cards, contributions/feeds.server.ts). Its type is the caller's word.
  */
 export function packedJson<T>(json: string): Packed<T> {
-  return { json };
+  const packed = { json };
+  made.add(packed);
+  return packed;
+}
+
+/**
+ * The text of a value made by pack or packedJson, or undefined for any other value: what a kept
+ * markup's key digests (app/server/kept-markup.server.tsx) rather than the JSON of the JSON.
+ */
+export function packedText(value: unknown): string | undefined {
+  return value !== null && typeof value === "object" && made.has(value) ? (value as Packed<unknown>).json : undefined;
+}
+
+/** Whether a packed list is empty, without unpacking it: an empty list packs as `[]` both ways. */
+export function isEmptyList(packed: Packed<readonly unknown[]>): boolean {
+  return packed.json === "[]";
 }
 
 export function unpack<T>(packed: Packed<T>): T {

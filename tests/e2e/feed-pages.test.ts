@@ -63,4 +63,38 @@ describe.skipIf(inject("e2eSkip"))("a feed's pages in the browser", () => {
     expect(errors).toEqual([]);
     await context.close();
   });
+
+  it("search's filters show each request's own values and messages (their markup is kept on the server)", async () => {
+    const db = await database();
+    const [a, b] = await db.insertInto("department").values([{ name: `Filtre A ${stamp}` }, { name: `Filtre B ${stamp}` }]).returning("id").execute();
+    const email = `filtres-${stamp}@demo.relais`;
+    await db.insertInto("app_user").values({ id: `filtres-${stamp}`, email, display_name: `Agent ${stamp}`, role: "agent", department_id: a.id }).execute();
+    const { context } = await newContext(browser, baseUrl);
+    await signInAs(context, email);
+    const page = await context.newPage();
+    const errors = recordErrors(page);
+    const department = page.getByLabel("Service", { exact: true });
+    const tag = page.getByLabel("Mot-clé", { exact: true });
+
+    const visit = async (query: string) => {
+      const response = await page.goto(`/search?${query}`);
+      await hydrated(page);
+      return response?.status();
+    };
+    expect(await visit(`q=atelier&department=${a.id}&tag=jardin`)).toBe(200);
+    expect([await department.inputValue(), await tag.inputValue()]).toEqual([String(a.id), "jardin"]);
+    expect(await visit(`q=atelier&department=${b.id}`)).toBe(200);
+    expect([await department.inputValue(), await tag.inputValue()]).toEqual([String(b.id), ""]);
+    // A refused filter: its message by its field; the next request's fields are clear of it.
+    expect(await visit("q=atelier&department=abc")).toBe(400);
+    expect(await department.getAttribute("aria-invalid")).toBe("true");
+    expect(await page.locator("#department-error").textContent()).toBe("Choisissez un service dans la liste.");
+    expect(await visit(`q=atelier&department=${a.id}&tag=jardin`)).toBe(200);
+    expect(await department.getAttribute("aria-invalid")).toBeNull();
+    expect(await page.locator("#department-error").count()).toBe(0);
+    expect([await department.inputValue(), await tag.inputValue()]).toEqual([String(a.id), "jardin"]);
+    // A 400 page logs its status in the console; anything else (a hydration mismatch) is an error.
+    expect(errors.filter((e) => !/status of 400/.test(e))).toEqual([]);
+    await context.close();
+  });
 });

@@ -9,7 +9,7 @@ import { serverI18n } from "~/i18n/i18n";
 import * as dashboardPage from "~/routes/statistics";
 import { markupKeeper } from "~/server/kept-markup.server";
 import { rebuildStatistics } from "~/statistics/rollups.server";
-import { pack, unpack } from "~/utils/packed";
+import { isEmptyList, pack, packedJson, unpack } from "~/utils/packed";
 import { context, get, outcome, run, signedIn } from "../../factories";
 import { streamedHtml } from "../../streamed-html";
 import { seedDataset } from "./dataset";
@@ -100,5 +100,24 @@ describe("the dashboard's kept markup", () => {
     expect(keep(depends, <p>premier</p>)).toBe("<p>premier</p>");
     expect(keep(depends, <p>second</p>)).toBe("<p>premier</p>");
     expect(keep([...depends, 1], <p>second</p>)).toBe("<p>second</p>");
+  });
+
+  it("knows packed rows by their text: rows made anew at each request with the same text reuse the markup", () => {
+    const keep = markupKeeper(serverI18n("fr"));
+    const text = JSON.stringify([{ id: Math.random(), title: 'Un "titre"' }]);
+    // Each request's rows are a new object (a search, "mes contributions"); made by PostgreSQL or by pack.
+    expect(keep(packedJson(text), <p>premier</p>)).toBe("<p>premier</p>");
+    expect(keep(packedJson(text), <p>second</p>)).toBe("<p>premier</p>");
+    expect(keep(pack(JSON.parse(text)), <p>second</p>)).toBe("<p>premier</p>");
+    expect(keep(packedJson(text.replace("titre", "autre titre")), <p>second</p>)).toBe("<p>second</p>");
+    // Any other object is known by its JSON: the same text, not packed, is another key.
+    expect(keep({ json: text }, <p>troisième</p>)).toBe("<p>troisième</p>");
+  });
+
+  it("tells an empty packed list without unpacking it", () => {
+    expect(isEmptyList(pack([]))).toBe(true);
+    expect(isEmptyList(packedJson(`[${[].join(",")}]`))).toBe(true);
+    expect(isEmptyList(pack([{ id: 1 }]))).toBe(false);
+    expect(isEmptyList(packedJson('[{"id":1}]'))).toBe(false);
   });
 });
