@@ -13,52 +13,36 @@ export function DepartmentOptions({ departments }: { departments: { id: number; 
   ));
 }
 
-interface FiltersProps {
+/**
+ * The department and tag filters shared by search and the review inbox, two fields of the
+ * enclosing row. The department's, a select of every department, is kept as markup (KeptMarkup):
+ * one copy per department chosen, with or without its message.
+ */
+export function DepartmentTagFilters({
+  departments,
+  tags,
+  department,
+  tag,
+  errors,
+}: {
   departments: Packed<{ id: number; name: string }[]>;
   tags: Packed<string[]>;
   department?: number | string;
   tag?: string | number;
   errors?: FieldErrors | null;
-}
-
-/**
- * The department and tag filters shared by search and the review inbox, as two fields of the
- * enclosing row. Their markup (a hundred departments, fifty tags) is the same for everyone of a
- * department asking with the same values: it is kept (KeptMarkup), as the rows below them are.
- */
-export function DepartmentTagFilters(props: FiltersProps) {
-  const { departments, tags, department, tag, errors } = props;
-  return (
-    <KeptMarkup className="contents" depends={[departments, tags, department ?? null, tag ?? null, errors?.department ?? null, errors?.tag ?? null]}>
-      <FilterFields {...props} />
-    </KeptMarkup>
-  );
-}
-
-/** The fields: a pure function of their props and the language. */
-function FilterFields({ departments: packedDepartments, tags: packedTags, department, tag, errors }: FiltersProps) {
-  const departments = unpack(packedDepartments);
-  const tags = unpack(packedTags);
+}) {
   const { t } = useTranslation();
   const msg = useMsg();
-  const departmentError = msg(errors?.department);
+  const departmentError = msg(errors?.department) ?? null;
   const tagError = msg(errors?.tag);
+  // A value that is no department's (a hand-edited URL) selects nothing, as no value does: the
+  // same markup, so one key for both, and no copy per value sent.
+  const chosen = unpack(departments).some((d) => String(d.id) === String(department)) ? String(department) : "";
   return (
     <>
-      <div className="grow field">
-        <label htmlFor="department">{t("search.department")}</label>
-        <select
-          id="department"
-          name="department"
-          defaultValue={department ?? ""}
-          aria-invalid={departmentError ? true : undefined}
-          aria-describedby={departmentError ? "department-error" : undefined}
-        >
-          <option value="">{t("search.any")}</option>
-          <DepartmentOptions departments={departments} />
-        </select>
-        <FieldError id="department-error" message={departmentError} />
-      </div>
+      <KeptMarkup className="grow field" depends={[departments, chosen, departmentError]}>
+        <DepartmentField departments={departments} department={chosen} error={departmentError} />
+      </KeptMarkup>
       <div className="grow field">
         <label htmlFor="tag">{t("search.tag")}</label>
         <input
@@ -73,11 +57,26 @@ function FilterFields({ departments: packedDepartments, tags: packedTags, depart
         />
         <FieldError id="tag-error" message={tagError} />
         <datalist id="tag-list">
-          {tags.map((one) => (
+          {unpack(tags).map((one) => (
             <option key={one} value={one} />
           ))}
         </datalist>
       </div>
+    </>
+  );
+}
+
+/** The department field: a pure function of its props and the language. */
+function DepartmentField({ departments, department, error }: { departments: Packed<{ id: number; name: string }[]>; department: string; error: string | null }) {
+  const { t } = useTranslation();
+  return (
+    <>
+      <label htmlFor="department">{t("search.department")}</label>
+      <select id="department" name="department" defaultValue={department} aria-invalid={error ? true : undefined} aria-describedby={error ? "department-error" : undefined}>
+        <option value="">{t("search.any")}</option>
+        <DepartmentOptions departments={unpack(departments)} />
+      </select>
+      <FieldError id="department-error" message={error ?? undefined} />
     </>
   );
 }

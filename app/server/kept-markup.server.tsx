@@ -23,7 +23,9 @@ const digests = new WeakMap<object, string>();
 function digestOf(value: object): string {
   let digest = digests.get(value);
   if (digest === undefined) {
-    digest = createHash("sha256").update(packedText(value) ?? JSON.stringify(value)).digest("base64");
+    const text = packedText(value);
+    // Marked, so that packed rows and the same rows given as they are make different keys.
+    digest = createHash("sha256").update(text === undefined ? JSON.stringify(value) : `packed\0${text}`).digest("base64");
     digests.set(value, digest);
   }
   return digest;
@@ -31,7 +33,7 @@ function digestOf(value: object): string {
 
 /**
  * The keeper of one request's render (entry.server.tsx): markup keyed by a digest of the language and
- * of each part of `depends` as JSON, so that any change of the figures is a new key (nothing to
+ * of each part of `depends` as JSON (packed rows: as their text), so that any change of the figures is a new key (nothing to
  * invalidate; an object's part is digested once, so it must not change afterwards).
  * renderToString gives the markup React's streamed render gives for the same tree, so the browser
  * hydrates it as its own (tests/integration/statistics/kept-markup.test.tsx compares

@@ -66,7 +66,8 @@ describe.skipIf(inject("e2eSkip"))("a feed's pages in the browser", () => {
 
   it("search's filters show each request's own values and messages (their markup is kept on the server)", async () => {
     const db = await database();
-    const [a, b] = await db.insertInto("department").values([{ name: `Filtre A ${stamp}` }, { name: `Filtre B ${stamp}` }]).returning("id").execute();
+    // Departments from the start: the server remembers the list for a minute, so one made now might not be in it yet.
+    const [a, b] = await db.selectFrom("department").select("id").orderBy("id").limit(2).execute();
     const email = `filtres-${stamp}@demo.relais`;
     await db.insertInto("app_user").values({ id: `filtres-${stamp}`, email, display_name: `Agent ${stamp}`, role: "agent", department_id: a.id }).execute();
     const { context } = await newContext(browser, baseUrl);
@@ -89,9 +90,13 @@ describe.skipIf(inject("e2eSkip"))("a feed's pages in the browser", () => {
     expect(await visit("q=atelier&department=abc")).toBe(400);
     expect(await department.getAttribute("aria-invalid")).toBe("true");
     expect(await page.locator("#department-error").textContent()).toBe("Choisissez un service dans la liste.");
-    expect(await visit(`q=atelier&department=${a.id}&tag=jardin`)).toBe(200);
+    // No department chosen either, but no message: the same select, without it.
+    expect(await visit("q=atelier")).toBe(200);
     expect(await department.getAttribute("aria-invalid")).toBeNull();
     expect(await page.locator("#department-error").count()).toBe(0);
+    expect(await department.inputValue()).toBe("");
+    expect(await visit(`q=atelier&department=${a.id}&tag=jardin`)).toBe(200);
+    expect(await department.getAttribute("aria-invalid")).toBeNull();
     expect([await department.inputValue(), await tag.inputValue()]).toEqual([String(a.id), "jardin"]);
     // A 400 page logs its status in the console; anything else (a hydration mismatch) is an error.
     expect(errors.filter((e) => !/status of 400/.test(e))).toEqual([]);

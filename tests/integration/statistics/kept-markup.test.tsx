@@ -102,7 +102,7 @@ describe("the dashboard's kept markup", () => {
     expect(keep([...depends, 1], <p>second</p>)).toBe("<p>second</p>");
   });
 
-  it("knows packed rows by their text: rows made anew at each request with the same text reuse the markup", () => {
+  it("keys packed rows by their text, apart from the same rows unpacked: rows made anew at each request with the same text reuse the markup", () => {
     const keep = markupKeeper(serverI18n("fr"));
     const text = JSON.stringify([{ id: Math.random(), title: 'Un "titre"' }]);
     // Each request's rows are a new object (a search, "mes contributions"); made by PostgreSQL or by pack.
@@ -110,8 +110,10 @@ describe("the dashboard's kept markup", () => {
     expect(keep(packedJson(text), <p>second</p>)).toBe("<p>premier</p>");
     expect(keep(pack(JSON.parse(text)), <p>second</p>)).toBe("<p>premier</p>");
     expect(keep(packedJson(text.replace("titre", "autre titre")), <p>second</p>)).toBe("<p>second</p>");
-    // Any other object is known by its JSON: the same text, not packed, is another key.
+    // Any other object is known by its JSON: the same text, not packed, is another key, and so are
+    // the rows themselves (their JSON is the packed text).
     expect(keep({ json: text }, <p>troisième</p>)).toBe("<p>troisième</p>");
+    expect(keep(JSON.parse(text), <p>quatrième</p>)).toBe("<p>quatrième</p>");
   });
 
   it("tells an empty packed list without unpacking it", () => {
