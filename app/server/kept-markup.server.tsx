@@ -33,8 +33,9 @@ function digestOf(value: object): string {
 
 /**
  * The keeper of one request's render (entry.server.tsx): markup keyed by a digest of the language and
- * of each part of `depends` as JSON (packed rows: as their text), so that any change of the figures is a new key (nothing to
- * invalidate; an object's part is digested once, so it must not change afterwards).
+ * of each part of `depends` as JSON (packed rows: as their text), so that any change of the figures
+ * is a new key (nothing to invalidate; an object's part is digested once, so it must not change
+ * afterwards).
  * renderToString gives the markup React's streamed render gives for the same tree, so the browser
  * hydrates it as its own (tests/integration/statistics/kept-markup.test.tsx compares
  * the bytes).
