@@ -4,6 +4,11 @@ declare module "@remix-run/node" {
     cspNonce: string;
     /** The client's address (X-Forwarded-For is trusted only when TRUST_PROXY is set). */
     clientIp: string;
+    /**
+     * Whether the answer is a whole page (HTML), rather than data for a navigation inside the page
+     * (single fetch's `.data` requests): a whole page already carries its kept markup (shownAsMarkup).
+     */
+    wholePage: boolean;
   }
 }
 export {};

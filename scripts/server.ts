@@ -136,7 +136,7 @@ app.all(
   createRequestHandler({
     build,
     mode: dev ? "development" : "production",
-    getLoadContext: (req, res) => ({ cspNonce: res.locals.cspNonce as string, clientIp: req.ip ?? "unknown" }),
+    getLoadContext: (req, res) => ({ cspNonce: res.locals.cspNonce as string, clientIp: req.ip ?? "unknown", wholePage: !req.path.endsWith(".data") }),
   }),
 );
 app.use(errorHandler({ dev }));

@@ -61,7 +61,8 @@ export async function viewers(deptA: number, deptB: number): Promise<Record<View
   };
 }
 
-export const context: AppLoadContext = { cspNonce: "test", clientIp: "192.0.2.1" };
+/** A loader run as for a navigation inside the page: its data whole (shownAsMarkup). */
+export const context: AppLoadContext = { cspNonce: "test", clientIp: "192.0.2.1", wholePage: false };
 
 export function get(path: string, cookie?: string) {
   return new Request(BASE + path, { headers: cookie ? { Cookie: cookie } : {} });

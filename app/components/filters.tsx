@@ -1,6 +1,6 @@
 import { useTranslation } from "react-i18next";
 import type { FieldErrors } from "~/utils/forms";
-import { unpack, type Packed } from "~/utils/packed";
+import { cameAsMarkup, unpack, type Packed } from "~/utils/packed";
 import { FieldError, useMsg } from "./forms";
 import { KeptMarkup } from "./kept-markup";
 
@@ -37,7 +37,8 @@ export function DepartmentTagFilters({
   const tagError = msg(errors?.tag);
   // A value that is no department's (a hand-edited URL) selects nothing, as no value does: the
   // same markup, so one key for both, and no copy per value sent.
-  const chosen = unpack(departments).some((d) => String(d.id) === String(department)) ? String(department) : "";
+  // (A list that came to the browser as markup only is not read there: KeptMarkup keeps that markup.)
+  const chosen = !cameAsMarkup(departments) && unpack(departments).some((d) => String(d.id) === String(department)) ? String(department) : "";
   return (
     <>
       <KeptMarkup className="grow field" depends={[departments, chosen, departmentError]}>

@@ -1,6 +1,7 @@
 import { useTranslation } from "react-i18next";
 import type { PublicationState } from "../../db/schema";
 import { datesIn } from "~/utils/dates";
+import { unpack, type Packed } from "~/utils/packed";
 
 // The publishing queue's rows and calendar days (/publishing): the same for every comms member, so
 // the route keeps their markup between requests (KeptMarkup). Pure functions of their props: plain
@@ -82,11 +83,11 @@ function Details({ item }: { item: QueueRowItem }) {
   );
 }
 
-/** The list's rows: a pure function of its props (kept markup). */
-export function QueueRows({ items, formAction, timeZone }: { items: QueueRowItem[]; formAction: string; timeZone: string }) {
+/** The list's rows: a pure function of its props (kept markup), unpacked only when their markup is made. */
+export function QueueRows({ items, formAction, timeZone }: { items: Packed<QueueRowItem[]>; formAction: string; timeZone: string }) {
   const { t, i18n } = useTranslation();
   const dates = datesIn(i18n.language, timeZone);
-  return items.map((item) => (
+  return unpack(items).map((item) => (
     <tr key={item.id}>
       <td>{dates.dateTime(item.scheduledAt)}</td>
       <td>{item.channel.name}</td>
@@ -104,15 +105,16 @@ export function QueueRows({ items, formAction, timeZone }: { items: QueueRowItem
   ));
 }
 
-/** The week's or month's days, each with its first publications and "+ N autres" per channel (kept markup). */
-export function CalendarDays({ days, items, overflow, timeZone }: { days: string[]; items: QueueRowItem[]; overflow: QueueOverflow[]; timeZone: string }) {
+/** The week's or month's days, each with its first publications and "+ N autres" per channel (kept markup), unpacked only when their markup is made. */
+export function CalendarDays({ days, items, overflow, timeZone }: { days: string[]; items: Packed<QueueRowItem[]>; overflow: Packed<QueueOverflow[]>; timeZone: string }) {
   const { t, i18n } = useTranslation();
   const dates = datesIn(i18n.language, timeZone);
   const byDay = new Map<string, QueueRowItem[]>();
-  for (const item of items) byDay.set(item.day, [...(byDay.get(item.day) ?? []), item]);
+  for (const item of unpack(items)) byDay.set(item.day, [...(byDay.get(item.day) ?? []), item]);
+  const overflows = unpack(overflow);
   return days.map((day) => {
     const shown = byDay.get(day) ?? [];
-    const more = overflow.filter((o) => o.day === day);
+    const more = overflows.filter((o) => o.day === day);
     return (
       <li key={day} className="calendar-day">
         <h2 className="calendar-date">{dates.date(day, "long")}</h2>

@@ -8,11 +8,11 @@ import { departmentFeed, organisationFeed } from "~/contributions/feeds.server";
 import { readsOtherDepartments } from "~/contributions/visibility.server";
 import { db } from "~/db.server";
 import { departmentChoices } from "~/organisation/departments.server";
-import { pack, unpack } from "~/utils/packed";
+import { pack, shownAsMarkup, unpack } from "~/utils/packed";
 
 export const meta: MetaFunction = () => [{ title: "Fil · Relais" }];
 
-export async function loader({ request }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   const url = new URL(request.url);
   const cursor = url.searchParams.get("cursor");
@@ -33,7 +33,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
       : await departmentFeed(db(), user, cursor, departmentId, await contentVersion(request));
   return {
     scope,
-    items: page.items,
+    items: shownAsMarkup(page.items, context),
     nextHref: nextPageHref(request, page.next),
     hasDepartment: user.departmentId !== null,
     departments: pack(departments),

@@ -6,13 +6,14 @@ import { requireUser } from "~/auth/guards.server";
 import { myContributions } from "~/contributions/feeds.server";
 import { db } from "~/db.server";
 import { PublishedOn } from "~/components/published-on";
+import { shownAsMarkup } from "~/utils/packed";
 
 export const meta: MetaFunction = () => [{ title: "Mes contributions · Relais" }];
 
-export async function loader({ request }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   const page = await myContributions(db(), user, new URL(request.url).searchParams.get("cursor"));
-  return { items: page.items, nextHref: nextPageHref(request, page.next) };
+  return { items: shownAsMarkup(page.items, context), nextHref: nextPageHref(request, page.next) };
 }
 
 export default function MyContributions() {

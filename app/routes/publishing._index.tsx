@@ -5,7 +5,7 @@ import { z } from "zod";
 import { ClientNavigation } from "~/components/client-navigation";
 import { FormError } from "~/components/forms";
 import { KeptMarkup } from "~/components/kept-markup";
-import { CalendarDays, QueueRows, type QueueRowItem } from "~/components/publishing-queue";
+import { CalendarDays, QueueRows } from "~/components/publishing-queue";
 import { Notice, ResultNotice } from "~/components/notice";
 import { contentVersion, requireRole } from "~/auth/guards.server";
 import { db } from "~/db.server";
@@ -17,20 +17,20 @@ import { attempt, fieldErrors } from "~/utils/errors.server";
 import type { FieldErrors } from "~/utils/forms";
 import { readForm } from "~/utils/forms.server";
 import { useDates, useOrganisationTimeZone } from "~/utils/dates";
-import { pack, unpack } from "~/utils/packed";
+import { isEmptyList, pack, shownAsMarkup } from "~/utils/packed";
 
 export const meta: MetaFunction = () => [{ title: "Publications · Relais" }];
 
 const VIEWS: QueueView[] = ["list", "week", "month"];
 
-export async function loader({ request }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireRole(request, "comms", "admin");
   const params = new URL(request.url).searchParams;
   const view = VIEWS.find((v) => v === params.get("view")) ?? "list";
   const page = await queuePage(db(), user, view, params, env().ORGANISATION_TIME_ZONE, await contentVersion(request));
   // The same rows at each request while nothing changes: one string for the browser (utils/packed.ts).
   // The calendar address is each comms member's own (admins see the queue, not a calendar).
-  return { ...page, items: pack(page.items), overflow: pack(page.overflow), calendarLink: user.role === "comms" };
+  return { ...page, items: shownAsMarkup(pack(page.items), context), overflow: shownAsMarkup(pack(page.overflow), context), calendarLink: user.role === "comms" };
 }
 
 export async function action({ request }: ActionFunctionArgs) {
@@ -70,8 +70,6 @@ function Pager({ list, at, label }: { list: { earlier: string | null; later: str
 
 export default function Queue() {
   const { view, range, items: packedItems, overflow: packedOverflow, list, calendarLink } = useLoaderData<typeof loader>();
-  const items: QueueRowItem[] = unpack(packedItems);
-  const overflow = unpack(packedOverflow);
   const result = useActionData<typeof action>();
   const { t } = useTranslation();
   const dates = useDates();
@@ -131,7 +129,7 @@ export default function Queue() {
         </nav>
       )}
       {list ? (
-        items.length ? (
+        !isEmptyList(packedItems) ? (
           <>
           <ClientNavigation className="table-wrap">
             <table>
@@ -147,7 +145,7 @@ export default function Queue() {
               </thead>
               {/* The same rows for every comms member: their markup is kept between requests. */}
               <KeptMarkup as="tbody" depends={[packedItems, formAction, timeZone]}>
-                <QueueRows items={items} formAction={formAction} timeZone={timeZone} />
+                <QueueRows items={packedItems} formAction={formAction} timeZone={timeZone} />
               </KeptMarkup>
             </table>
           </ClientNavigation>
@@ -159,7 +157,7 @@ export default function Queue() {
       ) : (
         <ClientNavigation>
           <KeptMarkup as="ol" className={`calendar calendar-${view}`} aria-label={t(`publishing.queue.view.${view}`)} depends={[range.days, packedItems, packedOverflow, timeZone]}>
-            <CalendarDays days={range.days} items={items} overflow={overflow} timeZone={timeZone} />
+            <CalendarDays days={range.days} items={packedItems} overflow={packedOverflow} timeZone={timeZone} />
           </KeptMarkup>
         </ClientNavigation>
       )}

@@ -11,11 +11,11 @@ import { reviewInbox } from "~/review/review.server";
 import { departmentTagFilters } from "~/contributions/search.server";
 import { popularTags } from "~/contributions/tags.server";
 import { parseForm, withoutNul } from "~/utils/forms";
-import { isEmptyList, pack, unpack } from "~/utils/packed";
+import { isEmptyList, pack, shownAsMarkup, unpack } from "~/utils/packed";
 
 export const meta: MetaFunction = () => [{ title: "À relire · Relais" }];
 
-export async function loader({ request }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireRole(request, "comms");
   const url = new URL(request.url);
   const raw = Object.fromEntries(url.searchParams);
@@ -39,11 +39,11 @@ export async function loader({ request }: LoaderFunctionArgs) {
     {
       ...inbox,
       // The same rows at each request while nothing changes: one string for the browser (utils/packed.ts).
-      items: pack(inbox.items),
+      items: shownAsMarkup(pack(inbox.items), context),
       next: inbox.next ? page(inbox.next) : null,
       first: url.searchParams.has("cursor") ? page(null) : null,
       filters,
-      departments: pack(departments),
+      departments: shownAsMarkup(pack(departments), context),
       tags: pack(tags),
       errors: parsed.ok ? null : parsed.errors,
     },

@@ -11,11 +11,11 @@ import { searchPage, searchParamsSchema, type SearchParams } from "~/contributio
 import { db } from "~/db.server";
 import { datesIn, useOrganisationTimeZone } from "~/utils/dates";
 import { parseForm, withoutNul } from "~/utils/forms";
-import { isEmptyList, pack, unpack } from "~/utils/packed";
+import { isEmptyList, pack, shownAsMarkup, unpack } from "~/utils/packed";
 
 export const meta: MetaFunction = () => [{ title: "Recherche · Relais" }];
 
-export async function loader({ request }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   const url = new URL(request.url);
   const raw = Object.fromEntries(url.searchParams);
@@ -31,9 +31,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
     {
       values,
       errors: parsed.ok ? null : parsed.errors,
-      departments: pack(departments),
+      departments: shownAsMarkup(pack(departments), context),
       tags: pack(tags),
-      items: results ? pack(results.items) : null,
+      items: results ? shownAsMarkup(pack(results.items), context) : null,
       nextHref: results ? nextPageHref(request, results.next) : null,
     },
     { status: parsed.ok ? 200 : 400 },

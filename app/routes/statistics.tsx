@@ -10,7 +10,7 @@ import { departmentChoices } from "~/organisation/departments.server";
 import { dashboard, dashboardScope, periodOf, seesEveryDepartment, statisticsQuerySchema } from "~/statistics/statistics.server";
 import { useOrganisationTimeZone } from "~/utils/dates";
 import { parseForm, withoutNul } from "~/utils/forms";
-import { pack, unpack } from "~/utils/packed";
+import { pack, shownAsMarkup, unpack } from "~/utils/packed";
 
 export const meta: MetaFunction = () => [{ title: "Statistiques · Relais" }];
 
@@ -19,7 +19,7 @@ export const meta: MetaFunction = () => [{ title: "Statistiques · Relais" }];
  * department, comms and admins every department (one chosen, or all); agents get 403, and so
  * does a manager asking for another department.
  */
-export async function loader({ request }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   if (user.role === "agent") throw forbidden();
   const raw = Object.fromEntries(new URL(request.url).searchParams);
@@ -51,7 +51,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     values: { ...parsed.data, from: result.period.from, to: result.period.to },
     errors: null,
     departments: choices,
-    result: pack(result),
+    result: shownAsMarkup(pack(result), context),
     scopeName,
     csvHref: `/statistics.csv?${query}`,
   });

@@ -4,9 +4,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { hydrated, launch, newContext, recordErrors, signInAs, type Browser } from "./browser";
 import { database } from "./database";
 
-// A feed's cards reach the browser packed (one JSON string, app/utils/packed.ts): in Chromium against
-// the built server, the page hydrates without a mismatch, "Voir les suivantes" loads the next page in
-// place (its data through the router), and going back shows the first page again.
+// A feed's cards reach the browser as markup in a whole page, and packed (one JSON string,
+// app/utils/packed.ts) after a navigation inside it: in Chromium against the built server, the page
+// hydrates without a mismatch, "Voir les suivantes" loads the next page in place (its data through
+// the router), and going back shows the first page again.
 
 const baseUrl = inject("e2eBaseUrl");
 const stamp = randomBytes(3).toString("hex");
@@ -47,6 +48,11 @@ describe.skipIf(inject("e2eSkip"))("a feed's pages in the browser", () => {
     await page.goto("/");
     await hydrated(page);
     expect(await cards()).toEqual(Array.from({ length: 20 }, (_, i) => title(i + 1)));
+    // The page carries its cards once, as markup, not again as data to hydrate with (shownAsMarkup);
+    // a navigation inside the page gets them as data (below: the next page, then back).
+    const whole = await (await page.request.get("/")).text();
+    expect(whole.split(title(2)).length - 1).toBe(1);
+    expect(whole).toContain(`>${title(2)}</a>`);
     // A mark on the window survives navigations in the page, not a reload.
     await page.evaluate(() => ((window as unknown as { stayed: boolean }).stayed = true));
 

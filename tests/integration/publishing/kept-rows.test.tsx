@@ -6,6 +6,7 @@ import { KeptMarkup, MarkupKeeperContext } from "~/components/kept-markup";
 import { CalendarDays, QueueRows, type QueueOverflow, type QueueRowItem } from "~/components/publishing-queue";
 import { serverI18n } from "~/i18n/i18n";
 import { markupKeeper } from "~/server/kept-markup.server";
+import { pack } from "~/utils/packed";
 import { streamedHtml } from "../../streamed-html";
 
 // The publishing queue's rows and calendar days are kept as markup between requests (KeptMarkup):
@@ -39,14 +40,14 @@ async function streamed(element: ReactElement, keep: boolean, language: "fr" | "
 
 const table = (rows: QueueRowItem[]) => (
   <table>
-    <KeptMarkup as="tbody" depends={[rows, formAction, timeZone]}>
-      <QueueRows items={rows} formAction={formAction} timeZone={timeZone} />
+    <KeptMarkup as="tbody" depends={[pack(rows), formAction, timeZone]}>
+      <QueueRows items={pack(rows)} formAction={formAction} timeZone={timeZone} />
     </KeptMarkup>
   </table>
 );
 const calendar = (rows: QueueRowItem[]) => (
-  <KeptMarkup as="ol" className="calendar calendar-week" aria-label="Semaine" depends={[days, rows, overflow, timeZone]}>
-    <CalendarDays days={days} items={rows} overflow={overflow} timeZone={timeZone} />
+  <KeptMarkup as="ol" className="calendar calendar-week" aria-label="Semaine" depends={[days, pack(rows), pack(overflow), timeZone]}>
+    <CalendarDays days={days} items={pack(rows)} overflow={pack(overflow)} timeZone={timeZone} />
   </KeptMarkup>
 );
 

@@ -9,7 +9,7 @@ import { serverI18n } from "~/i18n/i18n";
 import * as dashboardPage from "~/routes/statistics";
 import { markupKeeper } from "~/server/kept-markup.server";
 import { rebuildStatistics } from "~/statistics/rollups.server";
-import { isEmptyList, pack, packedJson, unpack } from "~/utils/packed";
+import { cameAsMarkup, isEmptyList, pack, packedJson, shownAsMarkup, unpack } from "~/utils/packed";
 import { context, get, outcome, run, signedIn } from "../../factories";
 import { streamedHtml } from "../../streamed-html";
 import { seedDataset } from "./dataset";
@@ -114,6 +114,39 @@ describe("the dashboard's kept markup", () => {
     // the rows themselves (their JSON is the packed text).
     expect(keep({ json: text }, <p>troisième</p>)).toBe("<p>troisième</p>");
     expect(keep(JSON.parse(text), <p>quatrième</p>)).toBe("<p>quatrième</p>");
+  });
+
+  it("keeps the text of rows a whole page shows as markup on the server; the browser keeps that markup and renders rows that came as data", () => {
+    const rows = [{ id: 1, title: `Un "titre" ${Math.random()}` }];
+    const packed = pack(rows);
+    // A navigation inside the page (a data request) gets the rows themselves.
+    expect(shownAsMarkup(packed, { wholePage: false })).toBe(packed);
+    // A whole page: one twin per packed rows, whose text the server reads (unpack, the keeper's key)
+    // and that goes to the browser without it (turbo-stream, like JSON, sends own enumerable keys).
+    const twin = shownAsMarkup(packed, { wholePage: true });
+    expect(shownAsMarkup(packed, { wholePage: true })).toBe(twin);
+    expect(unpack(twin)).toEqual(rows);
+    const keep = markupKeeper(serverI18n("fr"));
+    expect(keep([packed], <p>rangées</p>)).toBe("<p>rangées</p>");
+    expect(keep([twin], <p>autre</p>)).toBe("<p>rangées</p>");
+    const inBrowser = JSON.parse(JSON.stringify({ items: twin })).items;
+    expect(JSON.stringify(inBrowser)).not.toContain("titre");
+    expect([cameAsMarkup([inBrowser, "Europe/Paris"]), isEmptyList(inBrowser)]).toEqual([true, false]);
+    expect(isEmptyList(JSON.parse(JSON.stringify(shownAsMarkup(pack([]), { wholePage: true }))))).toBe(true);
+    expect([cameAsMarkup([twin]), cameAsMarkup([packed]), cameAsMarkup([JSON.parse(JSON.stringify(packed))])]).toEqual([false, false, false]);
+    expect(() => unpack(inBrowser)).toThrow();
+
+    // In the browser (no keeper): the element, empty, for React to leave the server's markup in
+    // place when it hydrates, and the children are not rendered; rows that came as data render.
+    const Rows = ({ items }: { items: typeof packed }) => unpack(items).map((row) => <li key={row.id}>{row.title}</li>);
+    const inPage = (items: typeof packed) =>
+      renderToString(
+        <KeptMarkup as="ul" className="feed" depends={[items, "Europe/Paris"]}>
+          <Rows items={items} />
+        </KeptMarkup>,
+      );
+    expect(inPage(inBrowser)).toBe('<ul class="feed"></ul>');
+    expect(inPage(JSON.parse(JSON.stringify(packed)))).toContain("<li>Un &quot;titre&quot;");
   });
 
   it("tells an empty packed list without unpacking it", () => {
