@@ -25,9 +25,15 @@ export async function contributionPage(db: DB, viewer: Actor, id: number, versio
   // Its reach is shown to its author, comms and admins, never to other agents.
   const seesReach = isAuthor || viewer.role === "comms" || viewer.role === "admin";
   const published: PublishedPlace[] = seesReach ? page!.published : page!.published.map(({ reach: _, ...place }) => place);
+  // What the page shows of it, no more: its editor document (the body a second time), its ids and
+  // times stay on the server (each value sent is encoded for the browser at each request).
+  const { title, body_html, tags, event_date, place, status, visibility, embargo_until, author_name, department_name, photos, thanks, thanked } = c;
   return {
-    // The history (decisions and their reasons) is for the author and the communication team.
-    c: { ...c, history: isAuthor || viewer.role === "comms" ? c.history : [] },
+    c: {
+      id, title, body_html, tags, event_date, place, status, visibility, embargo_until, author_name, department_name, photos, thanks, thanked,
+      // The history (decisions and their reasons) is for the author and the communication team.
+      history: isAuthor || viewer.role === "comms" ? c.history : [],
+    },
     comments: page!.comments,
     isAuthor,
     published,

@@ -258,8 +258,9 @@ describe("propose for external publication", () => {
 
     expect(((await editAction(id, { title: "Externe" }, author)) as Response).status).toBe(302);
     expect((await row(id)).propose_external).toBe(false);
-    const view = outcome(await loadPage(id, author)).body;
-    expect(view.c.propose_external).toBe(false);
+    // The edit page's checkbox shows it unticked.
+    const form = outcome(await run(() => edit.loader({ request: get(`/contributions/${id}/edit`, author.cookie), params: { id: String(id) }, context }))).body;
+    expect(form.c.propose_external).toBe(false);
   });
 });
 
