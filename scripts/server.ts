@@ -136,7 +136,12 @@ app.all(
   createRequestHandler({
     build,
     mode: dev ? "development" : "production",
-    getLoadContext: (req, res) => ({ cspNonce: res.locals.cspNonce as string, clientIp: req.ip ?? "unknown", wholePage: !req.path.endsWith(".data") }),
+    getLoadContext: (req, res) => ({
+      cspNonce: res.locals.cspNonce as string,
+      clientIp: req.ip ?? "unknown",
+      // A whole page, unless the router asks for data: single fetch's `.data`, `?_data=` of older clients.
+      wholePage: !req.path.endsWith(".data") && req.query._data === undefined,
+    }),
   }),
 );
 app.use(errorHandler({ dev }));

@@ -19,8 +19,8 @@ export function nextPageHref(request: Request, next: string | null): string | nu
 /**
  * A list of contribution cards, with a link to the next page (keyset cursor) when there is one.
  * The cards are the same for everyone who may see them: their markup is kept between requests
- * (KeptMarkup), with plain links made live by ClientNavigation. They come packed (one string for the
- * browser, utils/packed.ts).
+ * (KeptMarkup), with plain links made live by ClientNavigation. They come packed (utils/packed.ts): in
+ * a whole page as markup only, after a navigation inside it as one string.
  */
 export function FeedList<T extends FeedCard>({
   items,

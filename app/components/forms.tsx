@@ -111,7 +111,7 @@ function visible(element: Element) {
 export function useFocusAfterSubmit() {
   const navigation = useNavigation();
   const location = useLocation();
-  const sent = useRef<{ form: HTMLFormElement; ancestors: HTMLElement[]; submitter: { name: string; value: string; text: string } | null; href: string } | null>(null);
+  const sent = useRef<{ form: HTMLFormElement; ancestors: HTMLElement[]; submitter: { name: string; value: string; text: string; label: string | null } | null; href: string } | null>(null);
   const submitting = useRef(false);
 
   useEffect(() => {
@@ -124,7 +124,7 @@ export function useFocusAfterSubmit() {
       sent.current = {
         form,
         ancestors,
-        submitter: s ? { name: s.name, value: s.value, text: s.textContent ?? "" } : null,
+        submitter: s ? { name: s.name, value: s.value, text: s.textContent ?? "", label: s.getAttribute("aria-label") } : null,
         href: window.location.pathname + window.location.search,
       };
     }
@@ -158,9 +158,10 @@ export function useFocusAfterSubmit() {
     const status = main?.querySelector<HTMLElement>('[role="status"]');
     if (moved && status) return focusOn(status, "none");
     if (last.submitter) {
-      const { name, value, text } = last.submitter;
+      // Its accessible name too: a list's rows have the same buttons, named apart ("Réessayer : …").
+      const { name, value, text, label } = last.submitter;
       const same = [...document.querySelectorAll<HTMLButtonElement>("button")].filter(
-        (b) => b.name === name && b.value === value && b.textContent === text && visible(b),
+        (b) => b.name === name && b.value === value && b.textContent === text && b.getAttribute("aria-label") === label && visible(b),
       );
       if (same.length === 1) return focusOn(same[0], "none");
     }

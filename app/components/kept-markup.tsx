@@ -14,10 +14,12 @@ export const MarkupKeeperContext = createContext<MarkupKeeper | null>(null);
  * the publishing queue for every comms member. On the server its markup is rendered once per
  * distinct `depends` and reused. In the browser, when a whole page sent its rows as markup only
  * (utils/packed.ts, shownAsMarkup), the server's markup stays as it is: React leaves an element's
- * inner HTML alone when it hydrates it; after a navigation inside the page, the rows came as data,
- * and it renders them (another key: the server's markup goes). Its children must read nothing
- * else, and need no React in the browser: no router hook or handler (links and forms are plain,
- * inside a ClientNavigation), no time zone or user from context (pass them in `depends`), no useId.
+ * inner HTML alone when it hydrates it, and should React render the page anew (a hydration error:
+ * a browser extension that changed the page), it writes back the markup read before hydrating
+ * (rememberServerMarkup). After a navigation inside the page the rows came as data, and React renders
+ * them (another key: the server's markup goes). Its children must read nothing else, and need no
+ * React in the browser: no router hook or handler (links and forms are plain, inside a
+ * ClientNavigation), no time zone or user from context (pass them in `depends`), no useId.
  */
 export function KeptMarkup({
   depends,
@@ -34,13 +36,42 @@ export function KeptMarkup({
   children: ReactNode;
 }) {
   const keep = useContext(MarkupKeeperContext);
+  const name = keptName(Tag, className, ariaLabel);
   if (keep === null) {
-    if (cameAsMarkup(depends)) return <Tag key="markup" className={className} aria-label={ariaLabel} dangerouslySetInnerHTML={{ __html: "" }} suppressHydrationWarning />;
+    if (cameAsMarkup(depends)) {
+      const html = fromServer.get(name) ?? "";
+      return <Tag key="markup" data-kept={name} className={className} aria-label={ariaLabel} dangerouslySetInnerHTML={{ __html: html }} suppressHydrationWarning />;
+    }
     return (
-      <Tag key="rendered" className={className} aria-label={ariaLabel}>
+      <Tag key="rendered" data-kept={name} className={className} aria-label={ariaLabel}>
         {children}
       </Tag>
     );
   }
-  return <Tag className={className} aria-label={ariaLabel} dangerouslySetInnerHTML={{ __html: keep(depends, children) }} />;
+  return <Tag data-kept={name} className={className} aria-label={ariaLabel} dangerouslySetInnerHTML={{ __html: keep(depends, children) }} />;
+}
+
+/**
+ * A kept element's name in its page, the same on the server and in the browser, hydrating or not
+ * (useId is not: React numbers anew when it renders a page itself): its element, class and label.
+ */
+function keptName(tag: string, className: string | undefined, ariaLabel: string | undefined): string {
+  return [tag, className ?? "", ariaLabel ?? ""].join("|");
+}
+
+/** The markup of each kept element of the page as the server sent it, by its id (data-kept). */
+const fromServer = new Map<string, string>();
+
+/**
+ * Reads the kept elements' markup before React hydrates the page (entry.client.tsx). Two elements of
+ * the same name (none today) are both left out: better empty than the other one's rows.
+ */
+export function rememberServerMarkup(root: ParentNode) {
+  const seen = new Set<string>();
+  for (const element of root.querySelectorAll<HTMLElement>("[data-kept]")) {
+    const name = element.dataset.kept ?? "";
+    if (seen.has(name)) fromServer.delete(name);
+    else fromServer.set(name, element.innerHTML);
+    seen.add(name);
+  }
 }

@@ -25,8 +25,9 @@ export async function contributionPage(db: DB, viewer: Actor, id: number, versio
   // Its reach is shown to its author, comms and admins, never to other agents.
   const seesReach = isAuthor || viewer.role === "comms" || viewer.role === "admin";
   const published: PublishedPlace[] = seesReach ? page!.published : page!.published.map(({ reach: _, ...place }) => place);
-  // What the page shows of it, no more: its editor document (the body a second time), its ids and
-  // times stay on the server (each value sent is encoded for the browser at each request).
+  // What the page shows of it, no more: its editor document (the body a second time), its author's
+  // and department's ids, its creation, change and decision times stay on the server (each value
+  // sent is encoded for the browser at each request).
   const { title, body_html, tags, event_date, place, status, visibility, embargo_until, author_name, department_name, photos, thanks, thanked } = c;
   return {
     c: {

@@ -28,7 +28,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const params = new URL(request.url).searchParams;
   const view = VIEWS.find((v) => v === params.get("view")) ?? "list";
   const page = await queuePage(db(), user, view, params, env().ORGANISATION_TIME_ZONE, await contentVersion(request));
-  // The same rows at each request while nothing changes: one string for the browser (utils/packed.ts).
+  // The same rows at each request while nothing changes: packed, sent as markup in a whole page (utils/packed.ts).
   // The calendar address is each comms member's own (admins see the queue, not a calendar).
   return { ...page, items: shownAsMarkup(pack(page.items), context), overflow: shownAsMarkup(pack(page.overflow), context), calendarLink: user.role === "comms" };
 }

@@ -38,7 +38,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return data(
     {
       ...inbox,
-      // The same rows at each request while nothing changes: one string for the browser (utils/packed.ts).
+      // The same rows at each request while nothing changes: packed, sent as markup in a whole page (utils/packed.ts).
       items: shownAsMarkup(pack(inbox.items), context),
       next: inbox.next ? page(inbox.next) : null,
       first: url.searchParams.has("cursor") ? page(null) : null,

@@ -36,9 +36,9 @@ function digestOf(value: object): string {
  * of each part of `depends` as JSON (packed rows: as their text), so that any change of the figures
  * is a new key (nothing to invalidate; an object's part is digested once, so it must not change
  * afterwards).
- * renderToString gives the markup React's streamed render gives for the same tree, so the browser
- * hydrates it as its own (tests/integration/statistics/kept-markup.test.tsx compares
- * the bytes).
+ * renderToString gives the markup React's streamed render gives for the same tree, which is what
+ * the browser renders from the same rows after a navigation inside the page
+ * (tests/integration/statistics/kept-markup.test.tsx compares the bytes).
  */
 export function markupKeeper(i18n: I18n): MarkupKeeper {
   return (depends, children) => {

@@ -54,7 +54,7 @@ export function packedJson<T>(json: string): Packed<T> {
  * markup's key digests (app/server/kept-markup.server.tsx) rather than the JSON of the JSON.
  */
 export function packedText(value: unknown): string | undefined {
-  return value !== null && typeof value === "object" && made.has(value) ? ((value as Packed<unknown>).json ?? "") : undefined;
+  return value !== null && typeof value === "object" && made.has(value) ? (value as Packed<unknown>).json : undefined;
 }
 
 /** Whether a packed list is empty, without unpacking it: an empty list packs as `[]` both ways. */
@@ -69,7 +69,8 @@ export function isEmptyList(packed: Packed<readonly unknown[]>): boolean {
  * 0011, tenth pass): the text stays on the server, where the markup is made (a property that is not
  * enumerable, which turbo-stream does not send), the browser gets `asMarkup` only, and KeptMarkup
  * keeps the server's markup as it is. A navigation inside the page (single fetch's data requests)
- * gets the text, and React renders the rows.
+ * gets the text, and React renders the rows. So read them only inside KeptMarkup's children (and
+ * with isEmptyList): `unpack` works on the server and fails in the browser, as the e2e tests would show.
  */
 export function shownAsMarkup<T>(packed: Packed<T>, context: { wholePage?: boolean }): Packed<T> {
   if (!context.wholePage) return packed;

@@ -70,6 +70,46 @@ describe.skipIf(inject("e2eSkip"))("a feed's pages in the browser", () => {
     await context.close();
   });
 
+  it("keeps the cards when React renders the page anew (a browser extension changed it before hydration)", async () => {
+    const db = await database();
+    const department = await db.insertInto("department").values({ name: `Extension ${stamp}` }).returning("id").executeTakeFirstOrThrow();
+    const email = `extension-${stamp}@demo.relais`;
+    const agent = await db
+      .insertInto("app_user")
+      .values({ id: `extension-${stamp}`, email, display_name: `Agent ${stamp}`, role: "agent", department_id: department.id })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await sql`
+      INSERT INTO contribution (author_id, department_id, title, body_json, body_html, body_text, status, visibility, submitted_at, approved_at)
+      SELECT ${agent.id}, ${department.id}, 'Vue ' || i || ' ' || ${stamp}, '{"type":"doc","content":[]}'::jsonb, '', 'Texte', 'approved', 'department',
+        now() - make_interval(mins => i), now() - make_interval(mins => i)
+      FROM generate_series(1, 3) AS i`.execute(db);
+    const { context } = await newContext(browser, baseUrl);
+    await signInAs(context, email);
+    // What some extensions do: change the page's text as it arrives, so that React's hydration finds
+    // other text than it renders, gives up, and renders the whole page itself.
+    await context.addInitScript(() => {
+      new MutationObserver((_, observer) => {
+        const title = document.querySelector("main h1");
+        if (!title?.textContent) return;
+        title.textContent += " (changé)";
+        observer.disconnect();
+      }).observe(document, { childList: true, subtree: true });
+    });
+    const page = await context.newPage();
+    const errors = recordErrors(page);
+    await page.goto("/");
+    await hydrated(page);
+    // React rendered the page anew (the title is its own again), and the cards, which came as markup
+    // only, are still there: written back from what was read before hydrating.
+    await page.waitForFunction(() => !document.querySelector("main h1")?.textContent?.includes("(changé)"));
+    expect(errors.join("\n")).toMatch(/hydrat|#418|#423|#425/i);
+    expect(await page.locator("ul.feed > li h2").allTextContents()).toEqual([1, 2, 3].map((i) => `Vue ${i} ${stamp}`));
+    await page.getByRole("link", { name: `Vue 2 ${stamp}` }).click();
+    await page.waitForURL((url) => url.pathname.startsWith("/contributions/"));
+    await context.close();
+  });
+
   it("search's filters show each request's own values and messages (their markup is kept on the server)", async () => {
     const db = await database();
     // Departments from the start: the server remembers the list for a minute, so one made now might not be in it yet.

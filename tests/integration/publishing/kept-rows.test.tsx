@@ -66,7 +66,7 @@ describe("the queue's kept rows and days", () => {
     expect(rows).toContain("HTTP 503 &lt;service&gt;");
     expect(rows).toContain("29 mars 2026, 01:30"); // Paris, before the clock change
     const month = await streamed(calendar(items), true);
-    expect(month).toContain('<ol class="calendar calendar-week" aria-label="Semaine">');
+    expect(month).toMatch(/<ol data-kept="[^"]+" class="calendar calendar-week" aria-label="Semaine">/);
     expect(month).toContain('href="/publishing?view=list&amp;day=2026-03-30&amp;channel=1"');
   });
 

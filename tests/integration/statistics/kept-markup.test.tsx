@@ -1,9 +1,10 @@
 import type { ReactElement } from "react";
+import { Window } from "happy-dom";
 import { renderToPipeableStream, renderToString } from "react-dom/server";
 import { I18nextProvider } from "react-i18next";
 import { beforeAll, describe, expect, it } from "vitest";
 import { db } from "~/db.server";
-import { KeptMarkup, MarkupKeeperContext } from "~/components/kept-markup";
+import { KeptMarkup, MarkupKeeperContext, rememberServerMarkup } from "~/components/kept-markup";
 import { DashboardFigures } from "~/components/statistics-dashboard";
 import { serverI18n } from "~/i18n/i18n";
 import * as dashboardPage from "~/routes/statistics";
@@ -70,7 +71,7 @@ describe("the dashboard's kept markup", () => {
           <DashboardFigures {...props} />
         </I18nextProvider>,
       );
-      expect(plain).toContain(`<div class="stack">${alone}</div>`);
+      expect(plain).toContain(` class="stack">${alone}</div>`);
       expect(plain).toContain("<svg");
     }
     expect(await streamed(body(props), true, "en")).not.toBe(await streamed(body(props), true, "fr"));
@@ -136,8 +137,10 @@ describe("the dashboard's kept markup", () => {
     expect([cameAsMarkup([twin]), cameAsMarkup([packed]), cameAsMarkup([JSON.parse(JSON.stringify(packed))])]).toEqual([false, false, false]);
     expect(() => unpack(inBrowser)).toThrow();
 
-    // In the browser (no keeper): the element, empty, for React to leave the server's markup in
-    // place when it hydrates, and the children are not rendered; rows that came as data render.
+    // In the browser (no keeper): the children are not rendered. The element is empty for React to
+    // leave the server's markup in place when it hydrates, or, once that markup has been read
+    // (rememberServerMarkup, before hydrating), holds it, should React render the page anew.
+    // Rows that came as data render.
     const Rows = ({ items }: { items: typeof packed }) => unpack(items).map((row) => <li key={row.id}>{row.title}</li>);
     const inPage = (items: typeof packed) =>
       renderToString(
@@ -145,8 +148,15 @@ describe("the dashboard's kept markup", () => {
           <Rows items={items} />
         </KeptMarkup>,
       );
-    expect(inPage(inBrowser)).toBe('<ul class="feed"></ul>');
-    expect(inPage(JSON.parse(JSON.stringify(packed)))).toContain("<li>Un &quot;titre&quot;");
+    expect(inPage(inBrowser)).toMatch(/^<ul data-kept="[^"]+" class="feed"><\/ul>$/);
+    const rendered = inPage(JSON.parse(JSON.stringify(packed)));
+    expect(rendered).toContain("<li>Un &quot;titre&quot;");
+    const { document } = new Window();
+    document.body.innerHTML = rendered;
+    rememberServerMarkup(document as unknown as ParentNode);
+    const read = document.querySelector("ul")!.innerHTML;
+    expect(read).toContain("<li>Un ");
+    expect(inPage(inBrowser)).toBe(rendered.replace(/>.*<\/ul>$/, `>${read}</ul>`));
   });
 
   it("tells an empty packed list without unpacking it", () => {
