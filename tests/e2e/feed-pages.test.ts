@@ -13,6 +13,29 @@ const baseUrl = inject("e2eBaseUrl");
 const stamp = randomBytes(3).toString("hex");
 let browser: Browser;
 
+/**
+ * An agent alone in a department of their own (nothing else the suite does lands in its feed), and
+ * `count` approved items of theirs titled `${name} 1 …` (the newest) to `${name} ${count} …`.
+ * Returns the agent's address and the items' titles by number.
+ */
+async function feedOfItsOwn(name: string, count: number) {
+  const db = await database();
+  const key = `${name.toLowerCase()}-${stamp}`;
+  const department = await db.insertInto("department").values({ name: `${name} ${stamp}` }).returning("id").executeTakeFirstOrThrow();
+  const email = `${key}@demo.relais`;
+  const agent = await db
+    .insertInto("app_user")
+    .values({ id: key, email, display_name: `Agent ${stamp}`, role: "agent", department_id: department.id })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  await sql`
+    INSERT INTO contribution (author_id, department_id, title, body_json, body_html, body_text, status, visibility, submitted_at, approved_at)
+    SELECT ${agent.id}, ${department.id}, ${name} || ' ' || i || ' ' || ${stamp}, '{"type":"doc","content":[]}'::jsonb, '', 'Texte', 'approved', 'department',
+      now() - make_interval(mins => i), now() - make_interval(mins => i)
+    FROM generate_series(1, ${count}::int) AS i`.execute(db);
+  return { email, title: (i: number) => `${name} ${i} ${stamp}` };
+}
+
 describe.skipIf(inject("e2eSkip"))("a feed's pages in the browser", () => {
   beforeAll(async () => {
     browser = await launch();
@@ -22,22 +45,8 @@ describe.skipIf(inject("e2eSkip"))("a feed's pages in the browser", () => {
   });
 
   it("hydrate, page forward in place and back, with the cards of each page", async () => {
-    // A department of its own, so that nothing else the suite does lands in its feed.
-    const db = await database();
-    const department = await db.insertInto("department").values({ name: `Fil ${stamp}` }).returning("id").executeTakeFirstOrThrow();
-    const email = `fil-${stamp}@demo.relais`;
-    const agent = await db
-      .insertInto("app_user")
-      .values({ id: `fil-${stamp}`, email, display_name: `Agent ${stamp}`, role: "agent", department_id: department.id })
-      .returning("id")
-      .executeTakeFirstOrThrow();
     // 25 approved items, "Carte 1" the newest: 20 on the first page, 5 on the second.
-    await sql`
-      INSERT INTO contribution (author_id, department_id, title, body_json, body_html, body_text, status, visibility, submitted_at, approved_at)
-      SELECT ${agent.id}, ${department.id}, 'Carte ' || i || ' ' || ${stamp}, '{"type":"doc","content":[]}'::jsonb, '', 'Texte', 'approved', 'department',
-        now() - make_interval(mins => i), now() - make_interval(mins => i)
-      FROM generate_series(1, 25) AS i`.execute(db);
-    const title = (i: number) => `Carte ${i} ${stamp}`;
+    const { email, title } = await feedOfItsOwn("Carte", 25);
 
     const { context } = await newContext(browser, baseUrl);
     await signInAs(context, email);
@@ -71,19 +80,7 @@ describe.skipIf(inject("e2eSkip"))("a feed's pages in the browser", () => {
   });
 
   it("keeps the cards when React renders the page anew (a browser extension changed it before hydration)", async () => {
-    const db = await database();
-    const department = await db.insertInto("department").values({ name: `Extension ${stamp}` }).returning("id").executeTakeFirstOrThrow();
-    const email = `extension-${stamp}@demo.relais`;
-    const agent = await db
-      .insertInto("app_user")
-      .values({ id: `extension-${stamp}`, email, display_name: `Agent ${stamp}`, role: "agent", department_id: department.id })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    await sql`
-      INSERT INTO contribution (author_id, department_id, title, body_json, body_html, body_text, status, visibility, submitted_at, approved_at)
-      SELECT ${agent.id}, ${department.id}, 'Vue ' || i || ' ' || ${stamp}, '{"type":"doc","content":[]}'::jsonb, '', 'Texte', 'approved', 'department',
-        now() - make_interval(mins => i), now() - make_interval(mins => i)
-      FROM generate_series(1, 3) AS i`.execute(db);
+    const { email, title } = await feedOfItsOwn("Vue", 3);
     const { context } = await newContext(browser, baseUrl);
     await signInAs(context, email);
     // What some extensions do: change the page's text as it arrives, so that React's hydration finds
@@ -104,8 +101,8 @@ describe.skipIf(inject("e2eSkip"))("a feed's pages in the browser", () => {
     // only, are still there: written back from what was read before hydrating.
     await page.waitForFunction(() => !document.querySelector("main h1")?.textContent?.includes("(changé)"));
     expect(errors.join("\n")).toMatch(/hydrat|#418|#423|#425/i);
-    expect(await page.locator("ul.feed > li h2").allTextContents()).toEqual([1, 2, 3].map((i) => `Vue ${i} ${stamp}`));
-    await page.getByRole("link", { name: `Vue 2 ${stamp}` }).click();
+    expect(await page.locator("ul.feed > li h2").allTextContents()).toEqual([1, 2, 3].map(title));
+    await page.getByRole("link", { name: title(2) }).click();
     await page.waitForURL((url) => url.pathname.startsWith("/contributions/"));
     await context.close();
   });
