@@ -59,7 +59,7 @@ function keptName(tag: string, className: string | undefined, ariaLabel: string 
   return [tag, className ?? "", ariaLabel ?? ""].join("|");
 }
 
-/** The markup of each kept element of the page as the server sent it, by its id (data-kept). */
+/** The markup of each kept element of the page as the server sent it, by its name (data-kept). */
 const fromServer = new Map<string, string>();
 
 /**
