@@ -147,6 +147,18 @@ export interface ContributionSearchTable {
   search: ColumnType<string, never, never>;
 }
 
+/**
+ * A contribution's card as its feeds and "mes contributions" show it (app/contributions/card.ts),
+ * made by triggers when what it shows is written (migration 27).
+ */
+export interface ContributionCardTable {
+  id: ColumnType<number, never, never>;
+  /** FeedCard, as JSON text. */
+  card: ColumnType<string, never, never>;
+  /** The keys MyCard adds (for its author), as a JSON object's text. */
+  became_of: ColumnType<string, never, never>;
+}
+
 /** Approved contributions per tag and audience (NULL: the organisation), rebuilt hourly. */
 export interface TagUsageTable {
   department_id: number | null;
@@ -451,6 +463,7 @@ export interface Database {
   invitation: InvitationTable;
   contribution: ContributionTable;
   contribution_search: ContributionSearchTable;
+  contribution_card: ContributionCardTable;
   tag_usage: TagUsageTable;
   photo: PhotoTable;
   photo_rendition: PhotoRenditionTable;

@@ -1,6 +1,6 @@
 /**
  * What a contribution's card shows in a feed and in "mes contributions" (app/components/feed-list.tsx),
- * as PostgreSQL writes it (feeds.server.ts, `cardJson`): its times are ISO strings.
+ * as PostgreSQL writes it (`contribution_card`, migration 27): its times are ISO strings.
  */
 export interface FeedCard {
   id: number;

@@ -1,4 +1,4 @@
-import { sql, type RawBuilder } from "kysely";
+import { sql } from "kysely";
 import { z } from "zod";
 import type { Actor } from "~/auth/actor";
 import type { DB } from "~/db.server";
@@ -84,18 +84,8 @@ export async function thank(db: DB, actor: Actor, contributionId: number): Promi
   });
 }
 
-/** Names shown per contribution by firstThankersJson; the rest are counted ("et 12 autres personnes"). */
-export const THANKERS_SHOWN = 8;
-
 /**
- * Who said "merci" for the contribution `contributionId` (a SQL expression): the first ones first,
- * at most THANKERS_SHOWN names, as a JSON array made by PostgreSQL, for its author's "mes
- * contributions". Down thanks_contribution_order_idx, a LIMIT per contribution: ranking every
- * thanks of the page's contributions was the largest query of the page. The caller has checked
- * that the viewer is the author.
+ * Names shown per contribution in its author's "mes contributions" (the first ones first; the rest
+ * are counted: "et 12 autres personnes"). The card's `became_of` (migration 27) takes as many.
  */
-export function firstThankersJson(contributionId: RawBuilder<unknown>) {
-  return sql<string[]>`(SELECT coalesce(json_agg(x.display_name ORDER BY x.created_at, x.user_id), '[]')
-    FROM (SELECT u.display_name, t.created_at, t.user_id FROM thanks t JOIN app_user u ON u.id = t.user_id
-      WHERE t.contribution_id = ${contributionId} ORDER BY t.created_at, t.user_id LIMIT ${sql.lit(THANKERS_SHOWN)}) x)`;
-}
+export const THANKERS_SHOWN = 8;

@@ -1,13 +1,11 @@
-import { sql, type RawBuilder, type SelectQueryBuilder } from "kysely";
+import { sql, type SelectQueryBuilder } from "kysely";
 import type { Database } from "../../db/schema";
 import type { SessionUser } from "~/auth/session.server";
 import type { DB } from "~/db.server";
 import { forbidden } from "~/auth/guards.server";
-import { publishedPlacesJson } from "~/publishing/published.server";
 import { keptUntilChange } from "~/utils/kept.server";
 import { packedJson } from "~/utils/packed";
 import type { FeedCard, MyCard } from "./card";
-import { firstThankersJson } from "./comments.server";
 import { canReadDepartmentFeed, visibleTo } from "./visibility.server";
 
 export const PAGE_SIZE = 20;
@@ -43,37 +41,23 @@ export function afterCursor(column: string, after: { at: string; id: number }) {
 }
 
 /**
- * A card (FeedCard) of the row `c` of `contribution`, as JSON text made by PostgreSQL: the page's
- * cards go to the browser as they come (utils/packed.ts), and Node parses one text a row rather
- * than a dozen values (decision 0011, eighth pass). `extra` adds keys (MyCard's). Scalar subqueries
- * rather than joins: nothing for PostgreSQL to order when planning (scripts/bench/feeds.ts).
+ * The card (FeedCard) of the row `c` of `contribution`, as JSON text: made by PostgreSQL when what
+ * it shows is written (`contribution_card`, migration 27), read here by primary key. The page's
+ * cards go to the browser as they come (utils/packed.ts), and Node parses one text a row rather than
+ * a dozen values (decision 0011, eighth pass). With `mine`, MyCard's: its `became_of` keys joined in.
  */
-function cardJson(extra?: RawBuilder<unknown>) {
-  return sql<string>`json_build_object(
-    'id', c.id, 'title', c.title, 'status', c.status, 'approved_at', c.approved_at, 'updated_at', c.updated_at,
-    'author_name', (SELECT a.display_name FROM app_user a WHERE a.id = c.author_id),
-    'department_name', (SELECT d.name FROM department d WHERE d.id = c.department_id),
-    'excerpt', left(c.body_text, 280),
-    'cover', (SELECT json_build_object('id', p.id, 'placeholder', p.placeholder, 'width', p.width, 'height', p.height, 'alt', p.alt_text)
-      FROM photo p WHERE p.contribution_id = c.id ORDER BY p.position LIMIT 1),
-    'photo_count', (SELECT count(*) FROM photo p WHERE p.contribution_id = c.id),
-    'thanks_count', (SELECT count(*) FROM thanks t WHERE t.contribution_id = c.id),
-    'comment_count', (SELECT count(*) FROM comment m WHERE m.contribution_id = c.id)${extra ? sql`, ${extra}` : sql``})::text`;
+function cardJson(mine: boolean) {
+  return mine
+    ? sql<string>`(SELECT left(k.card, -1) || ',' || substr(k.became_of, 2) FROM contribution_card k WHERE k.id = c.id)`
+    : sql<string>`(SELECT k.card FROM contribution_card k WHERE k.id = c.id)`;
 }
 
-/** What "mes contributions" adds to a card: what became of the item (the viewer is its author). */
-const whatBecameOf = sql`
-  'last_decision', (SELECT json_build_object('kind', e.kind, 'message', e.message) FROM contribution_event e
-    WHERE e.contribution_id = c.id AND e.kind IN ('approved', 'changes_requested', 'rejected') ORDER BY e.id DESC LIMIT 1),
-  'published', ${publishedPlacesJson(sql`c.id`, { withReach: true })},
-  'thankers', ${firstThankersJson(sql`c.id`)}`;
-
-async function page<T extends FeedCard>(query: Query, sortColumn: "c.approved_at" | "c.updated_at", cursor: string | null | undefined, extra?: RawBuilder<unknown>) {
+async function page<T extends FeedCard>(query: Query, sortColumn: "c.approved_at" | "c.updated_at", cursor: string | null | undefined, mine = false) {
   const after = decodeCursor(cursor);
   let q = query;
   if (after) q = q.where(afterCursor(sortColumn, after));
   const rows = await q
-    .select([cardJson(extra).as("card"), "c.id", cursorTime(sortColumn).as("cursor_at")])
+    .select([cardJson(mine).as("card"), "c.id", cursorTime(sortColumn).as("cursor_at")])
     .orderBy(sortColumn, "desc")
     .orderBy("c.id", "desc")
     .limit(PAGE_SIZE + 1)
@@ -114,5 +98,5 @@ export async function organisationFeed(db: DB, _viewer: Viewer, cursor?: string 
  */
 export async function myContributions(db: DB, viewer: Viewer, cursor?: string | null) {
   const q = db.selectFrom("contribution as c").where("c.author_id", "=", viewer.id);
-  return page<MyCard>(q.where(visibleTo(viewer)), "c.updated_at", cursor, whatBecameOf);
+  return page<MyCard>(q.where(visibleTo(viewer)), "c.updated_at", cursor, true);
 }

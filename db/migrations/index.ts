@@ -22,6 +22,7 @@ import * as statisticsGeneration from "./2026_11_30_23_statistics_generation";
 import * as calendarChanges from "./2026_11_30_24_calendar_changes";
 import * as contentChanges from "./2026_11_30_26_content_changes";
 import * as thanksOrder from "./2026_11_30_25_thanks_order";
+import * as contributionCards from "./2026_12_01_27_contribution_cards";
 
 // Listed here rather than read from the folder so that every runner (tsx, vitest, a bundle) sees
 // the same set. Names sort by date: add new ones at the end.
@@ -49,4 +50,5 @@ export const migrations: Record<string, Migration> = {
   "2026_11_30_24_calendar_changes": calendarChanges,
   "2026_11_30_25_thanks_order": thanksOrder,
   "2026_11_30_26_content_changes": contentChanges,
+  "2026_12_01_27_contribution_cards": contributionCards,
 };

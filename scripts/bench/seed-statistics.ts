@@ -26,6 +26,11 @@ export async function seedStatistics(database: Db): Promise<void> {
         FROM contribution WHERE status IN ('approved', 'archived', 'changes_requested', 'rejected') AND submitted_at IS NOT NULL
           AND (approved_at IS NOT NULL OR status NOT IN ('approved', 'archived'))
         ORDER BY id`);
+      // The cards' latest decision (migration 27), which the disabled triggers would have made, for these rows alone.
+      await client.query(`INSERT INTO contribution_card (id, card, became_of)
+        SELECT s.id, s.card, s.became_of FROM contribution_card_source s
+        WHERE s.id IN (SELECT contribution_id FROM contribution_event WHERE kind <> 'submitted')
+        ON CONFLICT (id) DO UPDATE SET card = EXCLUDED.card, became_of = EXCLUDED.became_of`);
       await client.query("COMMIT");
     } catch (error) {
       await client.query("ROLLBACK");
