@@ -102,6 +102,10 @@ export const personal: Record<string, Record<string, PersonalColumn>> = {
     author_id: { holds: "auteur (copie pour la recherche)", erasure: "keep" },
     search: { holds: "mots du titre et du texte (recalculés par un déclencheur)", erasure: "scrub" },
   },
+  contribution_card: {
+    card: { holds: "carte de la contribution : titre, extrait, nom de l'auteur (refaite par des déclencheurs)", erasure: "scrub" },
+    became_of: { holds: "pour l'auteur : message de la dernière décision, noms de qui a remercié (refait par des déclencheurs)", erasure: "scrub" },
+  },
   photo: {
     credit: { holds: "crédit photo (souvent un nom)", erasure: "scrub" },
     alt_text: { holds: "description de la photo (peut nommer des personnes)", erasure: "scrub" },
@@ -219,6 +223,9 @@ export const notPersonal: Record<string, readonly string[]> = {
     "external_eligible", "version", "approved_at", "updated_at", "embargo_until",
   ],
   contribution_search: ["id", "updated_at", "department_id", "status", "visibility", "tags"],
+  contribution_card: ["id"],
+  // A view: how a card is made (migration 27), read by the triggers; it stores nothing.
+  contribution_card_source: ["id", "card", "became_of"],
   tag_usage: ["department_id", "tag", "uses"],
   photo: [
     "id", "contribution_id", "position", "width", "height", "bytes", "placeholder", "rights_status", "rights_scope",
