@@ -19,9 +19,11 @@
  * - `scrub`: in the rows that stay, the person's name and e-mail are replaced by "Ancien agent"
  *   (free text others wrote, copies kept inside jsonb payloads and snapshots);
  * - `keep`: kept as it is: an account id (it now points at the anonymised account, which names
- *   no one), a date, or an entry of the append-only audit log (it records ids only).
+ *   no one), a date, or an entry of the append-only audit log (it records ids only);
+ * - `derived`: made by triggers from columns above, which are scrubbed or replaced: remade then
+ *   (a contribution's card, migration 27). A pattern edit of their JSON text could break it.
  */
-export type Erasure = "delete_row" | "former_agent" | "placeholder" | "blank" | "scrub" | "keep";
+export type Erasure = "delete_row" | "former_agent" | "placeholder" | "blank" | "scrub" | "keep" | "derived";
 
 export interface PersonalColumn {
   /** What it holds about a person, in a sentence. */
@@ -103,8 +105,8 @@ export const personal: Record<string, Record<string, PersonalColumn>> = {
     search: { holds: "mots du titre et du texte (recalculés par un déclencheur)", erasure: "scrub" },
   },
   contribution_card: {
-    card: { holds: "carte de la contribution : titre, extrait, nom de l'auteur (refaite par des déclencheurs)", erasure: "scrub" },
-    became_of: { holds: "pour l'auteur : message de la dernière décision, noms de qui a remercié (refait par des déclencheurs)", erasure: "scrub" },
+    card: { holds: "carte de la contribution : titre, extrait, nom de l'auteur (refaite par des déclencheurs)", erasure: "derived" },
+    became_of: { holds: "pour l'auteur : message de la dernière décision, noms de qui a remercié (refait par des déclencheurs)", erasure: "derived" },
   },
   photo: {
     credit: { holds: "crédit photo (souvent un nom)", erasure: "scrub" },

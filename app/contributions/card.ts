@@ -17,7 +17,10 @@ export interface FeedCard {
   comment_count: number;
 }
 
-/** Where an item was published ("publiée sur …"), as PostgreSQL writes it (publishing/published.server.ts). */
+/**
+ * Where an item was published ("publiée sur …"), as PostgreSQL writes it (publishing/published.server.ts;
+ * in "mes contributions", the card's copy, migration 27).
+ */
 export interface PublishedPlace {
   channel: string;
   url: string | null;

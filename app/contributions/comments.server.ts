@@ -86,6 +86,7 @@ export async function thank(db: DB, actor: Actor, contributionId: number): Promi
 
 /**
  * Names shown per contribution in its author's "mes contributions" (the first ones first; the rest
- * are counted: "et 12 autres personnes"). The card's `became_of` (migration 27) takes as many.
+ * are counted: "et 12 autres personnes"). The card's `became_of` takes them (LIMIT 8 in migration 27:
+ * another number needs a new migration; tests/integration/publishing/reach.test.ts checks they agree).
  */
 export const THANKERS_SHOWN = 8;

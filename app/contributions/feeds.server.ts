@@ -42,19 +42,21 @@ export function afterCursor(column: string, after: { at: string; id: number }) {
 
 /**
  * A page of cards (FeedCard) of the rows `query` chooses: made by PostgreSQL when what they show is
- * written (`contribution_card`, migration 27), read here by primary key, as JSON text. The page's
- * cards go to the browser as they come (utils/packed.ts), and Node parses one text a row rather than
- * a dozen values (decision 0011, eighth pass). With `mine`, MyCard's: the card's object and its
- * `became_of` keys joined here (in PostgreSQL, cutting a text counts its characters: twice the
- * statement's time).
+ * written (`contribution_card`, migration 27), read here by primary key, as JSON text; a card that
+ * is missing (a row written with triggers disabled) is made from its view. The page's cards go to
+ * the browser as they come (utils/packed.ts), and Node parses one text a row rather than a dozen
+ * values (decision 0011, eighth pass). With `mine`, MyCard's: the card's object and its `became_of`
+ * keys joined here (in PostgreSQL, cutting a text counts its characters: twice the statement's time).
  */
 async function page<T extends FeedCard>(query: Query, sortColumn: "c.approved_at" | "c.updated_at", cursor: string | null | undefined, mine = false) {
   const after = decodeCursor(cursor);
-  let q = query.innerJoin("contribution_card as k", "k.id", "c.id");
+  let q = query.leftJoin("contribution_card as k", "k.id", "c.id");
   if (after) q = q.where(afterCursor(sortColumn, after));
+  const made = (column: "card" | "became_of") =>
+    sql<string>`coalesce(${sql.ref(`k.${column}`)}, (SELECT ${sql.ref(`s.${column}`)} FROM contribution_card_source s WHERE s.id = c.id))`;
   const rows = await q
-    .select(["k.card", "c.id", cursorTime(sortColumn).as("cursor_at")])
-    .$if(mine, (b) => b.select("k.became_of"))
+    .select([made("card").as("card"), "c.id", cursorTime(sortColumn).as("cursor_at")])
+    .$if(mine, (b) => b.select(made("became_of").as("became_of")))
     .orderBy(sortColumn, "desc")
     .orderBy("c.id", "desc")
     .limit(PAGE_SIZE + 1)

@@ -6,13 +6,13 @@ export type { PublishedPlace };
 
 /**
  * Where the contribution `contributionId` (a SQL expression) was published outside ("publiée sur
- * …" with the post's link), oldest first, as a JSON array (PublishedPlace) made by PostgreSQL: for
- * the contribution page and "mes contributions" (one statement for the page). The caller has
- * already checked that the viewer may see the contribution; a published post is public, so nothing
- * more is hidden. Its reach (`withReach`) is for the contribution's author and comms only: the
- * caller decides.
+ * …" with the post's link), oldest first, as a JSON array (PublishedPlace) made by PostgreSQL, for
+ * the contribution page. "Mes contributions" reads the same from the card (its `published`, with the
+ * reach; migration 27 holds that copy of this SQL: change both). The caller has already checked that
+ * the viewer may see the contribution; a published post is public, so nothing more is hidden. Its
+ * reach (`withReach`) is for the contribution's author and comms only: the caller decides.
  */
-export function publishedPlacesJson(contributionId: RawBuilder<unknown>, options: { withReach?: boolean } = {}) {
+function publishedPlacesJson(contributionId: RawBuilder<unknown>, options: { withReach?: boolean } = {}) {
   // A feed item has no address of its own: the feed is where it can be read.
   const reach = options.withReach
     ? sql`, 'reach', CASE WHEN r.fetched_at IS NOT NULL AND r.shares IS NOT NULL AND r.likes IS NOT NULL AND r.replies IS NOT NULL

@@ -3,26 +3,32 @@ import { sql, type Kysely } from "kysely";
 // Frozen: never edit a migration that has shipped; add a new one (CREATE OR REPLACE VIEW
 // contribution_card_source, then refill: `SELECT relais_cards_refresh(array_agg(id)) FROM contribution`).
 //
-// A contribution's card (app/contributions/card.ts: what a feed, "mes contributions" and the
-// dashboard lists show of it) is made when what it shows is written, not each time it is read
-// (issue 13: "work on the hot path that belongs at write time"). Made at each read, a page of 21
-// cards asked PostgreSQL for nine subqueries a card (~100 µs a card: its author's and department's
-// names, its cover, three counts, and for its author the latest decision, where it was published and
-// who thanked); read from here, it is one row by primary key.
+// A contribution's card (app/contributions/card.ts: what a feed and "mes contributions" show of it)
+// is made when what it shows is written, not each time it is read (issue 13: "work on the hot path
+// that belongs at write time"). Made at each read, a page of 21 cards asked PostgreSQL for nine
+// subqueries a card (~100 µs a card: its author's and department's names, its cover, three counts,
+// and for its author the latest decision, where it was published and who thanked); read from here,
+// it is one row by primary key.
 //
 // `card` is FeedCard's JSON text, `became_of` the object of the keys MyCard adds (for the author
 // only: the decision's message and who thanked are not the feed's). Statement triggers on every
-// table a card reads remake the cards of the rows a statement touched, in one set-based statement
-// (a bulk insert of thousands of thanks remakes each card once). Before remaking, the triggers lock
-// those contributions' rows (FOR NO KEY UPDATE, which leaves foreign-key checks alone), so two
-// transactions writing about one contribution take turns, and the second one's INSERT, a new
-// statement under READ COMMITTED, reads what the first committed: its count is not one behind.
+// table a card reads remake the cards of the rows a statement changed in what a card shows (a
+// publication not published, an event that is no decision, a contribution's new version number
+// remake nothing), in one set-based statement (a bulk insert of thousands of thanks remakes each
+// card once). Before remaking, relais_cards_refresh locks those contributions' rows (FOR NO KEY
+// UPDATE, which leaves foreign-key checks alone), so two transactions writing about one
+// contribution take turns, and the second one's INSERT, a new statement of a VOLATILE function
+// under READ COMMITTED (a STABLE one would keep its snapshot), reads what the first committed: its
+// count is not one short. A reader that finds no card (a row written with triggers disabled) makes
+// it from the view (app/contributions/feeds.server.ts).
 export async function up(db: Kysely<any>): Promise<void> {
+  // Room left in each page so that a card remade (each thanks, each comment) stays on its page,
+  // without a new index entry (a HOT update).
   await sql`CREATE TABLE contribution_card (
     id bigint PRIMARY KEY REFERENCES contribution (id) ON DELETE CASCADE,
     card text NOT NULL,
     became_of text NOT NULL
-  )`.execute(db);
+  ) WITH (fillfactor = 90)`.execute(db);
 
   await sql`CREATE VIEW contribution_card_source AS
     SELECT c.id,
@@ -67,12 +73,20 @@ export async function up(db: Kysely<any>): Promise<void> {
         WHERE (contribution_card.card, contribution_card.became_of) IS DISTINCT FROM (EXCLUDED.card, EXCLUDED.became_of);
     END $$`.execute(db);
 
-  // Which contributions a statement's rows are about, by table (TG_OP says which transition tables exist).
+  // Which contributions a statement's rows are about, by table, among the rows whose change a card
+  // shows (TG_OP says which transition tables exist).
   await sql`CREATE FUNCTION relais_cards_after_contribution() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-      PERFORM relais_cards_refresh(ARRAY(SELECT DISTINCT id FROM new_rows));
+      IF TG_OP = 'INSERT' THEN
+        PERFORM relais_cards_refresh(ARRAY(SELECT id FROM new_rows));
+      ELSE
+        PERFORM relais_cards_refresh(ARRAY(SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
+          WHERE (n.title, n.status, n.approved_at, n.updated_at, n.author_id, n.department_id, n.body_text)
+            IS DISTINCT FROM (o.title, o.status, o.approved_at, o.updated_at, o.author_id, o.department_id, o.body_text)));
+      END IF;
       RETURN NULL;
     END $$`.execute(db);
+  // Photos, thanks, comments: any row counts (a count, the cover).
   await sql`CREATE FUNCTION relais_cards_after_part() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
       IF TG_OP = 'INSERT' THEN
@@ -84,12 +98,45 @@ export async function up(db: Kysely<any>): Promise<void> {
       END IF;
       RETURN NULL;
     END $$`.execute(db);
+  // Events: decisions only (the latest one is shown).
+  await sql`CREATE FUNCTION relais_cards_after_event() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF TG_OP = 'INSERT' THEN
+        PERFORM relais_cards_refresh(ARRAY(SELECT DISTINCT contribution_id FROM new_rows
+          WHERE kind IN ('approved', 'changes_requested', 'rejected')));
+      ELSIF TG_OP = 'UPDATE' THEN
+        PERFORM relais_cards_refresh(ARRAY(SELECT contribution_id FROM new_rows WHERE kind IN ('approved', 'changes_requested', 'rejected')
+          UNION SELECT contribution_id FROM old_rows WHERE kind IN ('approved', 'changes_requested', 'rejected')));
+      ELSE
+        PERFORM relais_cards_refresh(ARRAY(SELECT DISTINCT contribution_id FROM old_rows
+          WHERE kind IN ('approved', 'changes_requested', 'rejected')));
+      END IF;
+      RETURN NULL;
+    END $$`.execute(db);
+  // Publications: those published, before or after the statement (the queue's others are not shown).
+  await sql`CREATE FUNCTION relais_cards_after_publication() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF TG_OP = 'INSERT' THEN
+        PERFORM relais_cards_refresh(ARRAY(SELECT DISTINCT contribution_id FROM new_rows WHERE state = 'published'));
+      ELSIF TG_OP = 'UPDATE' THEN
+        PERFORM relais_cards_refresh(ARRAY(SELECT contribution_id FROM new_rows WHERE state = 'published'
+          UNION SELECT contribution_id FROM old_rows WHERE state = 'published'));
+      ELSE
+        PERFORM relais_cards_refresh(ARRAY(SELECT DISTINCT contribution_id FROM old_rows WHERE state = 'published'));
+      END IF;
+      RETURN NULL;
+    END $$`.execute(db);
+  // A post's figures: when those shown change (not the next reading's time).
   await sql`CREATE FUNCTION relais_cards_after_reach() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-      IF TG_OP = 'DELETE' THEN
-        PERFORM relais_cards_refresh(ARRAY(SELECT DISTINCT p.contribution_id FROM publication p JOIN old_rows r ON r.publication_id = p.id));
-      ELSE
+      IF TG_OP = 'INSERT' THEN
         PERFORM relais_cards_refresh(ARRAY(SELECT DISTINCT p.contribution_id FROM publication p JOIN new_rows r ON r.publication_id = p.id));
+      ELSIF TG_OP = 'UPDATE' THEN
+        PERFORM relais_cards_refresh(ARRAY(SELECT DISTINCT p.contribution_id FROM publication p
+          JOIN new_rows n ON n.publication_id = p.id JOIN old_rows o ON o.publication_id = n.publication_id
+          WHERE (n.shares, n.likes, n.replies, n.fetched_at) IS DISTINCT FROM (o.shares, o.likes, o.replies, o.fetched_at)));
+      ELSE
+        PERFORM relais_cards_refresh(ARRAY(SELECT DISTINCT p.contribution_id FROM publication p JOIN old_rows r ON r.publication_id = p.id));
       END IF;
       RETURN NULL;
     END $$`.execute(db);
@@ -116,6 +163,12 @@ export async function up(db: Kysely<any>): Promise<void> {
         JOIN old_rows o ON o.id = n.id WHERE n.name IS DISTINCT FROM o.name));
       RETURN NULL;
     END $$`.execute(db);
+  // A table emptied at once (nothing in the app does it): every card is remade.
+  await sql`CREATE FUNCTION relais_cards_after_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      PERFORM relais_cards_refresh(ARRAY(SELECT id FROM contribution));
+      RETURN NULL;
+    END $$`.execute(db);
 
   for (const [table, fn, events] of TRIGGERS) {
     for (const event of events) {
@@ -123,6 +176,10 @@ export async function up(db: Kysely<any>): Promise<void> {
       await sql`CREATE TRIGGER ${sql.id(`${table}_cards_${event.toLowerCase()}`)} AFTER ${sql.raw(event)} ON ${sql.table(table)}
         REFERENCING ${transition} FOR EACH STATEMENT EXECUTE FUNCTION ${sql.raw(fn)}()`.execute(db);
     }
+  }
+  for (const table of TRUNCATED) {
+    await sql`CREATE TRIGGER ${sql.id(`${table}_cards_truncate`)} AFTER TRUNCATE ON ${sql.table(table)}
+      FOR EACH STATEMENT EXECUTE FUNCTION relais_cards_after_truncate()`.execute(db);
   }
 
   await sql`INSERT INTO contribution_card (id, card, became_of) SELECT id, card, became_of FROM contribution_card_source`.execute(db);
@@ -135,19 +192,21 @@ const TRIGGERS: [string, string, readonly ("INSERT" | "UPDATE" | "DELETE")[]][] 
   ["photo", "relais_cards_after_part", ALL],
   ["thanks", "relais_cards_after_part", ALL],
   ["comment", "relais_cards_after_part", ["INSERT", "DELETE"]],
-  ["contribution_event", "relais_cards_after_part", ALL],
-  ["publication", "relais_cards_after_part", ALL],
+  ["contribution_event", "relais_cards_after_event", ALL],
+  ["publication", "relais_cards_after_publication", ALL],
   ["publication_reach", "relais_cards_after_reach", ALL],
   ["channel", "relais_cards_after_channel", ["UPDATE"]],
   ["app_user", "relais_cards_after_person", ["UPDATE"]],
   ["department", "relais_cards_after_department", ["UPDATE"]],
 ];
+const TRUNCATED = ["photo", "thanks", "comment", "contribution_event", "publication", "publication_reach"];
 
 export async function down(db: Kysely<any>): Promise<void> {
   for (const [table, , events] of TRIGGERS) {
     for (const event of events) await sql`DROP TRIGGER ${sql.id(`${table}_cards_${event.toLowerCase()}`)} ON ${sql.table(table)}`.execute(db);
   }
-  for (const fn of ["contribution", "part", "reach", "channel", "person", "department"]) {
+  for (const table of TRUNCATED) await sql`DROP TRIGGER ${sql.id(`${table}_cards_truncate`)} ON ${sql.table(table)}`.execute(db);
+  for (const fn of ["contribution", "part", "event", "publication", "reach", "channel", "person", "department", "truncate"]) {
     await sql`DROP FUNCTION ${sql.raw(`relais_cards_after_${fn}`)}()`.execute(db);
   }
   await sql`DROP FUNCTION relais_cards_refresh(bigint[])`.execute(db);

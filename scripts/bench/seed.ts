@@ -269,8 +269,8 @@ export async function seedExtras(database: Db): Promise<void> {
       [JSON.stringify(photos)],
     );
   }
-  // Their cards were remade by the triggers (migration 27), which lock the contributions' rows: vacuumed
-  // as autovacuum would have by then.
+  // Their cards were remade by the triggers (migration 27), updating each card's row and locking each
+  // contribution's: vacuumed as autovacuum would have by then.
   await pool.query("VACUUM ANALYZE contribution, contribution_card");
   await pool.query("ANALYZE comment, thanks, photo, photo_rendition");
   const took = ms(started) / 1000;
