@@ -86,46 +86,12 @@ export async function up(db: Kysely<any>): Promise<void> {
       END IF;
       RETURN NULL;
     END $$`.execute(db);
-  // Photos, thanks, comments: any row counts (a count, the cover).
-  await sql`CREATE FUNCTION relais_cards_after_part() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      IF TG_OP = 'INSERT' THEN
-        PERFORM relais_cards_refresh(ARRAY(SELECT DISTINCT contribution_id FROM new_rows));
-      ELSIF TG_OP = 'UPDATE' THEN
-        PERFORM relais_cards_refresh(ARRAY(SELECT contribution_id FROM new_rows UNION SELECT contribution_id FROM old_rows));
-      ELSE
-        PERFORM relais_cards_refresh(ARRAY(SELECT DISTINCT contribution_id FROM old_rows));
-      END IF;
-      RETURN NULL;
-    END $$`.execute(db);
-  // Events: decisions only (the latest one is shown).
-  await sql`CREATE FUNCTION relais_cards_after_event() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      IF TG_OP = 'INSERT' THEN
-        PERFORM relais_cards_refresh(ARRAY(SELECT DISTINCT contribution_id FROM new_rows
-          WHERE kind IN ('approved', 'changes_requested', 'rejected')));
-      ELSIF TG_OP = 'UPDATE' THEN
-        PERFORM relais_cards_refresh(ARRAY(SELECT contribution_id FROM new_rows WHERE kind IN ('approved', 'changes_requested', 'rejected')
-          UNION SELECT contribution_id FROM old_rows WHERE kind IN ('approved', 'changes_requested', 'rejected')));
-      ELSE
-        PERFORM relais_cards_refresh(ARRAY(SELECT DISTINCT contribution_id FROM old_rows
-          WHERE kind IN ('approved', 'changes_requested', 'rejected')));
-      END IF;
-      RETURN NULL;
-    END $$`.execute(db);
-  // Publications: those published, before or after the statement (the queue's others are not shown).
-  await sql`CREATE FUNCTION relais_cards_after_publication() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      IF TG_OP = 'INSERT' THEN
-        PERFORM relais_cards_refresh(ARRAY(SELECT DISTINCT contribution_id FROM new_rows WHERE state = 'published'));
-      ELSIF TG_OP = 'UPDATE' THEN
-        PERFORM relais_cards_refresh(ARRAY(SELECT contribution_id FROM new_rows WHERE state = 'published'
-          UNION SELECT contribution_id FROM old_rows WHERE state = 'published'));
-      ELSE
-        PERFORM relais_cards_refresh(ARRAY(SELECT DISTINCT contribution_id FROM old_rows WHERE state = 'published'));
-      END IF;
-      RETURN NULL;
-    END $$`.execute(db);
+  // Photos, thanks, comments: any row counts (a count, the cover). Events: decisions only (the latest
+  // one is shown). Publications: those published, before or after the statement (the queue's others
+  // are not shown).
+  await cardsOfRows(db, "relais_cards_after_part", "true");
+  await cardsOfRows(db, "relais_cards_after_event", "kind IN ('approved', 'changes_requested', 'rejected')");
+  await cardsOfRows(db, "relais_cards_after_publication", "state = 'published'");
   // A post's figures: when those shown change (not the next reading's time).
   await sql`CREATE FUNCTION relais_cards_after_reach() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
@@ -184,6 +150,26 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await sql`INSERT INTO contribution_card (id, card, became_of) SELECT id, card, became_of FROM contribution_card_source`.execute(db);
   await sql`ANALYZE contribution_card`.execute(db);
+}
+
+/**
+ * A trigger function `name` that remakes the cards of the contributions (`contribution_id`) of the
+ * statement's rows, before or after it, for which `shown` (SQL on such a row) holds.
+ */
+async function cardsOfRows(db: Kysely<any>, name: string, shown: string) {
+  const where = sql.raw(shown);
+  await sql`CREATE FUNCTION ${sql.raw(name)}() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF TG_OP = 'INSERT' THEN
+        PERFORM relais_cards_refresh(ARRAY(SELECT DISTINCT contribution_id FROM new_rows WHERE ${where}));
+      ELSIF TG_OP = 'UPDATE' THEN
+        PERFORM relais_cards_refresh(ARRAY(SELECT contribution_id FROM new_rows WHERE ${where}
+          UNION SELECT contribution_id FROM old_rows WHERE ${where}));
+      ELSE
+        PERFORM relais_cards_refresh(ARRAY(SELECT DISTINCT contribution_id FROM old_rows WHERE ${where}));
+      END IF;
+      RETURN NULL;
+    END $$`.execute(db);
 }
 
 const ALL = ["INSERT", "UPDATE", "DELETE"] as const;
