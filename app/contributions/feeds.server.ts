@@ -61,11 +61,13 @@ async function page<T extends FeedCard>(db: DB, query: Query, sortColumn: "c.app
     .execute();
   const shown = rows.slice(0, PAGE_SIZE);
   const made = await missingCards(db, shown);
-  const card = (r: (typeof rows)[number]) => {
-    const { card, became_of } = r.card === null ? made.get(r.id)! : r;
-    return mine ? `${card!.slice(0, -1)},${became_of!.slice(1)}` : card;
-  };
-  const items = packedJson<T[]>(`[${shown.map(card).join(",")}]`);
+  // A row whose card could not be made either (deleted in between) is left out.
+  const cards = shown.flatMap((r) => {
+    const { card, became_of } = r.card === null ? (made.get(r.id) ?? {}) : r;
+    if (!card) return [];
+    return [mine ? `${card.slice(0, -1)},${became_of!.slice(1)}` : card];
+  });
+  const items = packedJson<T[]>(`[${cards.join(",")}]`);
   const last = rows[PAGE_SIZE - 1];
   return { items, next: rows.length > PAGE_SIZE ? encodeCursor(last.cursor_at, last.id) : null };
 }
