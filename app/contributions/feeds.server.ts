@@ -112,12 +112,19 @@ export async function organisationFeed(db: DB, _viewer: Viewer, cursor?: string 
 }
 
 /**
+ * "Mes contributions" pages, kept per person as the feeds' are (a person comes back to see what
+ * became of their items: nothing did unless the version moved), the most recently used few hundred.
+ */
+const keptMyPages = keptUntilChange(300, page<MyCard>);
+
+/**
  * The viewer's own contributions in every status, most recently changed first, with what became of
  * each: the page in one statement (each statement beyond the session's costs a page a quarter of
  * its speed, decision 0011). Their author sees them all (visibleTo's first case), so nothing else
- * is asked of a row: its index (author, time, id) alone chooses the page.
+ * is asked of a row: its index (author, time, id) alone chooses the page. With the request's content
+ * version, the page may come from those kept.
  */
-export async function myContributions(db: DB, viewer: Viewer, cursor?: string | null) {
+export async function myContributions(db: DB, viewer: Viewer, cursor?: string | null, version?: string | null) {
   const q = db.selectFrom("contribution as c").where("c.author_id", "=", viewer.id);
-  return page<MyCard>(db, q, "c.updated_at", cursor, true);
+  return keptMyPages(version, `${viewer.id} ${cursor ?? ""}`, db, q, "c.updated_at", cursor, true);
 }

@@ -10,6 +10,7 @@ import { endOfDay, startOfDay } from "~/organisation/calendar.server";
 import { isoDate } from "./schema";
 import { popularTags } from "./tags.server";
 import { visibleTo } from "./visibility.server";
+import { keptUntilChange } from "~/utils/kept.server";
 
 type Viewer = Pick<SessionUser, "id" | "role" | "departmentId">;
 
@@ -99,14 +100,29 @@ export async function searchContributions(db: DB, viewer: Viewer, params: Search
 }
 
 /**
- * What the search page shows: the filters' choices (departments, tag suggestions) and, once
- * something is asked (`params`), a page of results. The route and the benchmark both call this.
+ * A person's pages of results, kept until a write of what they show commits (app/utils/kept.server.ts):
+ * Remix asks for the results again at each return to them (back from a result, the pager, the
+ * browser's history), and nothing they show has changed unless the version has. Kept per person and
+ * per search (one's own drafts are among one's results), the most recently used few hundred (~30 KB
+ * each with their markup); a search not kept costs what it did (decision 0011, twelfth pass).
  */
-export async function searchPage(db: DB, viewer: Viewer, params: SearchParams | null) {
+const keptSearches = keptUntilChange(300, searchContributions);
+
+/** What decides a person's results: who they are, as far as visibleTo reads it, and the search. */
+function searchKey(viewer: Viewer, params: SearchParams): string {
+  return JSON.stringify([viewer.id, viewer.role, viewer.departmentId, params]);
+}
+
+/**
+ * What the search page shows: the filters' choices (departments, tag suggestions) and, once
+ * something is asked (`params`), a page of results: kept with the request's content version
+ * (`contentVersion`), made anew without it. The route and the benchmark both call this.
+ */
+export async function searchPage(db: DB, viewer: Viewer, params: SearchParams | null, version?: string | null) {
   const [departments, tags, results] = await Promise.all([
     departmentChoices(db),
     popularTags(db, viewer),
-    params ? searchContributions(db, viewer, params) : null,
+    params ? keptSearches(version, searchKey(viewer, params), db, viewer, params) : null,
   ]);
   return { departments, tags, results };
 }

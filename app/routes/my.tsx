@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { FeedList, nextPageHref } from "~/components/feed-list";
-import { requireUser } from "~/auth/guards.server";
+import { contentVersion, requireUser } from "~/auth/guards.server";
 import { myContributions } from "~/contributions/feeds.server";
 import { db } from "~/db.server";
 import { PublishedOn } from "~/components/published-on";
@@ -12,7 +12,7 @@ export const meta: MetaFunction = () => [{ title: "Mes contributions · Relais" 
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(request);
-  const page = await myContributions(db(), user, new URL(request.url).searchParams.get("cursor"));
+  const page = await myContributions(db(), user, new URL(request.url).searchParams.get("cursor"), await contentVersion(request));
   return { items: shownAsMarkup(page.items, context), nextHref: nextPageHref(request, page.next) };
 }
 

@@ -6,7 +6,7 @@ import { useTranslation } from "react-i18next";
 import { nextPageHref } from "~/components/feed-list";
 import { DepartmentTagFilters } from "~/components/filters";
 import { FieldError, useMsg } from "~/components/forms";
-import { requireUser } from "~/auth/guards.server";
+import { contentVersion, requireUser } from "~/auth/guards.server";
 import { searchPage, searchParamsSchema, type SearchParams } from "~/contributions/search.server";
 import { db } from "~/db.server";
 import { datesIn, useOrganisationTimeZone } from "~/utils/dates";
@@ -21,7 +21,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const raw = Object.fromEntries(url.searchParams);
   const parsed = parseForm(searchParamsSchema, raw);
   const searched = url.searchParams.size > 0;
-  const { departments, tags, results } = await searchPage(db(), user, searched && parsed.ok ? parsed.data : null);
+  const { departments, tags, results } = await searchPage(db(), user, searched && parsed.ok ? parsed.data : null, await contentVersion(request));
   // A malformed filter (a hand-edited URL) is answered 400 with its message by the field, the
   // form filled as it was sent.
   const values: Partial<Record<keyof SearchParams, string | number>> = parsed.ok

@@ -5,6 +5,8 @@ import { db, type DB } from "~/db.server";
 import * as feed from "~/routes/_index";
 import * as contributionRoute from "~/routes/contributions.$id._index";
 import * as inbox from "~/routes/review._index";
+import * as mine from "~/routes/my";
+import * as search from "~/routes/search";
 import { keptUntilChange, pruneContentChanges } from "~/utils/kept.server";
 import { approveDirectly, context, get, makeDepartment, newDraft, outcome, run, signedIn } from "../factories";
 import { unpack, type Packed } from "~/utils/packed";
@@ -155,6 +157,42 @@ describe("a kept review inbox", () => {
     }
     // An agent gets no inbox, kept or not.
     expect(outcome(await run(() => inbox.loader({ request: get("/review", agentA.cookie), params: {}, context }))).status).toBe(403);
+  });
+});
+
+describe("a person's kept search and \"mes contributions\"", () => {
+  const loadSearch = async (cookie: string, query: string) =>
+    outcome(await run(() => search.loader({ request: get(`/search?${query}`, cookie), params: {}, context })));
+  const loadMine = async (cookie: string) => outcome(await run(() => mine.loader({ request: get("/my", cookie), params: {}, context })));
+
+  it("are the same answer for that person until a write commits, and never anyone else's", async () => {
+    const colleague = await signedIn("agent", deptA);
+    await newDraft(agentA.cookie, { title: "Tombola du printemps, brouillon" });
+    const published = await newDraft(colleague.cookie, { title: "Tombola de la crèche" });
+    await approveDirectly(published, "department");
+
+    const one = await loadSearch(agentA.cookie, "q=tombola");
+    expect(titlesOf(one.body as never).sort()).toEqual(["Tombola de la crèche", "Tombola du printemps, brouillon"]);
+    expect((await loadSearch(agentA.cookie, "q=tombola")).body.items).toBe(one.body.items); // kept
+    // The same search by a colleague of the same department, just after: their own answer, without
+    // the other's draft; another page of results, another answer.
+    const theirs = await loadSearch(colleague.cookie, "q=tombola");
+    expect(theirs.body.items).not.toBe(one.body.items);
+    expect(titlesOf(theirs.body as never)).toEqual(["Tombola de la crèche"]);
+    expect(titlesOf((await loadSearch(agentB.cookie, "q=tombola")).body as never)).toEqual([]);
+    expect((await loadSearch(agentA.cookie, "q=tombola&status=draft")).body.items).not.toBe(one.body.items);
+
+    const myOne = await loadMine(agentA.cookie);
+    expect((await loadMine(agentA.cookie)).body.items).toBe(myOne.body.items);
+    expect(titlesOf((await loadMine(colleague.cookie)).body as never)).toEqual(["Tombola de la crèche"]);
+
+    // A write commits: both show it at the next load.
+    await newDraft(agentA.cookie, { title: "Tombola d'été" });
+    const two = await loadSearch(agentA.cookie, "q=tombola");
+    expect(two.body.items).not.toBe(one.body.items);
+    expect(titlesOf(two.body as never)).toContain("Tombola d'été");
+    expect(titlesOf((await loadMine(agentA.cookie)).body as never)[0]).toBe("Tombola d'été");
+    expect(titlesOf((await loadSearch(colleague.cookie, "q=tombola")).body as never)).toEqual(["Tombola de la crèche"]);
   });
 });
 
