@@ -2,12 +2,19 @@
 declare module "autocannon" {
   import type { EventEmitter } from "node:events";
 
+  interface Request {
+    path?: string;
+    method?: string;
+    headers?: Record<string, string>;
+    /** Called before each sending of this request: what it returns is sent. */
+    setupRequest?: (request: Request) => Request;
+  }
   interface Options {
     url: string;
     connections?: number;
     duration?: number;
     headers?: Record<string, string>;
-    requests?: { path?: string; method?: string; headers?: Record<string, string> }[];
+    requests?: Request[];
     timeout?: number;
   }
   interface Result {
@@ -23,5 +30,5 @@ declare module "autocannon" {
   }
   function autocannon(options: Options, callback?: (error: Error | null, result: Result) => void): Instance;
   export default autocannon;
-  export type { Options, Result, Instance };
+  export type { Options, Request, Result, Instance };
 }

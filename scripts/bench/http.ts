@@ -40,7 +40,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import autocannon from "autocannon";
+import autocannon, { type Request as CannonRequest } from "autocannon";
 import { freePort, startEmbeddedPostgres, type EmbeddedPostgres } from "../../db/embedded";
 import { migrateToLatest } from "../../db/migrate";
 import { createDb, type Db } from "../../db/pool";
@@ -163,8 +163,20 @@ function memoryMb(pid: number, field: "VmRSS" | "VmHWM"): number {
   }
 }
 
-/** One autocannon run; latencies are kept per answer so that p95 can be read (autocannon gives p97.5). */
-function cannon(url: string, headers: Record<string, string>, paths: string[], seconds: number, expected: number, pid?: number, connections = CONNECTIONS) {
+/** How far each list of paths asked `inTurn` has gone, across the runs of its case. */
+const turns = new WeakMap<string[], number>();
+
+/**
+ * One autocannon run; latencies are kept per answer so that p95 can be read (autocannon gives p97.5).
+ * Each connection walks `paths` from its start; `inTurn`, the connections take them one after the
+ * other instead, so that no path is asked twice before the list is through.
+ */
+function cannon(url: string, headers: Record<string, string>, paths: string[], seconds: number, expected: number, pid?: number, connections = CONNECTIONS, inTurn = false) {
+  const next = (request: CannonRequest) => {
+    const turn = turns.get(paths) ?? 0;
+    turns.set(paths, turn + 1);
+    return { ...request, path: paths[turn % paths.length] };
+  };
   return new Promise<Omit<Measure, "name">>((resolve, reject) => {
     const latencies: number[] = [];
     let unexpected = 0;
@@ -173,7 +185,7 @@ function cannon(url: string, headers: Record<string, string>, paths: string[], s
     const pgBefore = postgresCpuMs();
     const sampler = pid ? setInterval(() => (rssMb = Math.max(rssMb, memoryMb(pid, "VmRSS"))), 250) : undefined;
     const instance = autocannon(
-      { url, connections, duration: seconds, headers, requests: paths.map((p) => ({ path: p })), timeout: 10 },
+      { url, connections, duration: seconds, headers, requests: inTurn ? [{ setupRequest: next }] : paths.map((p) => ({ path: p })), timeout: 10 },
       (error, result) => {
         clearInterval(sampler);
         if (error) return reject(error);
@@ -473,8 +485,8 @@ try {
         const beside = await cannon(v.base, floorHeaders, [floorCase.path as string], FLOOR_BESIDE_SECONDS, floorCase.status ?? 200);
         if (beside.errors + beside.unexpected === 0) floorBeside = beside.rps;
       }
-      await cannon(v.base, headers, paths, WARMUP_SECONDS, c.status ?? 200, undefined, c.connections);
-      const m = await cannon(v.base, headers, paths, DURATION, c.status ?? 200, v.pid, c.connections);
+      await cannon(v.base, headers, paths, WARMUP_SECONDS, c.status ?? 200, undefined, c.connections, c.notKept);
+      const m = await cannon(v.base, headers, paths, DURATION, c.status ?? 200, v.pid, c.connections, c.notKept);
       const name = `${c.name}${v.label}`;
       rounds.push({ ...c, ...m, name, label: v.label, floorBeside });
       console.log(
