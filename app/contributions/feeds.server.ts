@@ -113,9 +113,9 @@ export async function organisationFeed(db: DB, _viewer: Viewer, cursor?: string 
 
 /**
  * "Mes contributions" pages, kept per person as the feeds' are (a person comes back to see what
- * became of their items: nothing did unless the version moved), the most recently used few hundred.
+ * became of their items: nothing did unless the version moved), the most recently used hundred.
  */
-const keptMyPages = keptUntilChange(300, page<MyCard>);
+const keptMyPages = keptUntilChange(100, page<MyCard>);
 
 /**
  * The viewer's own contributions in every status, most recently changed first, with what became of

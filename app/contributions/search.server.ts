@@ -103,10 +103,10 @@ export async function searchContributions(db: DB, viewer: Viewer, params: Search
  * A person's pages of results, kept until a write of what they show commits (app/utils/kept.server.ts):
  * Remix asks for the results again at each return to them (back from a result, the pager, the
  * browser's history), and nothing they show has changed unless the version has. Kept per person and
- * per search (one's own drafts are among one's results), the most recently used few hundred (~30 KB
+ * per search (one's own drafts are among one's results), the most recently used hundred (tens of KB
  * each with their markup); a search not kept costs what it did (decision 0011, twelfth pass).
  */
-const keptSearches = keptUntilChange(300, searchContributions);
+const keptSearches = keptUntilChange(100, searchContributions);
 
 /** What decides a person's results: who they are, as far as visibleTo reads it, and the search. */
 function searchKey(viewer: Viewer, params: SearchParams): string {
