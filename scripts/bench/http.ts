@@ -34,7 +34,9 @@
  * with committed migrations only, not with another session's work in progress.
  * BENCH_ROUNDS=3 measures each case three times and keeps the median round.
  * BENCH_SERVE=1 starts the server, prints its address and one cookie per role, and waits for Ctrl-C.
- * The server gets `npm start`'s heap cap (--max-old-space-size=256, RELAIS_HEAP_MB) unless NODE_OPTIONS is set.
+ * The server gets `npm start`'s heap sizes (--max-old-space-size=256, RELAIS_HEAP_MB, and
+ * --max-semi-space-size=16) unless SERVER_NODE_OPTIONS is set (NODE_OPTIONS would reach this
+ * process too, the load tool: limited, it measured the ceiling at half).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -401,8 +403,8 @@ try {
     PORT: String(port),
     HOST: "127.0.0.1",
     RUN_WORKER: "false",
-    // The heap cap `npm start` sets (package.json; RELAIS_HEAP_MB), unless NODE_OPTIONS says otherwise.
-    NODE_OPTIONS: process.env.NODE_OPTIONS ?? `--max-old-space-size=${process.env.RELAIS_HEAP_MB ?? 256}`,
+    // The heap sizes `npm start` sets (package.json; RELAIS_HEAP_MB), unless SERVER_NODE_OPTIONS says otherwise.
+    NODE_OPTIONS: process.env.SERVER_NODE_OPTIONS ?? `--max-old-space-size=${process.env.RELAIS_HEAP_MB ?? 256} --max-semi-space-size=16`,
   };
   server = spawn(
     process.execPath,
