@@ -145,4 +145,35 @@ describe.skipIf(inject("e2eSkip"))("a feed's pages in the browser", () => {
     expect(errors.filter((e) => !/status of 400/.test(e))).toEqual([]);
     await context.close();
   });
+
+  it("going back to search results asks the server for them again, and shows what was written meanwhile", async () => {
+    // Why a person's results are kept (app/contributions/search.server.ts): each return to them asks again.
+    const { email, title } = await feedOfItsOwn("Retour", 3);
+    const { context } = await newContext(browser, baseUrl);
+    await signInAs(context, email);
+    const page = await context.newPage();
+    const errors = recordErrors(page);
+    const asked: string[] = [];
+    page.on("request", (request) => {
+      const url = new URL(request.url());
+      if (url.pathname.startsWith("/search")) asked.push(url.pathname);
+    });
+    await page.goto(`/search?q=${stamp}`);
+    await hydrated(page);
+    await page.getByRole("link", { name: title(1) }).click();
+    await page.waitForURL((url) => url.pathname.startsWith("/contributions/"));
+    // Meanwhile, a newer item of theirs.
+    const db = await database();
+    await sql`
+      INSERT INTO contribution (author_id, department_id, title, body_json, body_html, body_text, status, visibility, submitted_at, approved_at)
+      SELECT author_id, department_id, ${title(0)}, body_json, body_html, body_text, status, visibility, now(), now()
+      FROM contribution WHERE title = ${title(1)}`.execute(db);
+    const before = asked.length;
+    await page.goBack();
+    await page.getByRole("link", { name: title(0) }).waitFor();
+    expect(asked.slice(before)).toContain("/search.data");
+    expect((await page.locator("main li.card h3").allTextContents()).sort()).toEqual([0, 1, 2, 3].map(title));
+    expect(errors).toEqual([]);
+    await context.close();
+  });
 });
