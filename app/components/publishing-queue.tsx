@@ -1,5 +1,6 @@
 import { useTranslation } from "react-i18next";
 import type { PublicationState } from "../../db/schema";
+import { isChangeable } from "~/publishing/states";
 import { datesIn } from "~/utils/dates";
 import { unpack, type Packed } from "~/utils/packed";
 
@@ -26,46 +27,42 @@ export interface QueueOverflow {
   count: number;
 }
 
-/** A row's buttons and link, plain HTML (the rows are kept markup, inside a ClientNavigation). */
-function Actions({ item, formAction }: { item: QueueRowItem; formAction: string }) {
+/**
+ * A row's buttons, for the one form around the table (the route's): each sends its publication's
+ * id under its intent ("retry=12"), so a row holds no form or hidden field of its own. Each button
+ * is named by its text, the row's title and channel (aria-labelledby: "Annuler la publication
+ * Concert du jeudi Mastodon de la ville"), told apart from the other rows' without repeating them.
+ */
+function Actions({ item }: { item: QueueRowItem }) {
   const { t } = useTranslation();
-  const label = `${item.contribution.title} — ${item.channel.name}`;
+  const ids = rowIds(item.id);
   return (
-    <div className="row">
+    <>
       {item.state === "failed" ? (
-        <form method="post" action={formAction}>
-          <input type="hidden" name="id" value={item.id} />
-          <button type="submit" name="intent" value="retry" aria-label={`${t("publishing.queue.retry")} : ${label}`}>
-            {t("publishing.queue.retry")}
-          </button>
-        </form>
+        <button type="submit" name="retry" value={item.id} id={ids.retry} aria-labelledby={`${ids.retry} ${ids.title} ${ids.channel}`}>
+          {t("publishing.queue.retry")}
+        </button>
       ) : null}
-      {["queued", "scheduled", "held", "failed"].includes(item.state) ? (
-        <>
-          <a className="button secondary" href={`/publishing/${item.id}`} aria-label={`${t("publishing.queue.open")} : ${label}`}>
-            {t("publishing.queue.open")}
-          </a>
-          <form method="post" action={formAction}>
-            <input type="hidden" name="id" value={item.id} />
-            <button
-              type="submit"
-              name="intent"
-              value="cancel"
-              className="secondary"
-              data-confirm={t("publishing.queue.cancelConfirm")}
-              aria-label={`${t("publishing.queue.cancel")} : ${label}`}
-            >
-              {t("publishing.queue.cancel")}
-            </button>
-          </form>
-        </>
-      ) : (
-        <a href={`/publishing/${item.id}`} aria-label={`${t("publishing.queue.open")} : ${label}`}>
-          {t("publishing.queue.open")}
-        </a>
-      )}
-    </div>
+      {isChangeable(item.state) ? (
+        <button
+          type="submit"
+          name="cancel"
+          value={item.id}
+          id={ids.cancel}
+          aria-labelledby={`${ids.cancel} ${ids.title} ${ids.channel}`}
+          className="secondary"
+          data-confirm={t("publishing.queue.cancelConfirm")}
+        >
+          {t("publishing.queue.cancel")}
+        </button>
+      ) : null}
+    </>
   );
+}
+
+/** The ids of a row's title, channel and buttons, which name its buttons (short: they are in every row). */
+function rowIds(id: number) {
+  return { title: `q${id}`, channel: `q${id}c`, retry: `q${id}r`, cancel: `q${id}x` };
 }
 
 function Details({ item }: { item: QueueRowItem }) {
@@ -83,26 +80,35 @@ function Details({ item }: { item: QueueRowItem }) {
   );
 }
 
-/** The list's rows: a pure function of its props (kept markup), unpacked only when their markup is made. */
-export function QueueRows({ items, formAction, timeZone }: { items: Packed<QueueRowItem[]>; formAction: string; timeZone: string }) {
+/**
+ * The list's rows: a pure function of its props (kept markup), unpacked only when their markup is
+ * made. A row's title opens its publication (as in the calendar; the publication's page links to
+ * its contribution). Its buttons belong to the form around the table (Actions).
+ */
+export function QueueRows({ items, timeZone }: { items: Packed<QueueRowItem[]>; timeZone: string }) {
   const { t, i18n } = useTranslation();
   const dates = datesIn(i18n.language, timeZone);
-  return unpack(items).map((item) => (
-    <tr key={item.id}>
-      <td>{dates.dateTime(item.scheduledAt)}</td>
-      <td>{item.channel.name}</td>
-      <td>
-        <a href={`/contributions/${item.contribution.id}`}>{item.contribution.title}</a>
-      </td>
-      <td>
-        <span className={`status pub-${item.state}`}>{t(`publishing.states.${item.state}`)}</span>
-        <Details item={item} />
-      </td>
-      <td>
-        <Actions item={item} formAction={formAction} />
-      </td>
-    </tr>
-  ));
+  return unpack(items).map((item) => {
+    const ids = rowIds(item.id);
+    return (
+      <tr key={item.id}>
+        <td>{dates.dateTime(item.scheduledAt)}</td>
+        <td id={ids.channel}>{item.channel.name}</td>
+        <td>
+          <a id={ids.title} href={`/publishing/${item.id}`}>
+            {item.contribution.title}
+          </a>
+        </td>
+        <td>
+          <span className={`status pub-${item.state}`}>{t(`publishing.states.${item.state}`)}</span>
+          <Details item={item} />
+        </td>
+        <td>
+          <Actions item={item} />
+        </td>
+      </tr>
+    );
+  });
 }
 
 /** The week's or month's days, each with its first publications and "+ N autres" per channel (kept markup), unpacked only when their markup is made. */

@@ -61,15 +61,27 @@ async function loadQueuePage(db: DB, actor: Actor, view: QueueView, params: URLS
     firstPage ? listQueuePage(db, actor, { states: ["failed", "held"], to: range.from, size: ATTENTION_SHOWN }) : null,
   ]);
   const items = [...(attention?.items ?? []), ...page.items];
+  const listFilter = { day: day?.day ?? null, channel: filter.channelId ?? null, attention: attentionOnly };
   return {
     ...base,
     items: items.map((i) => shown(i, localDay(i.scheduledAt, timeZone))),
     overflow: [],
     list: {
-      earlier: page.earlier ? cursorParam(page.earlier) : null,
-      later: page.later ? cursorParam(page.later) : null,
+      // The pager's links, made here once per kept page rather than at each render.
+      earlier: page.earlier ? listHref(listFilter, range.start, { before: cursorParam(page.earlier) }) : null,
+      later: page.later ? listHref(listFilter, range.start, { after: cursorParam(page.later) }) : null,
       moreAttention: !!attention?.later,
-      filter: { day: day?.day ?? null, channel: filter.channelId ?? null, attention: attentionOnly, channelName: filter.channelId ? (page.items[0]?.channel.name ?? null) : null },
+      filter: { ...listFilter, channelName: filter.channelId ? (page.items[0]?.channel.name ?? null) : null },
     },
   };
+}
+
+/** A link to the list with the same filters, at another place ("plus anciennes", "plus récentes"): plain links, so paging works without JavaScript. */
+function listHref(filter: { day: string | null; channel: number | null; attention: boolean }, at: string, place: Record<string, string>): string {
+  const q = new URLSearchParams({ view: "list", at });
+  if (filter.day) q.set("day", filter.day);
+  if (filter.channel) q.set("channel", String(filter.channel));
+  if (filter.attention) q.set("attention", "1");
+  for (const [k, v] of Object.entries(place)) q.set(k, v);
+  return `/publishing?${q}`;
 }

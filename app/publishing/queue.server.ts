@@ -15,6 +15,7 @@ import { formatDateTime } from "~/utils/dates";
 import { UserError } from "~/utils/errors.server";
 import { assertPublisher } from "./channels.server";
 import { isAspect, type Focus } from "./crops";
+import { isChangeable } from "./states";
 import { FREE_SLOT_SEARCH_DAYS, nextFreeSlot, type Slot } from "./slots";
 import { countGraphemes, mastodonLength } from "./text-length";
 
@@ -33,8 +34,6 @@ import { countGraphemes, mastodonLength } from "./text-length";
  * the second takes the next slot.
  */
 
-/** States in which a publication can still be changed, moved or cancelled. */
-const CHANGEABLE: PublicationState[] = ["queued", "scheduled", "held", "failed"];
 /** Photos per publication: Mastodon's and Bluesky's limit. */
 const MAX_PHOTOS = 4;
 /** How many slots creation tries when others keep taking them first. */
@@ -407,7 +406,7 @@ export async function movePublication(db: DB, actor: Actor, id: number, to: Date
     try {
       return await db.transaction().execute(async (trx) => {
         const p = await lockPublication(trx, id);
-        if (!CHANGEABLE.includes(p.state)) throw new UserError("publishing.errors.notChangeable", "form", 409);
+        if (!isChangeable(p.state)) throw new UserError("publishing.errors.notChangeable", "form", 409);
         const embargo = await embargoOf(trx, p.contribution_id);
         let at = target;
         if (at) checkEmbargo(at, embargo);
@@ -448,7 +447,7 @@ export async function cancelPublication(db: DB, actor: Actor, id: number): Promi
     const p = await lockPublication(trx, id);
     if (p.state === "cancelled") return;
     if (p.state === "publishing") throw new UserError("publishing.errors.inFlight", "form", 409);
-    if (!CHANGEABLE.includes(p.state)) throw new UserError("publishing.errors.notChangeable", "form", 409);
+    if (!isChangeable(p.state)) throw new UserError("publishing.errors.notChangeable", "form", 409);
     await trx.updateTable("publication").set({ state: "cancelled", version: sql`version + 1`, updated_at: sql`now()` }).where("id", "=", id).execute();
     await removeDelivery(trx, id);
     const { department_id } = await trx.selectFrom("contribution").select("department_id").where("id", "=", p.contribution_id).executeTakeFirstOrThrow();
@@ -505,7 +504,7 @@ export async function updatePublication(
   const photos = change.photos ? await checkedPhotos(db, current.contribution_id, change.photos, audienceOf(channel.kind)) : null;
   await db.transaction().execute(async (trx) => {
     const p = await lockPublication(trx, id);
-    if (!CHANGEABLE.includes(p.state)) throw new UserError("publishing.errors.notChangeable", "form", 409);
+    if (!isChangeable(p.state)) throw new UserError("publishing.errors.notChangeable", "form", 409);
     if (photos) await insertPhotos(trx, id, photos);
     await trx.updateTable("publication").set({ text, version: sql`version + 1`, updated_at: sql`now()` }).where("id", "=", id).execute();
   });

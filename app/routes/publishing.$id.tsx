@@ -17,10 +17,9 @@ import { attempt, fieldErrors, idParam } from "~/utils/errors.server";
 import type { FieldErrors } from "~/utils/forms";
 import { readForm } from "~/utils/forms.server";
 import { useDates } from "~/utils/dates";
+import { isChangeable } from "~/publishing/states";
 
 export const meta: MetaFunction = () => [{ title: "Publication · Relais" }];
-
-const CHANGEABLE = ["queued", "scheduled", "held", "failed"];
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireRole(request, "comms", "admin");
@@ -106,7 +105,7 @@ export default function PublicationPage() {
   const errors = result && "errors" in result ? (result.errors as FieldErrors) : undefined;
   const checked = result && "conflicts" in result && result.conflicts ? { checked: String(result.checked), conflicts: result.conflicts } : undefined;
   const moved = result && "moved" in result && result.moved ? result.moved : undefined;
-  const changeable = CHANGEABLE.includes(p.state);
+  const changeable = isChangeable(p.state);
   return (
     <div className="stack">
       <p>

@@ -75,7 +75,7 @@ describe.skipIf(inject("e2eSkip"))("the publishing queue's rows", () => {
     // Cancelled on the page as it was loaded, whose rows came as markup only (utils/packed.ts): the
     // answer's rows then replace that markup. Dismissed: nothing is sent.
     page.once("dialog", (dialog) => void dialog.dismiss());
-    await row.getByRole("button", { name: `Annuler la publication : ${first.title} — ${channel.name}` }).click();
+    await row.getByRole("button", { name: `Annuler la publication ${first.title} ${channel.name}`, exact: true }).click();
     await page.waitForTimeout(300);
     expect(await state(first.id)).not.toBe("cancelled");
     // Accepted: cancelled, the page answers in place.
@@ -83,7 +83,7 @@ describe.skipIf(inject("e2eSkip"))("the publishing queue's rows", () => {
       expect(dialog.message()).toBe("Annuler cette publication ?");
       void dialog.accept();
     });
-    await row.getByRole("button", { name: `Annuler la publication : ${first.title} — ${channel.name}` }).click();
+    await row.getByRole("button", { name: `Annuler la publication ${first.title} ${channel.name}`, exact: true }).click();
     await page.getByText("Publication annulée.").waitFor();
     expect(await state(first.id)).toBe("cancelled");
     expect(await state(second.id)).not.toBe("cancelled");
@@ -91,11 +91,11 @@ describe.skipIf(inject("e2eSkip"))("the publishing queue's rows", () => {
     await row.waitFor({ state: "detached" }); // the list shows what is still to come
     expect(await stayed()).toBe(true);
 
-    // The other publication's row: its link opens in the page.
+    // The other publication's row: its title opens the publication in the page.
     await page.goto(`/publishing?view=list&channel=${second.channel.id}`);
     await hydrated(page);
     await page.evaluate(() => ((window as unknown as { stayed: boolean }).stayed = true));
-    await page.getByRole("link", { name: `Ouvrir : ${second.title} — ${second.channel.name}` }).click();
+    await page.getByRole("row").filter({ hasText: second.channel.name }).getByRole("link", { name: second.title, exact: true }).click();
     await page.waitForURL((url) => url.pathname === `/publishing/${second.id}`);
     await page.getByRole("heading", { level: 1 }).waitFor();
     expect(await stayed()).toBe(true);
@@ -114,6 +114,13 @@ describe.skipIf(inject("e2eSkip"))("the publishing queue's rows", () => {
     await page.waitForURL((url) => url.pathname === href);
     expect(await stayed()).toBe(true);
 
+    // The page's own links (views, pager) are plain links too, and open in the page.
+    await page.goBack();
+    await page.getByRole("navigation", { name: "Affichage" }).getByRole("link", { name: "Liste" }).click();
+    await page.waitForURL((url) => url.searchParams.get("view") === "list");
+    await page.getByRole("table").waitFor();
+    expect(await stayed()).toBe(true);
+
     expect(errors).toEqual([]);
     await context.close();
   });
@@ -125,7 +132,7 @@ describe.skipIf(inject("e2eSkip"))("the publishing queue's rows", () => {
     const page = await context.newPage();
     await page.goto(`/publishing?view=list&channel=${channel.id}`);
     const row = page.getByRole("row").filter({ hasText: made[0].title });
-    await row.getByRole("button", { name: `Annuler la publication : ${made[0].title} — ${channel.name}` }).click();
+    await row.getByRole("button", { name: `Annuler la publication ${made[0].title} ${channel.name}`, exact: true }).click();
     await page.getByText("Publication annulée.").waitFor();
     const after = await db.selectFrom("publication").select("state").where("id", "=", made[0].id).executeTakeFirstOrThrow();
     expect(after.state).toBe("cancelled");

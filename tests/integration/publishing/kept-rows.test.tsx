@@ -21,7 +21,6 @@ const items: QueueRowItem[] = [
 ];
 const overflow: QueueOverflow[] = [{ day: "2026-03-30", channel: { id: 1, name: "Mastodon" }, count: 12 }];
 const days = ["2026-03-29", "2026-03-30", "2026-03-31"];
-const formAction = "/publishing?view=list&index";
 const timeZone = "Europe/Paris";
 
 /** Rendered as entry.server.tsx renders a page: streamed, with or without a keeper. */
@@ -40,8 +39,8 @@ async function streamed(element: ReactElement, keep: boolean, language: "fr" | "
 
 const table = (rows: QueueRowItem[]) => (
   <table>
-    <KeptMarkup as="tbody" depends={[pack(rows), formAction, timeZone]}>
-      <QueueRows items={pack(rows)} formAction={formAction} timeZone={timeZone} />
+    <KeptMarkup as="tbody" depends={[pack(rows), timeZone]}>
+      <QueueRows items={pack(rows)} timeZone={timeZone} />
     </KeptMarkup>
   </table>
 );
@@ -61,8 +60,14 @@ describe("the queue's kept rows and days", () => {
       }
     }
     const rows = await streamed(table(items), true);
-    expect(rows).toContain('<form method="post" action="/publishing?view=list&amp;index">');
-    expect(rows).toContain('data-confirm="Annuler cette publication ?"');
+    // A row's buttons send its id under their intent, to the form around the table, and are named
+    // by their text, the row's title and its channel; the title opens the publication.
+    expect(rows).not.toContain("<form");
+    expect(rows).toContain('<button type="submit" name="retry" value="7" id="q7r" aria-labelledby="q7r q7 q7c">Réessayer</button>');
+    expect(rows).toMatch(/<button type="submit" name="cancel" value="7" id="q7x" aria-labelledby="q7x q7 q7c" class="secondary" data-confirm="Annuler cette publication \?">Annuler la publication<\/button>/);
+    expect(rows).toContain('<td id="q7c">Mastodon</td><td><a id="q7" href="/publishing/7">Fête « de l&#x27;été » &amp; bal</a></td>');
+    // A published row can no longer be cancelled.
+    expect(rows).not.toContain('name="cancel" value="10"');
     expect(rows).toContain("HTTP 503 &lt;service&gt;");
     expect(rows).toContain("29 mars 2026, 01:30"); // Paris, before the clock change
     const month = await streamed(calendar(items), true);

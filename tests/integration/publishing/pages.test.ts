@@ -224,3 +224,43 @@ describe("the queue page's data", () => {
     }
   });
 });
+
+describe("the queue's row buttons (one form around the table: a button sends its publication's id under its intent)", () => {
+  it("cancel and retry the publication named by the button pressed; bad or old-style input is a 400 and changes nothing; agents get 403", async () => {
+    const { actor, cookie } = await comms();
+    const ch = await channel(actor, { kind: "feed" });
+    const make = async () => (await createPublication(db(), actor, { contributionId: (await publishable()).id, channelId: ch.id, text: "Texte" })).id;
+    const [kept, cancelled, failed] = [await make(), await make(), await make()];
+    await db().updateTable("publication").set({ state: "failed" }).where("id", "=", failed).execute();
+    const state = async (id: number) => (await db().selectFrom("publication").select("state").where("id", "=", id).executeTakeFirstOrThrow()).state;
+    const send = (fields: Record<string, string>, who = cookie) => run(() => queuePage.action({ request: post("/publishing?index", fields, who), params: {}, context }));
+
+    for (const role of ["agent", "manager"] as const) {
+      const who = await signedIn(role);
+      expect(outcome(await send({ cancel: String(kept) }, who.cookie)).status).toBe(403);
+    }
+    for (const fields of [{}, { cancel: "abc" }, { cancel: "-3" }, { retry: "" }, { intent: "cancel", id: String(kept) }, { supprimer: String(kept) }] as Record<string, string>[]) {
+      const refused = outcome(await send(fields));
+      expect(refused.status, JSON.stringify(fields)).toBe(400);
+      expect(refused.body).toMatchObject({ errors: { form: "errors.400" } }); // "La demande n'est pas valide."
+    }
+    expect(await state(kept)).toBe("scheduled");
+
+    const done = outcome(await send({ cancel: String(cancelled) }));
+    expect(done.status).toBe(200);
+    expect(done.body).toMatchObject({ ok: true, message: "publishing.queue.cancelled" });
+    expect(await state(cancelled)).toBe("cancelled");
+    expect(await state(kept)).toBe("scheduled");
+
+    expect(outcome(await send({ retry: String(failed) })).body).toMatchObject({ ok: true, message: "publishing.queue.retried" });
+    expect(await state(failed)).toBe("scheduled");
+    // A publication that did not fail cannot be retried; one on its way cannot be cancelled; a second
+    // press on "annuler" (another comms member's, at the same time) is no error.
+    expect(outcome(await send({ retry: String(kept) })).status).toBe(409);
+    expect(await state(kept)).toBe("scheduled");
+    await db().updateTable("publication").set({ state: "publishing" }).where("id", "=", failed).execute();
+    expect(outcome(await send({ cancel: String(failed) })).status).toBe(409);
+    expect(await state(failed)).toBe("publishing");
+    expect(outcome(await send({ cancel: String(cancelled) })).status).toBe(200);
+  });
+});
