@@ -10,7 +10,7 @@
  *
  * Two references in the same run: a bare node:http server sending the department feed's bytes (the
  * ceiling), and the app's signed-in 404 page (the framework's floor: layout, root loader, no data),
- * measured first and last (its target, ≥ 500 req/s, reads on their mean) and again just before
+ * measured first and last (its target, ≥ 500 req/s, reads on their mean) and again around
  * each page: each page reads as a ratio of req/s to the floor measured beside it, as the machine was
  * then (its speed drifts by half within a run on shared cores; decision 0011). The server's
  * resident memory is sampled under load (VmRSS) and its peak read at the end (VmHWM).
@@ -53,8 +53,12 @@ import { seedStatistics } from "./seed-statistics";
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const WARMUP_SECONDS = 3;
-/** The floor measured just before each page, for the page's ratio: as long as the page's measure (5 s read ±30 %). */
-const FLOOR_BESIDE_SECONDS = DURATION;
+/**
+ * The floor measured around each page, for the page's ratio: half just before it, half just after
+ * (the machine's speed drifts within seconds: a floor before only read it as it was before), as
+ * long in all as the page's measure (5 s alone read ±30 %).
+ */
+const FLOOR_BESIDE_SECONDS = DURATION / 2;
 /** Once per server, before its first measure. */
 const SERVER_WARMUP_SECONDS = 10;
 /** Each case this many times (A/B alternating in compare mode); the table gives the median round by req/s. */
@@ -103,7 +107,7 @@ interface Measure {
   cpuMs: number;
   /** PostgreSQL's CPU time (the postmaster and all its processes) per answer: the other half of a page's cost on these cores. */
   pgCpuMs: number;
-  /** The floor's req/s measured on the same server just before this page (its ratio's denominator). */
+  /** The floor's req/s measured on the same server around this page, half before and half after (its ratio's denominator). */
   floorBeside?: number;
 }
 
@@ -479,20 +483,24 @@ try {
     const these = isCeiling ? [{ label: "", base: `http://127.0.0.1:${ceilingPort}`, pid: undefined }] : turn++ % 2 ? [...variants].reverse() : variants;
     const page = !c.reference && !c.name.startsWith("floor");
     for (const v of Array.from({ length: ROUNDS }, (_, r) => (r % 2 ? [...these].reverse() : these)).flat()) {
-      // The floor first, on the same server as the machine is now, for this page's ratio.
-      let floorBeside: number | undefined;
+      // The floor around the page, on the same server as the machine is then, for this page's ratio.
+      const floorHeaders = { cookie: cookies[floorCase.role] };
+      const floor = () => cannon(v.base, floorHeaders, [floorCase.path as string], FLOOR_BESIDE_SECONDS, floorCase.status ?? 200);
+      let before: Omit<Measure, "name"> | undefined;
       if (page) {
-        const floorHeaders = { cookie: cookies[floorCase.role] };
         await cannon(v.base, floorHeaders, [floorCase.path as string], WARMUP_SECONDS, floorCase.status ?? 200);
-        const beside = await cannon(v.base, floorHeaders, [floorCase.path as string], FLOOR_BESIDE_SECONDS, floorCase.status ?? 200);
-        if (beside.errors + beside.unexpected === 0) floorBeside = beside.rps;
+        before = await floor();
       }
       await cannon(v.base, headers, paths, WARMUP_SECONDS, c.status ?? 200, undefined, c.connections, c.notKept);
       const m = await cannon(v.base, headers, paths, DURATION, c.status ?? 200, v.pid, c.connections, c.notKept);
+      const after = page ? await floor() : undefined;
+      // The mean of the two (equal durations), or the one without errors.
+      const clean = [before, after].filter((f): f is Omit<Measure, "name"> => f !== undefined && f.errors + f.unexpected === 0);
+      const floorBeside = clean.length ? clean.reduce((sum, f) => sum + f.rps, 0) / clean.length : undefined;
       const name = `${c.name}${v.label}`;
       rounds.push({ ...c, ...m, name, label: v.label, floorBeside });
       console.log(
-        `${name}: ${m.rps.toFixed(0)} req/s${floorBeside ? ` (floor just before: ${floorBeside.toFixed(0)})` : ""}, p50 ${m.p50} ms, p95 ${m.p95} ms, p99 ${m.p99} ms, ` +
+        `${name}: ${m.rps.toFixed(0)} req/s${floorBeside ? ` (floor around: ${floorBeside.toFixed(0)}, before ${before?.rps.toFixed(0)}, after ${after?.rps.toFixed(0)})` : ""}, p50 ${m.p50} ms, p95 ${m.p95} ms, p99 ${m.p99} ms, ` +
           `${m.errors} errors, ${m.unexpected} unexpected statuses` + (v.pid ? `, RSS ${m.rssMb.toFixed(0)} MB, server CPU ${m.cpuMs} ms/req, PostgreSQL CPU ${m.pgCpuMs} ms/req` : ""),
       );
     }
@@ -553,7 +561,7 @@ try {
   const head = ["page", "req/s", "floor beside", "x floor", "p50 ms", "p95 ms", "p99 ms", "errors", "non-expected", "RSS MB", "CPU ms/req", "PG ms/req", ""];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
-  console.log(`\n${CONNECTIONS} connections, ${DURATION} s each after ${WARMUP_SECONDS} s of warm-up, median of ${ROUNDS} round(s); floor = ${[...floorOf].map(([l, f]) => `${f.toFixed(0)}${l}`).join(", ")} req/s (mean of first and last; a page's ratio is to the floor measured just before it, "floor beside")`);
+  console.log(`\n${CONNECTIONS} connections, ${DURATION} s each after ${WARMUP_SECONDS} s of warm-up, median of ${ROUNDS} round(s); floor = ${[...floorOf].map(([l, f]) => `${f.toFixed(0)}${l}`).join(", ")} req/s (mean of first and last; a page's ratio is to the floor measured around it, half before and half after, "floor beside")`);
   console.log(line(head));
   for (const row of rows) console.log(line(row));
   console.log(`server peak resident memory (VmHWM): ${peakMb.toFixed(0)} MB`);
