@@ -158,7 +158,7 @@ export function useFocusAfterSubmit() {
     const status = main?.querySelector<HTMLElement>('[role="status"]');
     if (moved && status) return focusOn(status, "none");
     if (last.submitter) {
-      // Its accessible name too: a list's rows have the same buttons, named apart ("Réessayer : …").
+      // Its value and accessible name too: a list's rows have the same buttons, told apart by their value (the queue's "retry=12") or by an aria-label naming their row.
       const { name, value, text, label } = last.submitter;
       const same = [...document.querySelectorAll<HTMLButtonElement>("button")].filter(
         (b) => b.name === name && b.value === value && b.textContent === text && b.getAttribute("aria-label") === label && visible(b),
