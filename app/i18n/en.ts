@@ -855,7 +855,6 @@ export const en: Messages = {
       contribution: "Contribution",
       state: "State",
       retry: "Retry",
-      open: "Open",
       cancel: "Cancel the publication",
       cancelConfirm: "Cancel this publication?",
       retried: "Publication retried.",

@@ -856,7 +856,6 @@ export const fr = {
       contribution: "Contribution",
       state: "État",
       retry: "Réessayer",
-      open: "Ouvrir",
       cancel: "Annuler la publication",
       cancelConfirm: "Annuler cette publication ?",
       retried: "Publication relancée.",

@@ -91,7 +91,7 @@ export function spreadsheetDateTime(value: DateInput, timeZone: string): string 
 export function todayIn(timeZone: string, now = new Date()): string {
   // Read at the start of its minute (today's offsets are whole minutes: the same day), so
   // that the formatter's texts hold it.
-  return formatted("sv-SE", { timeZone }, new Date(now.getTime() - (((now.getTime() % 60_000) + 60_000) % 60_000)));
+  return formatted("sv-SE", { timeZone }, new Date(Math.floor(now.getTime() / 60_000) * 60_000));
 }
 
 /** The formatters bound to the page's language and the organisation's time zone, for components. */

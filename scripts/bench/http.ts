@@ -485,15 +485,15 @@ try {
     for (const v of Array.from({ length: ROUNDS }, (_, r) => (r % 2 ? [...these].reverse() : these)).flat()) {
       // The floor around the page, on the same server as the machine is then, for this page's ratio.
       const floorHeaders = { cookie: cookies[floorCase.role] };
-      const floor = () => cannon(v.base, floorHeaders, [floorCase.path as string], FLOOR_BESIDE_SECONDS, floorCase.status ?? 200);
+      const floor = (seconds: number) => cannon(v.base, floorHeaders, [floorCase.path as string], seconds, floorCase.status ?? 200);
       let before: Omit<Measure, "name"> | undefined;
       if (page) {
-        await cannon(v.base, floorHeaders, [floorCase.path as string], WARMUP_SECONDS, floorCase.status ?? 200);
-        before = await floor();
+        await floor(WARMUP_SECONDS);
+        before = await floor(FLOOR_BESIDE_SECONDS);
       }
       await cannon(v.base, headers, paths, WARMUP_SECONDS, c.status ?? 200, undefined, c.connections, c.notKept);
       const m = await cannon(v.base, headers, paths, DURATION, c.status ?? 200, v.pid, c.connections, c.notKept);
-      const after = page ? await floor() : undefined;
+      const after = page ? await floor(FLOOR_BESIDE_SECONDS) : undefined;
       // The mean of the two (equal durations), or the one without errors.
       const clean = [before, after].filter((f): f is Omit<Measure, "name"> => f !== undefined && f.errors + f.unexpected === 0);
       const floorBeside = clean.length ? clean.reduce((sum, f) => sum + f.rps, 0) / clean.length : undefined;
