@@ -25,18 +25,21 @@ export function KeptMarkup({
   depends,
   as: Tag = "div",
   className,
+  name: given,
   "aria-label": ariaLabel,
   children,
 }: {
   depends: unknown;
+  /** Tells apart two kept elements of a page with the same element, class and label. */
+  name?: string;
   /** The element that holds the markup (a table's rows go in a tbody). */
-  as?: "div" | "ol" | "ul" | "tbody";
+  as?: "div" | "header" | "ol" | "ul" | "tbody";
   className?: string;
   "aria-label"?: string;
   children: ReactNode;
 }) {
   const keep = useContext(MarkupKeeperContext);
-  const name = keptName(Tag, className, ariaLabel);
+  const name = keptName(Tag, className, ariaLabel, given);
   if (keep === null) {
     if (cameAsMarkup(depends)) {
       const html = fromServer.get(name) ?? "";
@@ -53,10 +56,11 @@ export function KeptMarkup({
 
 /**
  * A kept element's name in its page, the same on the server and in the browser, hydrating or not
- * (useId is not: React numbers anew when it renders a page itself): its element, class and label.
+ * (useId is not: React numbers anew when it renders a page itself): its element, class and label,
+ * and the name given, if any.
  */
-function keptName(tag: string, className: string | undefined, ariaLabel: string | undefined): string {
-  return [tag, className ?? "", ariaLabel ?? ""].join("|");
+function keptName(tag: string, className: string | undefined, ariaLabel: string | undefined, given: string | undefined): string {
+  return [tag, className ?? "", ariaLabel ?? "", ...(given ? [given] : [])].join("|");
 }
 
 /** The markup of each kept element of the page as the server sent it, by its name (data-kept). */

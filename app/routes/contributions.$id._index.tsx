@@ -1,10 +1,12 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { Form, Link, useActionData, useFormAction, useLoaderData, useSearchParams } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { z } from "zod";
+import { ClientNavigation } from "~/components/client-navigation";
 import { FormError, SubmitButton, useMsg } from "~/components/forms";
 import { History } from "~/components/history";
+import { KeptMarkup } from "~/components/kept-markup";
 import { PhotoImage } from "~/components/photo-image";
 import { PublishedOn } from "~/components/published-on";
 import { WithdrawRightsButton } from "~/components/withdraw-rights";
@@ -18,14 +20,16 @@ import { withdrawRights } from "~/photos/rights.server";
 import { attempt, fieldErrors, idParam } from "~/utils/errors.server";
 import { parseForm } from "~/utils/forms";
 import { readForm } from "~/utils/forms.server";
-import { useDates, useOrganisationTimeZone } from "~/utils/dates";
+import { datesIn, useDates, useOrganisationTimeZone } from "~/utils/dates";
+import { shownAsMarkup, unpack } from "~/utils/packed";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.c.title ?? "Contribution"} · Relais` }];
 
-export async function loader({ request, params }: LoaderFunctionArgs) {
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   const page = await contributionPage(db(), user, idParam(params.id), await contentVersion(request));
-  return { ...page, me: { id: user.id, role: user.role } };
+  // Its text and photos, as the same markup for everyone: in a whole page, as markup only.
+  return { ...page, shown: shownAsMarkup(page.shown, context), me: { id: user.id, role: user.role } };
 }
 
 const intents = z.discriminatedUnion("intent", [
@@ -69,75 +73,62 @@ export async function action({ request, params }: ActionFunctionArgs) {
   return { ok: true as const };
 }
 
-export default function ContributionPage() {
-  const { c, comments, me, isAuthor, published, canPublish } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>();
-  const [params] = useSearchParams();
-  const { t } = useTranslation();
-  const msg = useMsg();
-  const dates = useDates();
-  const timeZone = useOrganisationTimeZone();
-  const errors = result && "errors" in result ? result.errors : undefined;
-  const done = params.get("done");
-  // A submission refused for missing descriptions: this page has no field for them, the edit page has.
-  const undescribed = c.photos.find((p) => errors?.[photoFieldName(p.id, "alt")]);
-  return (
-    <article className="stack">
-      {done === "submitted" || done === "withdrawn" ? (
-        <p className="notice" role="status">
-          {t(done === "submitted" ? "contributions.submitted" : "contributions.withdrawn")}
-        </p>
-      ) : null}
-      <header>
-        <p>
-          <span className={`status ${c.status}`}>{t(`contributions.status.${c.status}`)}</span>{" "}
-          {c.visibility ? <span className="muted">{t(`contributions.visibility.${c.visibility}`)}</span> : null}
-        </p>
-        <h1>{c.title}</h1>
-        <p className="meta">
-          <span>{t("contributions.by", { name: c.author_name })}</span>
-          <span>{c.department_name}</span>
-          {c.event_date ? <span>{dates.date(c.event_date, "long")}</span> : null}
-          {c.place ? <span>{c.place}</span> : null}
-          {/* Everyone who reads it sees it: an embargo binds whoever would share it outside. */}
-          {c.embargo_until ? <strong>{t("contributions.embargoShown", { date: dates.dateTime(c.embargo_until) })}</strong> : null}
-        </p>
-        {c.tags.length ? (
-          <ul className="tags" aria-label={t("contributions.tags")}>
-            {c.tags.map((tag) => (
-              <li key={tag}>{tag}</li>
-            ))}
-          </ul>
-        ) : null}
-        <PublishedOn places={published} timeZone={timeZone} />
-        {canPublish ? (
-          <p>
-            <Link className="button secondary" to={`/publishing/new/${c.id}`}>
-              {t("publishing.create.link")}
-            </Link>
-          </p>
-        ) : null}
-      </header>
-      {undescribed && errors?.form ? (
-        <div className="alert" role="alert" tabIndex={-1}>
-          <p>{msg(errors.form)}</p>
-          <p>
-            <Link to={`/contributions/${c.id}/edit#${photoFieldId(undescribed.id, "alt")}`}>{t("contributions.describePhotos")}</Link>
-          </p>
-        </div>
-      ) : (
-        <FormError errors={errors} />
-      )}
+type Shown = ReturnType<typeof useLoaderData<typeof loader>>["shown"];
 
+/**
+ * What everyone who may read it sees the same way (kept markup): its status, title, authorship and
+ * tags. A pure function of its props and the language.
+ */
+function ShownHeader({ packed, timeZone }: { packed: Shown; timeZone: string }) {
+  const { t, i18n } = useTranslation();
+  const c = unpack(packed);
+  const dates = datesIn(i18n.language, timeZone);
+  return (
+    <>
+      <p>
+        <span className={`status ${c.status}`}>{t(`contributions.status.${c.status}`)}</span>{" "}
+        {c.visibility ? <span className="muted">{t(`contributions.visibility.${c.visibility}`)}</span> : null}
+      </p>
+      <h1>{c.title}</h1>
+      <p className="meta">
+        <span>{t("contributions.by", { name: c.author_name })}</span>
+        <span>{c.department_name}</span>
+        {c.event_date ? <span>{dates.date(c.event_date, "long")}</span> : null}
+        {c.place ? <span>{c.place}</span> : null}
+        {/* Everyone who reads it sees it: an embargo binds whoever would share it outside. */}
+        {c.embargo_until ? <strong>{t("contributions.embargoShown", { date: dates.dateTime(c.embargo_until) })}</strong> : null}
+      </p>
+      {c.tags.length ? (
+        <ul className="tags" aria-label={t("contributions.tags")}>
+          {c.tags.map((tag) => (
+            <li key={tag}>{tag}</li>
+          ))}
+        </ul>
+      ) : null}
+    </>
+  );
+}
+
+/**
+ * Its text and photos (kept markup): the photos open as files; given `withdrawAction` (comms and
+ * admins), a plain form to record that a person withdrew their consent follows each photo whose
+ * authorisation is in force. A pure function of its props and the language.
+ */
+function ShownBody({ packed, timeZone, withdrawAction }: { packed: Shown; timeZone: string; withdrawAction: string | null }) {
+  const { t, i18n } = useTranslation();
+  const c = unpack(packed);
+  const dates = datesIn(i18n.language, timeZone);
+  return (
+    <>
       {/* Sanitised on the server when saved (allowlist): never raw user HTML. */}
       <div className="prose card" dangerouslySetInnerHTML={{ __html: c.body_html }} />
-
       {c.photos.length ? (
         <div className="gallery">
           {c.photos.map((p, i) => (
             <figure key={p.id}>
               <a
                 href={`/photos/${p.id}/master`}
+                data-document
                 aria-label={p.alt_text ? t("photos.originalWithAlt", { n: i + 1, alt: p.alt_text }) : t("photos.original", { n: i + 1 })}
               >
                 <PhotoImage photo={{ ...p, alt: p.alt_text }} rendition="display" />
@@ -148,11 +139,64 @@ export default function ContributionPage() {
                   <strong>{t("photos.withdrawn", { date: dates.date(p.rights_withdrawn_at) })}</strong>
                 </figcaption>
               ) : null}
-              {me.role === "comms" || me.role === "admin" ? <WithdrawRightsButton photo={p} n={i + 1} /> : null}
+              {withdrawAction !== null ? <WithdrawRightsButton photo={p} n={i + 1} action={withdrawAction} /> : null}
             </figure>
           ))}
         </div>
       ) : null}
+    </>
+  );
+}
+
+export default function ContributionPage() {
+  const { c, shown, comments, me, isAuthor, published, canPublish } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const [params] = useSearchParams();
+  const { t } = useTranslation();
+  const msg = useMsg();
+  const dates = useDates();
+  const timeZone = useOrganisationTimeZone();
+  const formAction = useFormAction();
+  const errors = result && "errors" in result ? result.errors : undefined;
+  const done = params.get("done");
+  // A submission refused for missing descriptions: this page has no field for them, the edit page has.
+  const undescribed = c.photoIds.find((id) => errors?.[photoFieldName(id, "alt")]);
+  const withdrawAction = me.role === "comms" || me.role === "admin" ? formAction : null;
+  return (
+    <article className="stack">
+      {done === "submitted" || done === "withdrawn" ? (
+        <p className="notice" role="status">
+          {t(done === "submitted" ? "contributions.submitted" : "contributions.withdrawn")}
+        </p>
+      ) : null}
+      {/* The same for everyone who may read it: kept between requests. */}
+      <KeptMarkup as="header" depends={[shown, timeZone]}>
+        <ShownHeader packed={shown} timeZone={timeZone} />
+      </KeptMarkup>
+      <PublishedOn places={published} timeZone={timeZone} />
+      {canPublish ? (
+        <p>
+          <Link className="button secondary" to={`/publishing/new/${c.id}`}>
+            {t("publishing.create.link")}
+          </Link>
+        </p>
+      ) : null}
+      {undescribed !== undefined && errors?.form ? (
+        <div className="alert" role="alert" tabIndex={-1}>
+          <p>{msg(errors.form)}</p>
+          <p>
+            <Link to={`/contributions/${c.id}/edit#${photoFieldId(undescribed, "alt")}`}>{t("contributions.describePhotos")}</Link>
+          </p>
+        </div>
+      ) : (
+        <FormError errors={errors} />
+      )}
+
+      <ClientNavigation>
+        <KeptMarkup className="stack" depends={[shown, timeZone, withdrawAction]}>
+          <ShownBody packed={shown} timeZone={timeZone} withdrawAction={withdrawAction} />
+        </KeptMarkup>
+      </ClientNavigation>
 
       {isAuthor ? (
         <div className="row">

@@ -44,7 +44,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       first: url.searchParams.has("cursor") ? page(null) : null,
       filters,
       departments: shownAsMarkup(pack(departments), context),
-      tags: pack(tags),
+      tags: shownAsMarkup(pack(tags), context),
       errors: parsed.ok ? null : parsed.errors,
     },
     { status: parsed.ok ? 200 : 400 },

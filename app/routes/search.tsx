@@ -32,7 +32,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       values,
       errors: parsed.ok ? null : parsed.errors,
       departments: shownAsMarkup(pack(departments), context),
-      tags: pack(tags),
+      tags: shownAsMarkup(pack(tags), context),
       items: results ? shownAsMarkup(pack(results.items), context) : null,
       nextHref: results ? nextPageHref(request, results.next) : null,
     },

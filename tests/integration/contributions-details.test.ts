@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { db } from "~/db.server";
 import { fr } from "~/i18n/fr";
 import { PHOTO_MESSAGES } from "~/photos/pipeline.server";
+import { unpack } from "~/utils/packed";
 import * as page from "~/routes/contributions.$id._index";
 import * as edit from "~/routes/contributions.$id.edit";
 import * as create from "~/routes/contributions.new";
@@ -151,7 +152,7 @@ describe("an archived contribution is seen like an approved one (canView)", () =
         expect((await row(id)).status).toBe("archived");
         const { status, body } = outcome(await loadPage(id, who));
         expect(status).toBe(sees ? 200 : 404);
-        if (sees) expect(body.c).toMatchObject({ id, status: "archived", visibility });
+        if (sees) expect(unpack(body.shown)).toMatchObject({ id, status: "archived", visibility });
         for (const rendition of ["thumb", "display", "master"]) {
           const response = await photoResponse(who.cookie, photoId, rendition);
           expect(response.status, rendition).toBe(sees ? 200 : 404);
@@ -270,7 +271,7 @@ describe("event date and place", () => {
     expect(await row(id)).toMatchObject({ event_date: "2026-09-12", place: "Gymnase Jean-Moulin" });
     let view = outcome(await loadPage(id, author));
     expect(view.status).toBe(200);
-    expect(view.body.c).toMatchObject({ event_date: "2026-09-12", place: "Gymnase Jean-Moulin" });
+    expect(unpack(view.body.shown)).toMatchObject({ event_date: "2026-09-12", place: "Gymnase Jean-Moulin" });
 
     // Changed on edit, then seen by a colleague once approved.
     await editAction(id, { title: "Forum des associations", eventDate: "2026-09-19", place: "Salle des fêtes" }, author);
@@ -278,14 +279,14 @@ describe("event date and place", () => {
     await approveDirectly(id, "department");
     const colleague = await signedIn("agent", author.departmentId);
     view = outcome(await loadPage(id, colleague));
-    expect(view.body.c).toMatchObject({ event_date: "2026-09-19", place: "Salle des fêtes" });
+    expect(unpack(view.body.shown)).toMatchObject({ event_date: "2026-09-19", place: "Salle des fêtes" });
   });
 
   it("are cleared when emptied on edit", async () => {
     const id = await newDraft(author.cookie, { eventDate: "2026-07-14", place: "Parc" });
     await editAction(id, { eventDate: "", place: "   " }, author);
     expect(await row(id)).toMatchObject({ event_date: null, place: null });
-    expect(outcome(await loadPage(id, author)).body.c).toMatchObject({ event_date: null, place: null });
+    expect(unpack(outcome(await loadPage(id, author)).body.shown)).toMatchObject({ event_date: null, place: null });
   });
 
   it("an impossible event date is refused by its field, nothing stored", async () => {

@@ -159,6 +159,42 @@ describe("the dashboard's kept markup", () => {
     expect(inPage(inBrowser)).toBe(rendered.replace(/>.*<\/ul>$/, `>${read}</ul>`));
   });
 
+  it("tells apart two kept elements of a page with the same element and class by the name given (the filters' department and tag fields)", () => {
+    const field = (name: string | undefined, text: string) => (
+      <KeptMarkup className="grow field" name={name} depends={[text]}>
+        <p>{text}</p>
+      </KeptMarkup>
+    );
+    const html = renderToString(
+      <>
+        {field(undefined, "service")}
+        {field("tag", "mot-clé")}
+      </>,
+    );
+    const { document } = new Window();
+    document.body.innerHTML = html;
+    expect([...document.querySelectorAll("[data-kept]")].map((e) => e.getAttribute("data-kept"))).toEqual(["div|grow field|", "div|grow field||tag"]);
+    rememberServerMarkup(document as unknown as ParentNode);
+    // In the browser, rows that came as markup only: each element gets its own markup back.
+    const markupOnly = JSON.parse(JSON.stringify(shownAsMarkup(pack([Math.random()]), { wholePage: true })));
+    const again = (name: string | undefined) =>
+      renderToString(
+        <KeptMarkup className="grow field" name={name} depends={[markupOnly]}>
+          <p>rendu</p>
+        </KeptMarkup>,
+      );
+    expect(again(undefined)).toContain("<p>service</p>");
+    expect(again("tag")).toContain("<p>mot-clé</p>");
+  });
+
+  it("keys primitive parts by their JSON: a part holding the separator is not two parts", () => {
+    const keep = markupKeeper(serverI18n("fr"));
+    const mark = String(Math.random());
+    expect(keep([`${mark}\0b`], <p>un</p>)).toBe("<p>un</p>");
+    expect(keep([mark, "b"], <p>deux</p>)).toBe("<p>deux</p>");
+    expect(keep([`${mark}\0b`], <p>trois</p>)).toBe("<p>un</p>");
+  });
+
   it("tells an empty packed list without unpacking it", () => {
     expect(isEmptyList(pack([]))).toBe(true);
     expect(isEmptyList(packedJson(`[${[].join(",")}]`))).toBe(true);
