@@ -10,9 +10,9 @@
  *
  * Two references in the same run: a bare node:http server sending the department feed's bytes (the
  * ceiling), and the app's signed-in 404 page (the framework's floor: layout, root loader, no data),
- * measured first and last (its target, ≥ 500 req/s, reads on their mean) and again around
- * each page: each page reads as a ratio of req/s to the floor measured beside it, as the machine was
- * then (its speed drifts by half within a run on shared cores; decision 0011). The server's
+ * measured first and last (its target, ≥ 500 req/s, reads on their mean) and again beside each
+ * page, in 2 s turns with it: each page reads as a ratio of req/s to the floor measured beside it, as
+ * the machine was then (its speed drifts by half within a run on shared cores; decision 0011). The server's
  * resident memory is sampled under load (VmRSS) and its peak read at the end (VmHWM).
  * Prints a table and writes bench/results.json ({ name, value, unit, ratio }).
  *
@@ -54,14 +54,15 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const WARMUP_SECONDS = 3;
 /**
- * The floor measured around each page, for the page's ratio: half just before it, half just after
- * (the machine's speed drifts within seconds: a floor before only read it as it was before), as
- * long in all as the page's measure (5 s alone read ±30 %).
+ * The floor measured beside each page, for the page's ratio, in turns with it: page and floor in
+ * slices of this many seconds (P F F P P F F P…), as long in all as the page's measure. The machine's
+ * speed drifts within seconds (one floor before, then one after, 5 s each, read 1,147 then 803 req/s
+ * around one page): short turns meet the same machine. 5 s alone read ±30 %.
  */
-const FLOOR_BESIDE_SECONDS = DURATION / 2;
+const SLICE_SECONDS = 2;
 /** Once per server, before its first measure. */
 const SERVER_WARMUP_SECONDS = 10;
-/** Each case this many times (A/B alternating in compare mode); the table gives the median round by req/s. */
+/** Each case this many times (A/B alternating in compare mode); the table gives the median round by its ratio to the floor beside (by req/s for the references). */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const TARGET_FLOOR_RPS = 500;
 const TARGET_RATIO = 0.8;
@@ -107,7 +108,7 @@ interface Measure {
   cpuMs: number;
   /** PostgreSQL's CPU time (the postmaster and all its processes) per answer: the other half of a page's cost on these cores. */
   pgCpuMs: number;
-  /** The floor's req/s measured on the same server around this page, half before and half after (its ratio's denominator). */
+  /** The floor's req/s measured on the same server in turns with this page (its ratio's denominator). */
   floorBeside?: number;
 }
 
@@ -178,12 +179,47 @@ const turns = new WeakMap<string[], number>();
  * other instead, so that no path is asked twice before the list is through.
  */
 function cannon(url: string, headers: Record<string, string>, paths: string[], seconds: number, expected: number, pid?: number, connections = CONNECTIONS, inTurn = false) {
+  return cannonSlice(url, headers, paths, seconds, expected, pid, connections, inTurn).then((slice) => summary([slice]));
+}
+
+/** What one autocannon run saw, to be read alone or with other slices of the same measure. */
+interface Slice {
+  latencies: number[];
+  total: number;
+  seconds: number;
+  errors: number;
+  unexpected: number;
+  rssMb: number;
+  cpuMs: number;
+  pgCpuMs: number;
+}
+
+/** One measure from its slices: req/s over their time, percentiles over all their answers, CPU per answer. */
+function summary(slices: Slice[]): Omit<Measure, "name"> {
+  const latencies = slices.flatMap((s) => s.latencies).sort((a, b) => a - b);
+  const sum = (pick: (s: Slice) => number) => slices.reduce((total, s) => total + pick(s), 0);
+  const total = sum((s) => s.total);
+  return {
+    rps: total / sum((s) => s.seconds),
+    p50: round(percentile(latencies, 0.5)),
+    p95: round(percentile(latencies, 0.95)),
+    p99: round(percentile(latencies, 0.99)),
+    errors: sum((s) => s.errors),
+    unexpected: sum((s) => s.unexpected),
+    rssMb: Math.max(...slices.map((s) => s.rssMb)),
+    total,
+    cpuMs: round(sum((s) => s.cpuMs) / Math.max(1, total)),
+    pgCpuMs: round(sum((s) => s.pgCpuMs) / Math.max(1, total)),
+  };
+}
+
+function cannonSlice(url: string, headers: Record<string, string>, paths: string[], seconds: number, expected: number, pid?: number, connections = CONNECTIONS, inTurn = false) {
   const next = (request: CannonRequest) => {
     const turn = turns.get(paths) ?? 0;
     turns.set(paths, turn + 1);
     return { ...request, path: paths[turn % paths.length] };
   };
-  return new Promise<Omit<Measure, "name">>((resolve, reject) => {
+  return new Promise<Slice>((resolve, reject) => {
     const latencies: number[] = [];
     let unexpected = 0;
     let rssMb = 0;
@@ -195,18 +231,15 @@ function cannon(url: string, headers: Record<string, string>, paths: string[], s
       (error, result) => {
         clearInterval(sampler);
         if (error) return reject(error);
-        latencies.sort((a, b) => a - b);
         resolve({
-          rps: result.requests.total / result.duration,
-          p50: round(percentile(latencies, 0.5)),
-          p95: round(percentile(latencies, 0.95)),
-          p99: round(percentile(latencies, 0.99)),
+          latencies,
+          total: result.requests.total,
+          seconds: result.duration,
           errors: result.errors + result.timeouts,
           unexpected,
           rssMb,
-          total: result.requests.total,
-          cpuMs: round((cpuMsOf(pid) - cpuBefore) / Math.max(1, result.requests.total)),
-          pgCpuMs: round((postgresCpuMs() - pgBefore) / Math.max(1, result.requests.total)),
+          cpuMs: cpuMsOf(pid) - cpuBefore,
+          pgCpuMs: postgresCpuMs() - pgBefore,
         });
       },
     );
@@ -483,30 +516,43 @@ try {
     const these = isCeiling ? [{ label: "", base: `http://127.0.0.1:${ceilingPort}`, pid: undefined }] : turn++ % 2 ? [...variants].reverse() : variants;
     const page = !c.reference && !c.name.startsWith("floor");
     for (const v of Array.from({ length: ROUNDS }, (_, r) => (r % 2 ? [...these].reverse() : these)).flat()) {
-      // The floor around the page, on the same server as the machine is then, for this page's ratio.
+      // The floor beside the page, in turns with it on the same server (SLICE_SECONDS), for this page's ratio.
       const floorHeaders = { cookie: cookies[floorCase.role] };
-      const floor = (seconds: number) => cannon(v.base, floorHeaders, [floorCase.path as string], seconds, floorCase.status ?? 200);
-      let before: Omit<Measure, "name"> | undefined;
+      const floorSlice = (seconds: number) => cannonSlice(v.base, floorHeaders, [floorCase.path as string], seconds, floorCase.status ?? 200, v.pid);
+      const pageSlice = (seconds: number) => cannonSlice(v.base, headers, paths, seconds, c.status ?? 200, v.pid, c.connections, c.notKept);
+      if (page) await floorSlice(WARMUP_SECONDS);
+      await pageSlice(WARMUP_SECONDS);
+      let m: Omit<Measure, "name">;
+      let floor: Omit<Measure, "name"> | undefined;
       if (page) {
-        await floor(WARMUP_SECONDS);
-        before = await floor(FLOOR_BESIDE_SECONDS);
+        const pageSlices: Slice[] = [];
+        const floorSlices: Slice[] = [];
+        const turns = Math.max(1, Math.round(DURATION / SLICE_SECONDS));
+        for (let i = 0; i < turns; i++) {
+          // P F, then F P: neither always goes first after the other.
+          if (i % 2 === 0) pageSlices.push(await pageSlice(DURATION / turns));
+          floorSlices.push(await floorSlice(DURATION / turns));
+          if (i % 2 === 1) pageSlices.push(await pageSlice(DURATION / turns));
+        }
+        m = summary(pageSlices);
+        floor = summary(floorSlices);
+      } else {
+        m = await cannon(v.base, headers, paths, DURATION, c.status ?? 200, v.pid, c.connections, c.notKept);
       }
-      await cannon(v.base, headers, paths, WARMUP_SECONDS, c.status ?? 200, undefined, c.connections, c.notKept);
-      const m = await cannon(v.base, headers, paths, DURATION, c.status ?? 200, v.pid, c.connections, c.notKept);
-      const after = page ? await floor(FLOOR_BESIDE_SECONDS) : undefined;
-      // The mean of the two (equal durations), or the one without errors.
-      const clean = [before, after].filter((f): f is Omit<Measure, "name"> => f !== undefined && f.errors + f.unexpected === 0);
-      const floorBeside = clean.length ? clean.reduce((sum, f) => sum + f.rps, 0) / clean.length : undefined;
+      // A floor with errors (the server left unresponsive) says nothing of the page: its ratio reads on the floor's mean.
+      const floorBeside = floor && floor.errors + floor.unexpected === 0 ? floor.rps : undefined;
       const name = `${c.name}${v.label}`;
       rounds.push({ ...c, ...m, name, label: v.label, floorBeside });
       console.log(
-        `${name}: ${m.rps.toFixed(0)} req/s${floorBeside ? ` (floor around: ${floorBeside.toFixed(0)}, before ${before?.rps.toFixed(0)}, after ${after?.rps.toFixed(0)})` : ""}, p50 ${m.p50} ms, p95 ${m.p95} ms, p99 ${m.p99} ms, ` +
+        `${name}: ${m.rps.toFixed(0)} req/s${floor ? ` (floor beside, in turns: ${floor.rps.toFixed(0)}, server CPU ${floor.cpuMs} ms/req)` : ""}, p50 ${m.p50} ms, p95 ${m.p95} ms, p99 ${m.p99} ms, ` +
           `${m.errors} errors, ${m.unexpected} unexpected statuses` + (v.pid ? `, RSS ${m.rssMb.toFixed(0)} MB, server CPU ${m.cpuMs} ms/req, PostgreSQL CPU ${m.pgCpuMs} ms/req` : ""),
       );
     }
   }
+  // The median round by what is read: a page's ratio to its floor beside (req/s alone follows the machine's drift).
+  const byRead = (r: (typeof rounds)[number]) => (r.floorBeside ? r.rps / r.floorBeside : r.rps);
   const results = [...new Set(rounds.map((r) => r.name))].map((name) => {
-    const these = rounds.filter((r) => r.name === name).sort((a, b) => a.rps - b.rps);
+    const these = rounds.filter((r) => r.name === name).sort((a, b) => byRead(a) - byRead(b));
     return { ...these[Math.floor(these.length / 2)], errors: Math.max(...these.map((r) => r.errors)), unexpected: Math.max(...these.map((r) => r.unexpected)) };
   });
   const peakMb = Math.max(...variants.map((v) => memoryMb(v.pid, "VmHWM")));
@@ -561,7 +607,7 @@ try {
   const head = ["page", "req/s", "floor beside", "x floor", "p50 ms", "p95 ms", "p99 ms", "errors", "non-expected", "RSS MB", "CPU ms/req", "PG ms/req", ""];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
-  console.log(`\n${CONNECTIONS} connections, ${DURATION} s each after ${WARMUP_SECONDS} s of warm-up, median of ${ROUNDS} round(s); floor = ${[...floorOf].map(([l, f]) => `${f.toFixed(0)}${l}`).join(", ")} req/s (mean of first and last; a page's ratio is to the floor measured around it, half before and half after, "floor beside")`);
+  console.log(`\n${CONNECTIONS} connections, ${DURATION} s each after ${WARMUP_SECONDS} s of warm-up, median of ${ROUNDS} round(s); floor = ${[...floorOf].map(([l, f]) => `${f.toFixed(0)}${l}`).join(", ")} req/s (mean of first and last; a page's ratio is to the floor measured in turns with it, ${SLICE_SECONDS} s each, "floor beside"; the median round by that ratio)`);
   console.log(line(head));
   for (const row of rows) console.log(line(row));
   console.log(`server peak resident memory (VmHWM): ${peakMb.toFixed(0)} MB`);
