@@ -60,6 +60,12 @@ const WARMUP_SECONDS = 3;
  * around one page): short turns meet the same machine. 5 s alone read ±30 %.
  */
 const SLICE_SECONDS = 2;
+/**
+ * Between two turns: autocannon drops its connections at the end of a run with their requests in
+ * flight, which the server still answers; the next turn's 50 requests would queue behind them (p99
+ * 320–430 ms in the first run so, against 140–180 ms).
+ */
+const DRAIN_MS = 300;
 /** Once per server, before its first measure. */
 const SERVER_WARMUP_SECONDS = 10;
 /** Each case this many times (A/B alternating in compare mode); the table gives the median round by its ratio to the floor beside (by req/s for the references). */
@@ -528,11 +534,12 @@ try {
         const pageSlices: Slice[] = [];
         const floorSlices: Slice[] = [];
         const turns = Math.max(1, Math.round(DURATION / SLICE_SECONDS));
+        const drained = <T,>(slice: T) => new Promise<T>((resolve) => setTimeout(() => resolve(slice), DRAIN_MS));
         for (let i = 0; i < turns; i++) {
           // P F, then F P: neither always goes first after the other.
-          if (i % 2 === 0) pageSlices.push(await pageSlice(DURATION / turns));
-          floorSlices.push(await floorSlice(DURATION / turns));
-          if (i % 2 === 1) pageSlices.push(await pageSlice(DURATION / turns));
+          if (i % 2 === 0) pageSlices.push(await pageSlice(DURATION / turns).then(drained));
+          floorSlices.push(await floorSlice(DURATION / turns).then(drained));
+          if (i % 2 === 1) pageSlices.push(await pageSlice(DURATION / turns).then(drained));
         }
         m = summary(pageSlices);
         floor = summary(floorSlices);
