@@ -32,7 +32,8 @@
  * or `save-build.sh <name> <commit>` for a commit's own tree (sources and build, outside the working
  * tree): run this file from such a tree (`BENCH_USE=.`) so that a kept BENCH_DATA_DIR is migrated
  * with committed migrations only, not with another session's work in progress.
- * BENCH_ROUNDS=3 measures each case three times and keeps the median round.
+ * BENCH_ROUNDS=3 measures each case three times: the median round by its ratio to the floor beside, and
+ * the median of each latency and CPU figure.
  * BENCH_SERVE=1 starts the server, prints its address and one cookie per role, and waits for Ctrl-C.
  * The server gets `npm start`'s heap sizes (--max-old-space-size=256, RELAIS_HEAP_MB, and
  * --max-semi-space-size=16) unless SERVER_NODE_OPTIONS is set (NODE_OPTIONS would reach this
@@ -68,7 +69,7 @@ const SLICE_SECONDS = 2;
 const DRAIN_MS = 300;
 /** Once per server, before its first measure. */
 const SERVER_WARMUP_SECONDS = 10;
-/** Each case this many times (A/B alternating in compare mode); the table gives the median round by its ratio to the floor beside (by req/s for the references). */
+/** Each case this many times (A/B alternating in compare mode); the table gives the median round by its ratio to the floor beside (by req/s for the references), and the median of each latency and CPU figure. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const TARGET_FLOOR_RPS = 500;
 const TARGET_RATIO = 0.8;
@@ -556,11 +557,23 @@ try {
       );
     }
   }
-  // The median round by what is read: a page's ratio to its floor beside (req/s alone follows the machine's drift).
+  // The median round by what is read: a page's ratio to its floor beside (req/s alone follows the machine's drift);
+  // latencies and CPU are each their own median over the rounds (the round of median ratio may be the slowest
+  // machine's), errors the most any round had.
   const byRead = (r: (typeof rounds)[number]) => (r.floorBeside ? r.rps / r.floorBeside : r.rps);
   const results = [...new Set(rounds.map((r) => r.name))].map((name) => {
     const these = rounds.filter((r) => r.name === name).sort((a, b) => byRead(a) - byRead(b));
-    return { ...these[Math.floor(these.length / 2)], errors: Math.max(...these.map((r) => r.errors)), unexpected: Math.max(...these.map((r) => r.unexpected)) };
+    const median = (pick: (r: (typeof these)[number]) => number) => these.map(pick).sort((a, b) => a - b)[Math.floor(these.length / 2)];
+    return {
+      ...these[Math.floor(these.length / 2)],
+      p50: median((r) => r.p50),
+      p95: median((r) => r.p95),
+      p99: median((r) => r.p99),
+      cpuMs: median((r) => r.cpuMs),
+      pgCpuMs: median((r) => r.pgCpuMs),
+      errors: Math.max(...these.map((r) => r.errors)),
+      unexpected: Math.max(...these.map((r) => r.unexpected)),
+    };
   });
   const peakMb = Math.max(...variants.map((v) => memoryMb(v.pid, "VmHWM")));
   const floorOf = new Map(
