@@ -534,13 +534,15 @@ try {
       if (page) {
         const pageSlices: Slice[] = [];
         const floorSlices: Slice[] = [];
-        const turns = Math.max(1, Math.round(DURATION / SLICE_SECONDS));
-        const drained = <T,>(slice: T) => new Promise<T>((resolve) => setTimeout(() => resolve(slice), DRAIN_MS));
-        for (let i = 0; i < turns; i++) {
+        const pairs = Math.max(1, Math.round(DURATION / SLICE_SECONDS));
+        const pause = () => new Promise((resolve) => setTimeout(resolve, DRAIN_MS));
+        for (let i = 0; i < pairs; i++) {
           // P F, then F P: neither always goes first after the other.
-          if (i % 2 === 0) pageSlices.push(await pageSlice(DURATION / turns).then(drained));
-          floorSlices.push(await floorSlice(DURATION / turns).then(drained));
-          if (i % 2 === 1) pageSlices.push(await pageSlice(DURATION / turns).then(drained));
+          for (const side of i % 2 === 0 ? ["page", "floor"] : ["floor", "page"]) {
+            if (side === "page") pageSlices.push(await pageSlice(DURATION / pairs));
+            else floorSlices.push(await floorSlice(DURATION / pairs));
+            await pause();
+          }
         }
         m = summary(pageSlices);
         floor = summary(floorSlices);
